@@ -1,0 +1,175 @@
+"""The interface every network connector implements, and the errors it raises.
+
+A connector is a thin class over a network's client library. It speaks plain
+dataclasses in and out and never touches the ORM: the listening services own
+the database, the connector owns the wire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+# Kinds of item a network gives us. Kept as plain strings so the model can use
+# them as choices without importing this module's classes.
+KIND_MENTION = "mention"
+KIND_REPLY = "reply"
+KIND_COMMENT = "comment"
+KIND_POST = "post"
+KIND_DIRECT = "direct"
+KIND_SEARCH = "search"
+
+DIRECTION_IN = "in"
+DIRECTION_OUT = "out"
+
+
+class ConnectorError(Exception):
+    """The network refused or failed. `permanent` errors are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+class RateLimited(ConnectorError):
+    """The network asked us to wait until `reset_at` (aware datetime)."""
+
+    def __init__(self, reset_at: dt.datetime, message: str = "rate limited"):
+        super().__init__(message, permanent=False)
+        self.reset_at = reset_at
+
+
+class AuthFailed(ConnectorError):
+    """The token expired or was revoked: a person has to re-authorise."""
+
+    def __init__(self, message: str = "authentication failed"):
+        super().__init__(message, permanent=True)
+
+
+class NotSupported(ConnectorError):
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What a connector needs to know about the bank's account. No ORM."""
+
+    network: str
+    external_id: str
+    handle: str
+    credentials: dict[str, str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchedAuthor:
+    external_id: str
+    handle: str
+    name: str = ""
+    avatar_url: str = ""
+    profile_url: str = ""
+    followers: int | None = None
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class FetchedItem:
+    """One thing said on a network, normalised."""
+
+    external_id: str
+    kind: str
+    text: str
+    author: FetchedAuthor
+    created_at: dt.datetime
+    thread_key: str
+    raw: dict[str, Any]
+    direction: str = DIRECTION_IN
+    in_reply_to: str = ""
+    url: str = ""
+    lang: str = ""
+    # Earlier texts of an edited post, oldest first (X edits).
+    edit_history: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """An item the connector could not make sense of, kept raw with the reason."""
+
+    stream: str
+    reason: str
+    raw: Any
+    external_id: str = ""
+
+
+@dataclass
+class RateBudget:
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: dt.datetime | None = None
+
+
+@dataclass
+class FetchResult:
+    items: list[FetchedItem] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    # The cursors to store once `items` and `quarantined` are committed.
+    cursors: dict[str, str] = field(default_factory=dict)
+    rate: RateBudget | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    external_id: str
+    url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(ABC):
+    network: ClassVar[str]
+
+    def __init__(self, account: AccountInfo):
+        self.account = account
+
+    @abstractmethod
+    def fetch(self, cursors: dict[str, str]) -> FetchResult:
+        """Everything newer than `cursors`, and the cursors that cover it."""
+
+    @abstractmethod
+    def send_public_reply(self, *, text: str, in_reply_to: str) -> SentMessage:
+        """Answer `in_reply_to` in public."""
+
+    def send_private_message(self, *, text: str, recipient_id: str, thread_key: str) -> SentMessage:
+        raise NotSupported(f"{self.network} has no private messages here")
+
+    def hide(self, *, external_id: str) -> None:
+        raise NotSupported(f"{self.network} does not let a page hide an item")
+
+    def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
+        """Look on the network for a reply we may already have posted.
+
+        Used before re-sending a reply whose outcome a crash left unknown.
+        """
+        return None
+
+
+REGISTRY: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    REGISTRY[cls.network] = cls
+    return cls
+
+
+def connector_for(account: AccountInfo) -> Connector:
+    # Importing the package registers every network.
+    from listening import connectors  # noqa: F401
+
+    try:
+        cls = REGISTRY[account.network]
+    except KeyError:
+        raise ConnectorError(f"no connector for network {account.network!r}", permanent=True) from None
+    return cls(account)
