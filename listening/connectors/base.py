@@ -91,8 +91,9 @@ class FetchedItem:
     in_reply_to: str = ""
     url: str = ""
     lang: str = ""
-    # Earlier texts of an edited post, oldest first (X edits).
-    edit_history: tuple[str, ...] = ()
+    # For an edited post (X edits get a new id): the external id of the
+    # original post, whose text this item replaces. Empty otherwise.
+    replaces: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ class Connector(ABC):
 
     def hide(self, *, external_id: str) -> None:
         raise NotSupported(f"{self.network} does not let a page hide an item")
+
+    def search(self, *, query: str, cursors: dict[str, str]) -> FetchResult:
+        """Run a listening query on the network (X recent search)."""
+        raise NotSupported(f"{self.network} has no search here")
 
     def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
         """Look on the network for a reply we may already have posted.
