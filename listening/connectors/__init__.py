@@ -1,3 +1,6 @@
-"""Connectors to the social networks. Importing this package registers them all."""
+"""Connectors to the social networks.
 
-from listening.connectors import x  # noqa: F401
+Each network's module registers its class when imported; `base.connector_for`
+imports them on first use (see `base.NETWORK_MODULES`), so importing the
+interface never pulls in tweepy or facebook-sdk.
+"""

@@ -1,0 +1,48 @@
+# BankBuzz. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format test-unit test-integration test-e2e test-faults check-deploy bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "BankBuzz needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP) ## Set everything up and start web, worker, beat and the sandbox
+	@$(BIN)/python -m bankbuzz.devstack run
+
+test: $(STAMP) ## Lint, then unit, integration and browser tests
+	@$(MAKE) --no-print-directory lint
+	@$(BIN)/python -m bankbuzz.devstack exec -- scripts/test.sh
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-faults: $(STAMP) ## Reliability drills (kill, restart, flood)
+	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/pytest -m faults
+
+check-deploy: $(STAMP) ## manage.py check --deploy under production settings
+	@scripts/check-deploy.sh
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var staticfiles

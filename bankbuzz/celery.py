@@ -1,0 +1,55 @@
+"""The Celery application.
+
+Options, and why:
+- JSON only: a task message is data, never pickled code.
+- `task_acks_late` with `task_reject_on_worker_lost`: a task whose worker dies
+  mid-run is delivered again. Only safe because every task is idempotent
+  (unique constraints and state-guarded updates in the database).
+- `worker_prefetch_multiplier=1`: a slow poll does not hold other tasks hostage.
+- Soft and hard time limits: a hung network call cannot pin a worker forever.
+- The broker's visibility timeout is longer than the longest retry countdown,
+  otherwise Redis would hand a delayed retry to a second worker too.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
+
+app = Celery("bankbuzz")
+
+LONGEST_COUNTDOWN = 60 * 60  # seconds; no task schedules a retry further out
+
+app.conf.update(
+    accept_content=["json"],
+    task_serializer="json",
+    result_serializer="json",
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=120,
+    task_time_limit=180,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": LONGEST_COUNTDOWN + 600},
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+    worker_send_task_events=False,
+)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+HEARTBEAT_EVERY = 15  # seconds
+
+app.conf.beat_schedule = {
+    # Proves beat and at least one worker are alive (see bankbuzz.health).
+    "heartbeat": {"task": "bankbuzz.heartbeat", "schedule": HEARTBEAT_EVERY, "options": {"expires": 60}},
+}
+
+
+@app.task(name="bankbuzz.heartbeat", acks_late=False)
+def heartbeat() -> None:
+    from bankbuzz.health import heartbeat_record
+
+    heartbeat_record()

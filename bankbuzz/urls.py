@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bankbuzz import views
+
+admin.site.site_header = "BankBuzz administration"
+admin.site.site_title = "BankBuzz"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("bankbuzz.accounts.urls")),
+    path("inbox/", include("inbox.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,90 @@
+"""Loads the demo organisation: one user per role and the sandbox accounts. Idempotent.
+
+Lives in `dashboards`, the top of the dependency graph, because it touches every part.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from bankbuzz.accounts import roles
+from bankbuzz.accounts.models import User
+from bankbuzz.accounts.services import user_set_role
+from listening.connectors.base import load_connectors
+from listening.models import SocialAccount
+from listening.sandbox import world
+from listening.services import account_schedule_sync, social_account_create
+
+# username, role, first name, last name. Passwords are "bankbuzz-<username>":
+# this is demo data for a local sandbox, refused outside DEBUG.
+DEMO_USERS = [
+    ("agent", roles.AGENT, "Amira", "Khan"),
+    ("agent2", roles.AGENT, "Ben", "Okafor"),
+    ("lead", roles.LEAD, "Laura", "Schmidt"),
+    ("specialist", roles.SPECIALIST, "Sam", "Patel"),
+    ("manager", roles.MANAGER, "Maria", "Lopez"),
+    ("compliance", roles.COMPLIANCE, "Chris", "Evans"),
+    ("admin", roles.ADMIN, "Ada", "Novak"),
+]
+
+DEMO_ACCOUNTS = {
+    "x": (world.BANK_X["user_id"], world.BANK_X["handle"], world.BANK_X["name"]),
+    "facebook": (
+        world.BANK_FACEBOOK_PAGE["page_id"],
+        world.BANK_FACEBOOK_PAGE["username"],
+        world.BANK_FACEBOOK_PAGE["name"],
+    ),
+    "linkedin": (
+        world.BANK_LINKEDIN_ORG["urn"],
+        world.BANK_LINKEDIN_ORG["vanity_name"],
+        world.BANK_LINKEDIN_ORG["name"],
+    ),
+}
+
+
+def demo_password(username: str) -> str:
+    return f"bankbuzz-{username}"
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation (users, sandbox accounts). Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--poll-interval", type=int, default=15, help="Seconds between sandbox polls.")
+
+    @transaction.atomic
+    def handle(self, *args, poll_interval: int, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo_seed creates users with known passwords: it runs only with DEBUG on.")
+        for username, role, first, last in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@bank.example"},
+            )
+            if created:
+                user.set_password(demo_password(username))
+                user.is_staff = user.is_superuser = role == roles.ADMIN
+                user.save()
+                user_set_role(actor=None, user=user, role=role)
+        available = load_connectors()
+        for network, (external_id, handle, name) in DEMO_ACCOUNTS.items():
+            if network not in available:
+                continue
+            account = SocialAccount.objects.filter(network=network, external_id=external_id).first()
+            if account is None:
+                social_account_create(
+                    actor=None,
+                    network=network,
+                    external_id=external_id,
+                    handle=handle,
+                    name=name,
+                    credentials=world.DEMO_CREDENTIALS[network],
+                    poll_interval=poll_interval,
+                )
+            else:
+                account_schedule_sync(account=account)
+        self.stdout.write("Demo logins (username / password):")
+        for username, role, _first, _last in DEMO_USERS:
+            self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class InboxConfig(AppConfig):
+    name = "inbox"
+    verbose_name = "Shared inbox"
+
+    def ready(self) -> None:
+        from inbox import receivers
+        from listening.signals import mentions_received
+
+        mentions_received.connect(receivers.on_mentions_received, dispatch_uid="inbox.attach_mentions")

@@ -1,0 +1,36 @@
+"""Who may see and work which conversations. Every inbox view calls one of these."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from bankbuzz.accounts import roles
+from inbox.models import Conversation
+
+
+def conversations_visible_to(user) -> QuerySet[Conversation]:
+    """The conversations `user` may read; empty for roles outside the inbox."""
+    if roles.can_read_inbox(user):
+        return Conversation.objects.all()
+    return Conversation.objects.none()
+
+
+def inbox_access(user, *, write: bool = False) -> None:
+    allowed = roles.can_work_inbox(user) if write else roles.can_read_inbox(user)
+    if not allowed:
+        raise PermissionDenied("Your role has no access to the shared inbox.")
+
+
+def conversation_for_user(user, pk: int, *, write: bool = False) -> Conversation:
+    """The conversation, or 404 if the user may not see it, or 403 if they may only read it."""
+    try:
+        conversation = (
+            conversations_visible_to(user).select_related("customer", "account", "assignee").get(pk=pk)
+        )
+    except Conversation.DoesNotExist:
+        raise Http404("No such conversation") from None
+    if write and not roles.can_work_inbox(user):
+        raise PermissionDenied("Your role may read conversations but not change them.")
+    return conversation

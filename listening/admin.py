@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from listening.models import Author, Mention, QuarantinedItem, SocialAccount
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = ("handle", "network", "health", "last_success_at", "last_error_at", "is_active")
+    list_filter = ("network", "health", "is_active")
+    # Credentials are never rendered back: they are set through the account page.
+    exclude = ("credentials_encrypted", "cursors", "poll_lease_until")
+    readonly_fields = (
+        "health",
+        "rate_limited_until",
+        "rate_limit_remaining",
+        "last_poll_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+    )
+
+    def save_model(self, request, obj, form, change):
+        from listening.services import account_schedule_sync
+
+        super().save_model(request, obj, form, change)
+        account_schedule_sync(account=obj)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("handle", "name", "network", "followers", "verified")
+    list_filter = ("network",)
+    search_fields = ("handle", "name")
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "network", "direction", "kind", "created_at", "sentiment_label", "has_pii")
+    list_filter = ("network", "direction", "kind", "has_pii")
+    raw_id_fields = ("author", "account")
+    search_fields = ("external_id", "thread_key")
+
+
+@admin.register(QuarantinedItem)
+class QuarantinedItemAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "account", "stream", "external_id", "reason", "reprocessed_at")
+    list_filter = ("stream",)

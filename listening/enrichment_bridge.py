@@ -1,0 +1,53 @@
+"""Runs enrichment over a page of fetched items and shapes it for storage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from listening.connectors.base import FetchedItem
+
+
+@dataclass
+class StoredEnrichment:
+    lang: str = ""
+    sentiment_score: float | None = None
+    sentiment_label: str = ""
+    pii_findings: list[dict] = field(default_factory=list)
+    has_pii: bool = False
+    priority_hint: str = ""
+    intent: str = ""
+    is_spam: bool = False
+
+
+@lru_cache(maxsize=1)
+def _config():
+    from listening.enrichment import EnrichmentConfig
+
+    return EnrichmentConfig.from_settings()
+
+
+def enrich_items(items: list[FetchedItem]) -> list[StoredEnrichment]:
+    from listening.enrichment import enrich
+
+    config = _config()
+    out = []
+    for item in items:
+        if item.direction != "in":
+            # Our own words need no sentiment or priority; the reply guard checked them before sending.
+            out.append(StoredEnrichment(lang=item.lang[:8]))
+            continue
+        result = enrich(item.text, lang_hint=item.lang, config=config)
+        out.append(
+            StoredEnrichment(
+                lang=(result.language or "")[:8],
+                sentiment_score=result.sentiment_score,
+                sentiment_label=result.sentiment_label,
+                pii_findings=[asdict(finding) for finding in result.pii],
+                has_pii=result.has_pii,
+                priority_hint=result.priority_hint,
+                intent=result.intent,
+                is_spam=result.is_spam,
+            )
+        )
+    return out

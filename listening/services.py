@@ -1,0 +1,329 @@
+"""Every write of the listening part: polling, ingest, account health.
+
+The rule that keeps us from losing or doubling a message: a page of items, the
+quarantined leftovers of that page and the cursor that covers them are written
+in ONE transaction. A crash before the commit re-reads the same page next time;
+the unique constraint on (network, external_id) absorbs the overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from psycopg2.extras import Json, execute_values
+
+from bankbuzz.audit.services import audit_record
+from listening import enrichment_bridge
+from listening.connectors import base
+from listening.crypto import CredentialsUnreadable
+from listening.models import Author, Mention, QuarantinedItem, SocialAccount
+from listening.signals import mentions_received
+
+logger = logging.getLogger(__name__)
+
+POLL_TASK_NAME = "listening.poll_account"
+
+
+class TransientPollError(Exception):
+    """The poll failed in a way a retry may fix (5xx, timeout, dead connection)."""
+
+
+@dataclass
+class PollOutcome:
+    status: str  # "ok", "skipped", "rate_limited", "needs_reauth", "failing"
+    new_mentions: int = 0
+    quarantined: int = 0
+    detail: str = ""
+
+
+# --- Scheduling ------------------------------------------------------------------
+
+
+def account_schedule_sync(*, account: SocialAccount) -> PeriodicTask:
+    """Create or update the beat entry that polls `account` on its own interval."""
+    schedule, _ = IntervalSchedule.objects.get_or_create(
+        every=account.poll_interval, period=IntervalSchedule.SECONDS
+    )
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=f"Poll {account.network} account {account.pk}",
+        defaults={
+            "task": POLL_TASK_NAME,
+            "interval": schedule,
+            "args": f"[{account.pk}]",
+            "enabled": account.is_active and account.health != SocialAccount.Health.NEEDS_REAUTH,
+            # A poll queued behind a dead worker is pointless once the next one is due.
+            "expires": None,
+            "expire_seconds": account.poll_interval,
+        },
+    )
+    return task
+
+
+@transaction.atomic
+def social_account_create(
+    *,
+    actor,
+    network: str,
+    external_id: str,
+    handle: str,
+    name: str = "",
+    credentials: dict[str, str] | None = None,
+    poll_interval: int = 60,
+) -> SocialAccount:
+    account = SocialAccount(
+        network=network, external_id=external_id, handle=handle, name=name, poll_interval=poll_interval
+    )
+    if credentials:
+        account.set_credentials(credentials)
+    account.save()
+    account_schedule_sync(account=account)
+    audit_record(
+        actor=actor,
+        verb="social_account.create",
+        obj=account,
+        after={"network": network, "handle": handle, "poll_interval": poll_interval},
+    )
+    return account
+
+
+# --- Polling ---------------------------------------------------------------------
+
+
+def _claim(account_id: int, lease_seconds: int) -> SocialAccount | None:
+    """Take the poll lease of an account, or None if it may not be polled now."""
+    now = timezone.now()
+    claimed = (
+        SocialAccount.objects.filter(pk=account_id, is_active=True)
+        .exclude(health=SocialAccount.Health.NEEDS_REAUTH)
+        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        # No request is wasted before a rate limit resets.
+        .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
+        .update(poll_lease_until=now + dt.timedelta(seconds=lease_seconds), last_poll_at=now)
+    )
+    if not claimed:
+        return None
+    return SocialAccount.objects.get(pk=account_id)
+
+
+def _release(account_id: int, **fields) -> None:
+    SocialAccount.objects.filter(pk=account_id).update(poll_lease_until=None, **fields)
+
+
+def account_poll(*, account_id: int, lease_seconds: int = 300) -> PollOutcome:
+    """Fetch everything new for one account and store it. Safe to run twice."""
+    account = _claim(account_id, lease_seconds)
+    if account is None:
+        return PollOutcome(status="skipped")
+    now = timezone.now()
+    try:
+        connector = base.connector_for(account.as_account_info())
+        result = connector.fetch(dict(account.cursors))
+    except base.RateLimited as exc:
+        _release(
+            account_id,
+            health=SocialAccount.Health.RATE_LIMITED,
+            rate_limited_until=exc.reset_at,
+            rate_limit_remaining=0,
+            last_error=f"Rate limited until {exc.reset_at:%H:%M} UTC",
+            last_error_at=now,
+        )
+        return PollOutcome(status="rate_limited", detail=str(exc.reset_at))
+    except (base.AuthFailed, CredentialsUnreadable) as exc:
+        _release(
+            account_id,
+            health=SocialAccount.Health.NEEDS_REAUTH,
+            last_error=str(exc) or "authentication failed",
+            last_error_at=now,
+        )
+        account_schedule_sync(account=SocialAccount.objects.get(pk=account_id))
+        logger.warning("account %s needs re-authorisation: %s", account_id, exc)
+        return PollOutcome(status="needs_reauth", detail=str(exc))
+    except base.ConnectorError as exc:
+        _release(account_id, health=SocialAccount.Health.FAILING, last_error=exc.message, last_error_at=now)
+        if exc.permanent:
+            return PollOutcome(status="failing", detail=exc.message)
+        raise TransientPollError(exc.message) from exc
+    except BaseException:
+        _release(account_id)
+        raise
+
+    try:
+        new_ids = mentions_ingest(account=account, result=result)
+    finally:
+        _release(account_id)
+    return PollOutcome(status="ok", new_mentions=len(new_ids), quarantined=len(result.quarantined))
+
+
+@transaction.atomic
+def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list[int]:
+    """Store a fetched page, its quarantine and its cursors in one transaction.
+
+    Returns the ids of the mentions that were new.
+    """
+    new_ids = _store_items(account=account, items=result.items)
+    if result.quarantined:
+        QuarantinedItem.objects.bulk_create(
+            QuarantinedItem(
+                account=account,
+                stream=q.stream,
+                external_id=q.external_id,
+                reason=q.reason,
+                raw=_jsonable(q.raw),
+            )
+            for q in result.quarantined
+        )
+    cursors = {**account.cursors, **result.cursors}
+    now = timezone.now()
+    update = {
+        "cursors": cursors,
+        "health": SocialAccount.Health.OK,
+        "rate_limited_until": None,
+        "last_success_at": now,
+    }
+    if result.rate is not None and result.rate.remaining is not None:
+        update["rate_limit_remaining"] = result.rate.remaining
+    SocialAccount.objects.filter(pk=account.pk).update(**update)
+    if new_ids:
+        transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))
+    return new_ids
+
+
+def _jsonable(raw):
+    if isinstance(raw, (dict, list, str, int, float, bool)) or raw is None:
+        return raw
+    return repr(raw)
+
+
+def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str, int]:
+    unique = {a.external_id: a for a in authors}
+    if not unique:
+        return {}
+    now = timezone.now()
+    rows = [
+        (
+            network,
+            a.external_id,
+            a.handle[:100],
+            a.name[:200],
+            _http_url(a.avatar_url),
+            _http_url(a.profile_url),
+            a.followers,
+            a.verified,
+            now,
+            now,
+        )
+        for a in unique.values()
+    ]
+    with connection.cursor() as cursor:
+        # Latest profile wins: names, avatars and follower counts change.
+        result = execute_values(
+            cursor.cursor,
+            f"""
+            INSERT INTO {Author._meta.db_table}
+                (network, external_id, handle, name, avatar_url, profile_url, followers, verified,
+                 first_seen_at, updated_at)
+            VALUES %s
+            ON CONFLICT (network, external_id) DO UPDATE SET
+                handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
+                profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
+                verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
+            RETURNING external_id, id
+            """,  # noqa: S608 - table name from the model, values bound
+            rows,
+            fetch=True,
+        )
+    return dict(result)
+
+
+def _http_url(url: str) -> str:
+    """Only http(s) URLs are kept: `javascript:` and `data:` never reach a template."""
+    url = (url or "").strip()
+    return url[:500] if url.lower().startswith(("https://", "http://")) else ""
+
+
+def _apply_edits(network: str, edits: list[base.FetchedItem]) -> list[base.FetchedItem]:
+    """Apply edited posts to their originals; return the edits whose original we never stored."""
+    originals = {
+        m.external_id: m
+        for m in Mention.objects.select_for_update().filter(
+            network=network, external_id__in=[item.replaces for item in edits]
+        )
+    }
+    unmatched = []
+    for item in edits:
+        original = originals.get(item.replaces)
+        if original is None:
+            unmatched.append(item)
+            continue
+        if original.text != item.text and item.text not in original.edit_history:
+            original.edit_history = [*original.edit_history, original.text]
+            original.text = item.text
+            original.raw = {**original.raw, "latest_edit": item.raw}
+            original.save(update_fields=["text", "edit_history", "raw"])
+    return unmatched
+
+
+def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> list[int]:
+    if not items:
+        return []
+    network = account.network
+    edits = [item for item in items if item.replaces]
+    plain = [item for item in items if not item.replaces]
+    plain.extend(_apply_edits(network, edits) if edits else [])
+    if not plain:
+        return []
+    # The same id twice in one page (networks do that on page edges) is stored once.
+    plain = list({item.external_id: item for item in plain}.values())
+    author_ids = _upsert_authors(network, [item.author for item in plain])
+    enriched = enrichment_bridge.enrich_items(plain)
+    now = timezone.now()
+    rows = []
+    for item, extra in zip(plain, enriched, strict=True):
+        rows.append(
+            (
+                network,
+                item.external_id,
+                account.pk,
+                author_ids[item.author.external_id],
+                item.kind,
+                item.direction,
+                item.text,
+                _http_url(item.url),
+                item.thread_key[:160],
+                item.in_reply_to,
+                item.created_at,
+                now,
+                Json(item.raw),
+                Json([]),
+                extra.lang or item.lang[:8],
+                extra.sentiment_score,
+                extra.sentiment_label,
+                Json(extra.pii_findings),
+                extra.has_pii,
+                extra.priority_hint,
+                extra.intent,
+                extra.is_spam,
+            )
+        )
+    with connection.cursor() as cursor:
+        inserted = execute_values(
+            cursor.cursor,
+            f"""
+            INSERT INTO {Mention._meta.db_table}
+                (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
+                 in_reply_to, created_at, received_at, raw, edit_history, lang, sentiment_score,
+                 sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam)
+            VALUES %s
+            ON CONFLICT (network, external_id) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608 - table name from the model, values bound
+            rows,
+            fetch=True,
+        )
+    return sorted(row[0] for row in inserted)
