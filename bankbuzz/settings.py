@@ -140,6 +140,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Celery (see bankbuzz/celery.py for why each option is set) ---------------
 
 CELERY_TASK_ALWAYS_EAGER = False
+# Separate stacks sharing one Redis (a test run beside `make run`) use separate queues.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "bankbuzz")
 CELERY_POLL_SOFT_TIME_LIMIT = env_int("CELERY_POLL_SOFT_TIME_LIMIT", 120, minimum=5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DEFAULT_POLL_INTERVAL = env_int("DEFAULT_POLL_INTERVAL", 60, minimum=5)

@@ -22,10 +22,7 @@ PRIORITY_FROM_HINT = {
 
 
 def _masked_preview(mention: Mention) -> str:
-    from listening.enrichment.pii import mask_findings
-
-    text = mask_findings(mention.text, mention.pii_findings) if mention.has_pii else mention.text
-    return " ".join(text.split())[:280]
+    return " ".join(mention.masked_text.split())[:280]
 
 
 def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:

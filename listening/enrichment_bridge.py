@@ -51,3 +51,19 @@ def enrich_items(items: list[FetchedItem]) -> list[StoredEnrichment]:
             )
         )
     return out
+
+
+def masked_text(text: str, stored_findings: list[dict]) -> str:
+    """`text` with the stored personal-data findings masked (all but the last four digits)."""
+    if not stored_findings:
+        return text
+    from listening.enrichment.pii import Finding, mask
+
+    findings = []
+    for data in stored_findings:
+        try:
+            findings.append(Finding(**data))
+        except TypeError:
+            # A finding stored by an older version: mask the whole span rather than show it.
+            findings.append(Finding(kind="account", start=data["start"], end=data["end"], valid=None, preview=""))
+    return mask(text, findings)

@@ -161,6 +161,13 @@ class Mention(models.Model):
     def __str__(self) -> str:
         return f"{self.network}:{self.external_id}"
 
+    @property
+    def masked_text(self) -> str:
+        """The text with personal data masked: what lists and previews show."""
+        from listening.enrichment_bridge import masked_text
+
+        return masked_text(self.text, self.pii_findings) if self.has_pii else self.text
+
 
 class QuarantinedItem(models.Model):
     """An item a connector could not make sense of, kept raw for an admin to look at."""

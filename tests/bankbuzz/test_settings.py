@@ -1,0 +1,99 @@
+"""Settings fail loudly, naming the variable, instead of guessing."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+
+GOOD_PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 60,
+    "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "bankbuzz.example",
+    "DATABASE_URL": "postgres://bankbuzz@db.example:5432/bankbuzz",
+    "REDIS_URL": "redis://redis.example:6379/0",
+    "X_API_BASE_URL": "https://api.x.com",
+    "GRAPH_API_BASE_URL": "https://graph.facebook.com",
+    "LINKEDIN_API_BASE_URL": "https://api.linkedin.com",
+}
+
+
+def load_settings(**overrides: str | None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in GOOD_PRODUCTION}
+    env.update(GOOD_PRODUCTION)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_good_production_settings_load():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
+        ({"DATABASE_URL": None}, "DATABASE_URL must be set"),
+        ({"DATABASE_URL": "mysql://db.example/bankbuzz"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"REDIS_URL": "http://redis.example"}, "REDIS_URL must start with redis://"),
+        ({"CREDENTIALS_KEYS": "not-a-key"}, "CREDENTIALS_KEYS: key 1 is not a Fernet key"),
+        ({"EMAIL_URL": "carrier-pigeon://loft"}, "EMAIL_URL scheme 'carrier-pigeon'"),
+        ({"DB_CONN_MAX_AGE": "ten"}, "DB_CONN_MAX_AGE='ten' is not a whole number"),
+        ({"X_API_BASE_URL": "http://127.0.0.1:8001/x"}, "sandbox URLs are refused in production"),
+    ],
+)
+def test_bad_settings_stop_with_the_variable_named(overrides, message):
+    result = load_settings(**overrides)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secret_can_come_from_a_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s" * 64 + "\n")
+    result = load_settings(SECRET_KEY=None, SECRET_KEY_FILE=str(secret_file))
+    assert result.returncode == 0, result.stderr
+
+
+def test_unix_socket_redis_becomes_a_kombu_socket_url():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; print(settings.CELERY_BROKER_URL)",
+        ],
+        env={**os.environ, **GOOD_PRODUCTION, "REDIS_URL": "unix:///run/redis/redis.sock"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "redis+socket:///run/redis/redis.sock", result.stderr

@@ -1,0 +1,77 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from inbox.models import Conversation
+from tests.factories import ConversationFactory
+
+
+def test_agent_sees_conversations_newest_first(client, agent):
+    ConversationFactory(preview="older message", last_activity_at=timezone.now() - dt.timedelta(hours=1))
+    ConversationFactory(preview="newer message")
+    client.force_login(agent)
+    html = client.get("/inbox/").content.decode()
+    assert html.index("newer message") < html.index("older message")
+
+
+def test_social_content_is_escaped(client, agent):
+    ConversationFactory(preview='<script>alert("x")</script>', customer__name="<img src=x onerror=alert(1)>")
+    client.force_login(agent)
+    html = client.get("/inbox/").content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;" in html
+    assert "<img src=x onerror" not in html
+
+
+def test_pages_follow_the_keyset_cursor_without_gaps_or_repeats(client, agent, settings):
+    settings.INBOX_PAGE_SIZE = 5
+    now = timezone.now()
+    same_moment = now - dt.timedelta(minutes=5)
+    for number in range(12):
+        # Several rows share a timestamp: the id breaks the tie.
+        stamp = same_moment if number % 3 == 0 else now - dt.timedelta(minutes=number)
+        ConversationFactory(preview=f"message number {number:02d}", last_activity_at=stamp)
+    client.force_login(agent)
+    seen, url = [], "/inbox/"
+    while url:
+        response = client.get(url)
+        page = response.context["page"]
+        seen.extend(c.pk for c in page.conversations)
+        url = f"/inbox/?cursor={page.next_cursor}" if page.next_cursor else None
+    expected = list(Conversation.objects.order_by("-last_activity_at", "-id").values_list("pk", flat=True))
+    assert seen == expected
+
+
+def test_a_garbled_cursor_is_a_clear_400(client, agent):
+    client.force_login(agent)
+    response = client.get("/inbox/?cursor=%%%garbage")
+    assert response.status_code == 400
+    assert "no longer valid" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_query_count_does_not_grow_with_rows(client, agent, rows):
+    for _ in range(rows):
+        ConversationFactory(assignee=agent)
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/inbox/")
+    # Session, user, roles, accounts, conversations: the same handful whatever the row count.
+    assert len(queries) <= 8, [q["sql"] for q in queries]
+
+
+def test_roles_outside_the_inbox_are_refused(client, specialist, outsider):
+    for person in (specialist, outsider):
+        client.force_login(person)
+        assert client.get("/inbox/").status_code == 403
+
+
+def test_readers_can_open_a_conversation_and_others_get_404(client, manager, outsider):
+    conversation = ConversationFactory()
+    client.force_login(manager)
+    assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 200
+    client.force_login(outsider)
+    assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 404

@@ -1,0 +1,123 @@
+"""The ingest service stores each item once and moves cursors with the items."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from inbox.models import Conversation
+from listening.connectors.base import DIRECTION_OUT, FetchResult, Quarantined
+from listening.models import Author, Mention, QuarantinedItem
+from listening.services import mentions_ingest
+from listening.signals import mentions_received
+from tests.factories import SocialAccountFactory, fetched_item
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account():
+    return SocialAccountFactory(external_id="1585092736154238977", handle="northbridgebank")
+
+
+def test_a_page_is_stored_once_even_when_read_twice(account, django_capture_on_commit_callbacks):
+    page = FetchResult(items=[fetched_item("101"), fetched_item("102")], cursors={"mentions": "102"})
+    with django_capture_on_commit_callbacks(execute=True):
+        first = mentions_ingest(account=account, result=page)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = mentions_ingest(account=account, result=page)
+    assert len(first) == 2
+    assert second == []
+    assert Mention.objects.count() == 2
+    assert Author.objects.count() == 1
+    account.refresh_from_db()
+    assert account.cursors == {"mentions": "102"}
+
+
+def test_the_signal_carries_only_new_mentions_after_commit(account, django_capture_on_commit_callbacks):
+    received = []
+
+    def listener(sender, mention_ids, **kwargs):
+        received.append(mention_ids)
+
+    mentions_received.connect(listener)
+    try:
+        mentions_ingest(account=account, result=FetchResult(items=[fetched_item("201")]))
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            mentions_ingest(
+                account=account, result=FetchResult(items=[fetched_item("201"), fetched_item("202")])
+            )
+    finally:
+        mentions_received.disconnect(listener)
+    assert len(callbacks) == 1
+    assert received[-1] == [Mention.objects.get(external_id="202").pk]
+
+
+def test_a_failure_keeps_the_cursor_where_it_was(account):
+    account.cursors = {"mentions": "100"}
+    account.save()
+    broken = fetched_item("301", author_id="")
+    page = FetchResult(items=[fetched_item("300"), broken], cursors={"mentions": "301"})
+    with pytest.raises(KeyError):
+        mentions_ingest(account=account, result=page)
+    account.refresh_from_db()
+    assert account.cursors == {"mentions": "100"}
+    assert not Mention.objects.filter(external_id="300").exists()
+
+
+def test_quarantined_items_are_kept_with_their_reason(account):
+    page = FetchResult(
+        items=[fetched_item("401")],
+        quarantined=[
+            Quarantined(stream="mentions", reason="missing author_id", raw={"id": "402"}, external_id="402")
+        ],
+        cursors={"mentions": "402"},
+    )
+    mentions_ingest(account=account, result=page)
+    item = QuarantinedItem.objects.get()
+    assert item.reason == "missing author_id"
+    assert item.raw == {"id": "402"}
+    account.refresh_from_db()
+    assert account.cursors["mentions"] == "402"
+
+
+def test_customer_mentions_open_a_conversation_and_the_banks_own_posts_do_not(
+    account, django_capture_on_commit_callbacks
+):
+    customer = fetched_item("501", thread_key="501")
+    ours = fetched_item(
+        "502",
+        author_id=account.external_id,
+        handle=account.handle,
+        thread_key="900",
+        direction=DIRECTION_OUT,
+        text="Our new savings rates are out",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        mentions_ingest(account=account, result=FetchResult(items=[customer, ours]))
+    assert list(Conversation.objects.values_list("thread_key", flat=True)) == ["501"]
+
+
+def test_an_edit_updates_the_text_and_keeps_the_earlier_version(account):
+    mentions_ingest(
+        account=account, result=FetchResult(items=[fetched_item("601", text="card declined twice")])
+    )
+    edit = fetched_item("602", text="card declined three times", replaces="601")
+    mentions_ingest(account=account, result=FetchResult(items=[edit]))
+    original = Mention.objects.get(external_id="601")
+    assert original.text == "card declined three times"
+    assert original.edit_history == ["card declined twice"]
+    assert not Mention.objects.filter(external_id="602").exists()
+
+
+def test_javascript_urls_are_never_stored(account):
+    item = fetched_item("701")
+    hostile = item.__class__(**{**item.__dict__, "url": "javascript:alert(1)"})
+    mentions_ingest(account=account, result=FetchResult(items=[hostile]))
+    assert Mention.objects.get(external_id="701").url == ""
+
+
+def test_the_networks_timestamp_is_kept(account):
+    when = timezone.now() - dt.timedelta(hours=3)
+    mentions_ingest(account=account, result=FetchResult(items=[fetched_item("801", created_at=when)]))
+    assert Mention.objects.get(external_id="801").created_at == when
