@@ -57,3 +57,140 @@ def administrator(db):
 def outsider(db):
     """Logged in, but with no role at all."""
     return make_person("olly", None)
+
+
+# --- The sandbox ---------------------------------------------------------------------
+
+
+class SandboxClient:
+    """The sandbox's control API, as the tests use it."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def _call(self, method: str, path: str, **kwargs):
+        import requests
+
+        response = requests.request(method, f"{self.url}/_sandbox{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+        self._call("DELETE", "/scenario")
+
+    def post(self, **item) -> dict:
+        """Put one customer item on a network; returns {"network", "kind", "id", "thread"}."""
+        return self._call("POST", "/posts", json=item)
+
+    def scenario(self, name: str, **params) -> dict:
+        return self._call("POST", "/scenario", json={"name": name, **params})
+
+    def sent(self, network: str | None = None) -> list[dict]:
+        return self._call("GET", "/sent", params={"network": network} if network else None)["sent"]
+
+    def requests_made(self) -> dict:
+        return self._call("GET", "/requests")["requests"]
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    from listening.sandbox.server import SandboxServer
+
+    server = SandboxServer(port=0, rate=0.0, seed=7).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings) -> SandboxClient:
+    """A clean sandbox, with the settings pointing every network at it."""
+    client = SandboxClient(sandbox_server.url)
+    client.reset()
+    settings.X_API_BASE_URL = f"{sandbox_server.url}/x"
+    settings.GRAPH_API_BASE_URL = f"{sandbox_server.url}/graph"
+    settings.LINKEDIN_API_BASE_URL = f"{sandbox_server.url}/linkedin"
+    settings.NETWORK_HTTP_TIMEOUT = 3
+    return client
+
+
+@pytest.fixture
+def x_account(db):
+    """The demo bank's X account, connected to the sandbox."""
+    from listening.sandbox import world
+    from listening.services import social_account_create
+
+    return social_account_create(
+        actor=None,
+        network="x",
+        external_id=world.BANK_X["user_id"],
+        handle=world.BANK_X["handle"],
+        name=world.BANK_X["name"],
+        credentials=world.DEMO_CREDENTIALS["x"],
+    )
+
+
+# --- A real Celery worker ---------------------------------------------------------------
+
+
+class WorkerProcess:
+    def __init__(self, process, queue: str, log_path):
+        self.process = process
+        self.queue = queue
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, sandbox_server, tmp_path_factory):
+    """A real `celery worker` process on the test database and a queue of its own."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    from bankbuzz.celery import app
+
+    queue = f"bankbuzz-test-{uuid.uuid4().hex[:8]}"
+    url = urlsplit(os.environ["DATABASE_URL"])
+    test_db_url = urlunsplit(url._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_db_url,
+        "DEBUG": "1",
+        "X_API_BASE_URL": f"{sandbox_server.url}/x",
+        "GRAPH_API_BASE_URL": f"{sandbox_server.url}/graph",
+        "LINKEDIN_API_BASE_URL": f"{sandbox_server.url}/linkedin",
+        "NETWORK_HTTP_TIMEOUT": "3",
+        "CELERY_QUEUE": queue,
+    }
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    log_file = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "bankbuzz", "worker", "-Q", queue, "--pool", "solo",
+         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=env, stdout=log_file, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker = WorkerProcess(process, queue, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited at start:\n{worker.log()}")
+        if app.control.ping(destination=None, timeout=0.5) and "ready" in worker.log():
+            break
+    else:
+        process.kill()
+        pytest.fail(f"the Celery worker did not become ready:\n{worker.log()}")
+    yield worker
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log_file.close()
