@@ -25,3 +25,18 @@ def test_rotation_keeps_old_tokens_readable_and_moves_them_to_the_new_key(settin
     assert decrypt_credentials(rotated) == {"access_token": "t0ken"}
     with pytest.raises(CredentialsUnreadable):
         decrypt_credentials(token)
+
+
+def test_rotate_command_moves_every_account_to_the_newest_key(db, settings):
+    from django.core.management import call_command
+
+    account = SocialAccountFactory()
+    account.set_credentials({"bearer_token": "abc"})
+    account.save()
+    old_key = settings.CREDENTIALS_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.CREDENTIALS_KEYS = [new_key, old_key]
+    call_command("rotate_credentials_key")
+    settings.CREDENTIALS_KEYS = [new_key]
+    account.refresh_from_db()
+    assert account.get_credentials() == {"bearer_token": "abc"}
