@@ -1,0 +1,45 @@
+"""The demo bank the sandbox plays, shared with the Django demo seed.
+
+These are plain constants on purpose: the sandbox must not import Django, and
+the demo seed must connect accounts whose ids match what the sandbox serves,
+so both read them from here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+BANK_NAME: Final = "Northbridge Bank"
+
+# The token the sandbox accepts for every network. Anything else is answered
+# with the network's own "invalid token" error, like the real APIs do.
+DEMO_TOKEN: Final = "sandbox-demo-token"
+
+BANK_X: Final[dict[str, str]] = {
+    "user_id": "1585092736154238977",
+    "handle": "northbridgebank",
+    "name": BANK_NAME,
+}
+
+BANK_FACEBOOK_PAGE: Final[dict[str, str]] = {
+    "page_id": "104829375610284",
+    "name": BANK_NAME,
+    "username": "northbridgebank",
+}
+
+BANK_LINKEDIN_ORG: Final[dict[str, str]] = {
+    "id": "90412387",
+    "urn": "urn:li:organization:90412387",
+    "name": BANK_NAME,
+    "vanity_name": "northbridge-bank",
+}
+
+# Credentials dicts the demo seed can store on the connected accounts; the
+# keys are the ones each connector documents at the top of its module.
+DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
+    "x": {"bearer_token": DEMO_TOKEN, "oauth2_user_token": DEMO_TOKEN},
+    "facebook": {"page_access_token": DEMO_TOKEN},
+    "linkedin": {"access_token": DEMO_TOKEN},
+}
+
+NETWORKS: Final = ("x", "facebook", "linkedin")
