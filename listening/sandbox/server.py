@@ -74,6 +74,7 @@ class Sandbox:
                     body=request.body,
                     origin=request.origin,
                     raw_query=request.raw_query,
+                    full_path=request.path,
                 )
                 return self._handle_network(api, inner)
         return Response(status=404, payload={"error": f"no such path: {request.path}"})

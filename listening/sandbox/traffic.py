@@ -107,7 +107,7 @@ class Traffic:
             chosen_topic = topic or content.pick_topic(rng, outage=outage)
             customer = self._hostile_author(rng) if hostile else rng.choice(CUSTOMERS)
             self.store.ensure_customer(customer)
-            return self._emit_channel(rng, channel, chosen_topic, customer, hostile=hostile)
+            return self._emit_channel(rng, channel, chosen_topic, customer, hostile=hostile, outage=outage)
 
     def _hostile_author(self, rng: random.Random) -> Customer:
         """An author whose name and URLs are built to break a careless page."""
@@ -133,7 +133,7 @@ class Traffic:
         return author
 
     def _emit_channel(
-        self, rng: random.Random, channel: str, topic: str, customer: Customer, *, hostile: bool
+        self, rng: random.Random, channel: str, topic: str, customer: Customer, *, hostile: bool, outage: bool
     ) -> dict[str, Any]:
         store = self.store
         data = store.data
@@ -147,9 +147,10 @@ class Traffic:
                     if t["conversation_id"] == parent["conversation_id"]
                 ]
                 latest = max(conversation, key=lambda t: int(t["id"]))
+                # During an outage even follow-ups are about the outage.
                 text = (
-                    content.compose(rng, topic=topic, network="x", hostile=True)
-                    if hostile
+                    content.compose(rng, topic=topic, network="x", hostile=hostile)
+                    if hostile or outage
                     else content.compose_follow_up(rng, network="x")
                 )
                 tweet = store.add_tweet(text=text, author_id=author, in_reply_to=latest["id"])

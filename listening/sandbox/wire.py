@@ -44,6 +44,8 @@ class Request:
     # Scheme, host and port the client used, to build absolute URLs (paging links, avatars).
     origin: str
     raw_query: str = ""
+    # The full percent-decoded path as the client sent it, prefix included (for signatures).
+    full_path: str = ""
 
     def json(self) -> Any:
         if not self.body:

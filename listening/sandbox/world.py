@@ -34,6 +34,15 @@ BANK_LINKEDIN_ORG: Final[dict[str, str]] = {
     "vanity_name": "northbridge-bank",
 }
 
+# OAuth 1.0a keys the sandbox verifies signatures with (HMAC-SHA1), so that a
+# client which signs for one host and sends to another is caught in tests.
+DEMO_OAUTH1: Final[dict[str, str]] = {
+    "consumer_key": "sandbox-consumer-key",
+    "consumer_secret": "sandbox-consumer-secret",
+    "access_token": DEMO_TOKEN,
+    "access_token_secret": "sandbox-token-secret",
+}
+
 # Credentials dicts the demo seed can store on the connected accounts; the
 # keys are the ones each connector documents at the top of its module.
 DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {

@@ -9,10 +9,13 @@ response, and errors in X's problem+json shape.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import shlex
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from listening.sandbox.state import Record, Store
 from listening.sandbox.wire import (
@@ -28,7 +31,7 @@ from listening.sandbox.wire import (
     iso_ms,
     route,
 )
-from listening.sandbox.world import BANK_X, DEMO_TOKEN
+from listening.sandbox.world import BANK_X, DEMO_OAUTH1, DEMO_TOKEN
 
 _DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 _PROBLEM_JSON = "application/problem+json"
@@ -172,6 +175,38 @@ class _Query:
         return lowered in tweet["text"].lower()
 
 
+def _percent(value: str) -> str:
+    return quote(value, safe="~-._")
+
+
+def _oauth1_valid(request: Request, header: str) -> bool:
+    """Check an OAuth 1.0a HMAC-SHA1 signature against the URL this server was called at.
+
+    The real API checks it against its own host; checking it here catches a
+    client that signs for api.twitter.com and then sends the request elsewhere.
+    """
+    pairs = (part.partition("=") for part in header.split(","))
+    oauth = {k.strip(): unquote(v.strip().strip('"')) for k, _, v in pairs}
+    keys = DEMO_OAUTH1
+    if (
+        oauth.get("oauth_consumer_key") != keys["consumer_key"]
+        or oauth.get("oauth_token") != keys["access_token"]
+    ):
+        return False
+    if oauth.get("oauth_signature_method") != "HMAC-SHA1" or "oauth_signature" not in oauth:
+        return False
+    params = [(k, v) for k, v in oauth.items() if k not in ("oauth_signature", "realm")]
+    params += parse_qsl(request.raw_query, keep_blank_values=True)
+    if "application/x-www-form-urlencoded" in request.headers.get("Content-Type", ""):
+        params += parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    normalized = "&".join(f"{k}={v}" for k, v in sorted((_percent(k), _percent(v)) for k, v in params))
+    base_url = f"{request.origin.lower()}{quote(request.full_path)}"
+    base = "&".join((request.method.upper(), _percent(base_url), _percent(normalized)))
+    key = f"{_percent(keys['consumer_secret'])}&{_percent(keys['access_token_secret'])}"
+    expected = base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()).decode()
+    return hmac.compare_digest(expected, oauth["oauth_signature"])
+
+
 class XApi(NetworkApi):
     network = "x"
     prefix = "/x"
@@ -226,11 +261,7 @@ class XApi(NetworkApi):
         if header.startswith("Bearer "):
             return header[len("Bearer ") :] == DEMO_TOKEN
         if header.startswith("OAuth "):
-            # OAuth 1.0a: the sandbox does not check signatures, only that the
-            # access token is one it issued.
-            pairs = (part.partition("=") for part in header[len("OAuth ") :].split(","))
-            params = {k.strip(): unquote(v.strip().strip('"')) for k, _, v in pairs}
-            return params.get("oauth_token") == DEMO_TOKEN and "oauth_signature" in params
+            return _oauth1_valid(request, header[len("OAuth ") :])
         return False
 
     def error(self, status: int, message: str, *, reset_at: int | None = None) -> Response:
