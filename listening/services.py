@@ -8,6 +8,7 @@ the unique constraint on (network, external_id) absorbs the overlap.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -195,9 +196,21 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
 
 
 def _jsonable(raw):
-    if isinstance(raw, (dict, list, str, int, float, bool)) or raw is None:
+    """Something PostgreSQL's jsonb accepts: JSON types, and no NUL characters."""
+    if isinstance(raw, str):
+        return raw.replace("\x00", "")
+    if isinstance(raw, dict):
+        return {_jsonable(str(key)): _jsonable(value) for key, value in raw.items()}
+    if isinstance(raw, (list, tuple)):
+        return [_jsonable(value) for value in raw]
+    if isinstance(raw, (int, float, bool)) or raw is None:
         return raw
-    return repr(raw)
+    return _jsonable(repr(raw))
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; a post carrying one must not block its page.
+    return text.replace("\x00", "")
 
 
 def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str, int]:
@@ -209,8 +222,8 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
         (
             network,
             a.external_id,
-            a.handle[:100],
-            a.name[:200],
+            _clean(a.handle)[:100],
+            _clean(a.name)[:200],
             _http_url(a.avatar_url),
             _http_url(a.profile_url),
             a.followers,
@@ -220,7 +233,8 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
         )
         for a in unique.values()
     ]
-    with connection.cursor() as cursor:
+    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         # Latest profile wins: names, avatars and follower counts change.
         result = execute_values(
             cursor.cursor,
@@ -281,6 +295,10 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
     # The same id twice in one page (networks do that on page edges) is stored once.
     plain = list({item.external_id: item for item in plain}.values())
     author_ids = _upsert_authors(network, [item.author for item in plain])
+    # Clean before enriching: personal-data spans must refer to the text as stored.
+    plain = [
+        dataclasses.replace(item, text=_clean(item.text)) if "\x00" in item.text else item for item in plain
+    ]
     enriched = enrichment_bridge.enrich_items(plain)
     now = timezone.now()
     rows = []
@@ -299,7 +317,7 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
                 item.in_reply_to,
                 item.created_at,
                 now,
-                Json(item.raw),
+                Json(_jsonable(item.raw)),
                 Json([]),
                 extra.lang or item.lang[:8],
                 extra.sentiment_score,
@@ -311,7 +329,8 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
                 extra.is_spam,
             )
         )
-    with connection.cursor() as cursor:
+    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         inserted = execute_values(
             cursor.cursor,
             f"""

@@ -27,20 +27,37 @@ def test_tasks_are_recorded_as_system(db):
     assert event.actor_label == "system"
 
 
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "UPDATE audit_auditevent SET verb = 'forged'",
-        "DELETE FROM audit_auditevent",
-        "TRUNCATE audit_auditevent",
-    ],
-)
+STATEMENTS = [
+    "UPDATE audit_auditevent SET verb = 'forged'",
+    "DELETE FROM audit_auditevent",
+]
+
+
+@pytest.mark.parametrize("statement", STATEMENTS)
 def test_database_refuses_to_rewrite_history(event, statement):
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
+        cursor.execute(statement)
+    assert AuditEvent.objects.get(pk=event.pk).verb == "conversation.assign"
+
+
+@pytest.mark.parametrize("statement", [*STATEMENTS, "TRUNCATE audit_auditevent"])
+def test_the_applications_own_role_cannot_rewrite_history_either(event, statement):
+    """Production connects as an ordinary role: it can add to the log and nothing else."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN CREATE ROLE bankbuzz_app_test NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        cursor.execute("GRANT ALL ON audit_auditevent TO bankbuzz_app_test")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL ROLE bankbuzz_app_test")
         cursor.execute(statement)
     assert AuditEvent.objects.get(pk=event.pk).verb == "conversation.assign"
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import DataError
 from django.utils import timezone
 
 from inbox.models import Conversation
@@ -56,9 +57,11 @@ def test_the_signal_carries_only_new_mentions_after_commit(account, django_captu
 def test_a_failure_keeps_the_cursor_where_it_was(account):
     account.cursors = {"mentions": "100"}
     account.save()
-    broken = fetched_item("301", author_id="")
-    page = FetchResult(items=[fetched_item("300"), broken], cursors={"mentions": "301"})
-    with pytest.raises(KeyError):
+    good = fetched_item("300")
+    # A value the database refuses (kind is at most 16 characters) fails the whole page.
+    broken = good.__class__(**{**fetched_item("301").__dict__, "kind": "k" * 40})
+    page = FetchResult(items=[good, broken], cursors={"mentions": "301"})
+    with pytest.raises(DataError):
         mentions_ingest(account=account, result=page)
     account.refresh_from_db()
     assert account.cursors == {"mentions": "100"}
@@ -121,3 +124,13 @@ def test_the_networks_timestamp_is_kept(account):
     when = timezone.now() - dt.timedelta(hours=3)
     mentions_ingest(account=account, result=FetchResult(items=[fetched_item("801", created_at=when)]))
     assert Mention.objects.get(external_id="801").created_at == when
+
+
+def test_nul_characters_do_not_poison_a_page(account):
+    """PostgreSQL refuses NUL in text and JSON; a hostile post must not block its page forever."""
+    item = fetched_item("901", text="zero\x00byte")
+    item = item.__class__(**{**item.__dict__, "raw": {"tweet": {"text": "zero\x00byte", "nested": ["\x00"]}}})
+    mentions_ingest(account=account, result=FetchResult(items=[item], cursors={"mentions": "901"}))
+    stored = Mention.objects.get(external_id="901")
+    assert stored.text == "zerobyte"
+    assert stored.raw["tweet"]["text"] == "zerobyte"
