@@ -33,12 +33,14 @@ substring. ``kind`` is one of ``card``, ``iban``, ``ssn``, ``account``, ``email`
 Invalid checksums (the documented choice)
 -----------------------------------------
 A card-like number whose Luhn check fails is reported as ``kind="card", valid=False`` **only when
-its layout says "card"**: written in card groups (``4111 1111 1111 1112``, ``4-6-5`` for Amex)
-as a whole number. A customer who mistypes one digit of their card has still published fifteen
-digits of it, so the guard must still see it. An *unseparated* run of digits that fails Luhn is
-not reported: that is what order numbers, tracking numbers and ids look like. An unseparated run
-that passes Luhn is reported only if it also starts with a known card-issuer prefix of the right
-length (Visa, Mastercard, Amex, ...), which keeps tweet ids (19 digits starting with 1 or 2) out.
+its layout says "card"**: a whole number written in card groups (``4111 1111 1111 1112``,
+``4-6-5`` for Amex) that starts with 2-6, as every card issuer's prefix does. A customer who
+mistypes one digit of their card has still published fifteen digits of it, so the guard must
+still see it. An *unseparated* run of digits that fails Luhn is not reported: that is what order
+numbers, tracking numbers and ids look like. Any run that passes Luhn is reported only if it also
+starts with a known card-issuer prefix of the right length (Visa, Mastercard, Amex, ...), which
+keeps tweet ids (19 digits starting with 1 or 2) out; inside a longer run of groups, only such a
+Luhn-valid issuer match is taken ("4111 1111 1111 1111 123" yields the card, not the CVV).
 The same holds for IBANs: a string with a real country code, that country's exact IBAN length and
 mostly digits, but a failing mod-97 check, is reported with ``valid=False``.
 
@@ -244,16 +246,23 @@ def iban_valid(iban: str) -> bool:
 # Links: tweet ids and order numbers live in URLs; digits inside a URL are never reported as
 # cards, phones or SSNs. Bare "x.com/user/status/<id>" counts too.
 _URL_RE: Final = re.compile(
-    r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*",
+    # The lookbehind lets a bare domain start only at the start of a token, which keeps this
+    # linear on hostile input such as "1-1-1-..." (a plain \b made it quadratic).
+    r"(?:https?://|www\.)\S+|(?<![\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*",
     re.IGNORECASE,
 )
 
-# Dates (12/05/2024, 12.05.24, 2024-05-12), but not a fragment of a longer dotted number such as
-# the French phone style 06.12.34.56.78.
+# Dates (12/05/2024, 12.05.24, 2024-05-12, and ranges like 01.02.2023-05.06.2024), but not a
+# fragment of a longer number using the *same* separator, such as the French phone style
+# 06.12.34.56.78. One alternative per separator, since a lookbehind cannot refer to a group.
 _DATE_RE: Final = re.compile(
-    r"(?<![0-9])(?<![0-9][./-])"
-    r"(?:[0-9]{1,2}([./-])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})|[0-9]{4}([./-])[0-9]{1,2}\2[0-9]{1,2})"
-    r"(?![0-9])(?![./-][0-9])"
+    "|".join(
+        rf"(?<![0-9])(?<![0-9]{re.escape(sep)})"
+        rf"(?:[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}(?:[0-9]{{4}}|[0-9]{{2}})"
+        rf"|[0-9]{{4}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}})"
+        rf"(?![0-9])(?!{re.escape(sep)}[0-9])"
+        for sep in "./-"
+    )
 )
 
 # A run of digit groups with card-style separators. Up to three separator characters so that
@@ -312,10 +321,6 @@ def _groups(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _DIGITS_RE.finditer(norm, start, end)]
 
 
-def _digits_of(norm: str, groups: Sequence[tuple[int, int]]) -> str:
-    return "".join(norm[s:e] for s, e in groups)
-
-
 def _preview(kind: PiiKind, segment: str) -> str:
     """Masked rendering of a normalised segment (same length as the segment)."""
     keep = _kept_positions(kind, segment)
@@ -363,44 +368,61 @@ def _card_shaped(lengths: Sequence[int]) -> bool:
     return tuple(lengths) in ((4, 6, 5), (4, 6, 4))
 
 
+# (priority, start, end, valid) of a window of digit groups that could be reported.
+_Candidate = tuple[tuple[int, ...], int, int, bool]
+
+
+def _pick(candidates: list[_Candidate], offset: int, size: int) -> Iterator[tuple[int, int, bool]]:
+    """Greedy choice of non-overlapping windows, best priority first.
+
+    ``candidates`` hold ``(priority, start, end, valid)`` with spans inside
+    ``[offset, offset + size)``; a bytearray over that range keeps each check proportional to
+    the window, not to the number of windows already taken (hostile posts can have thousands).
+    """
+    covered = bytearray(size)
+    for _, start, end, valid in sorted(candidates, key=lambda c: c[0], reverse=True):
+        if not any(covered[start - offset : end - offset]):
+            covered[start - offset : end - offset] = b"\x01" * (end - start)
+            yield start, end, valid
+
+
 def _find_cards(norm: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Finding]:
     for run in _CARD_RUN_RE.finditer(norm):
         groups = _groups(norm, run.start(), run.end())
+        count = len(groups)
         if sum(e - s for s, e in groups) < 13:
             continue
         first_glued = run.start() > 0 and (norm[run.start() - 1].isalnum() or norm[run.start() - 1] in "_+")
         last_glued = run.end() < len(norm) and (norm[run.end()].isalnum() or norm[run.end()] == "_")
-        # (priority, start, end, valid) for every acceptable window of whole groups.
-        candidates: list[tuple[tuple[int, int, int], int, int, bool]] = []
-        for i in range(len(groups)):
+        candidates: list[_Candidate] = []
+        for i in range(count):
             if i == 0 and first_glued:
                 continue
-            total = 0
-            for j in range(i, min(len(groups), i + _MAX_GROUPS_PER_WINDOW)):
-                total += groups[j][1] - groups[j][0]
+            # Every card issuer's prefix starts with 2-6 (Mastercard 2-series and Mir, Amex,
+            # Diners and JCB, Visa, Mastercard and Maestro, Discover and UnionPay). Checking that
+            # first keeps long runs of other digits cheap and ids starting with 1 out.
+            if norm[groups[i][0]] not in "23456":
+                continue
+            digits = ""
+            for j in range(i, min(count, i + _MAX_GROUPS_PER_WINDOW)):
+                digits += norm[groups[j][0] : groups[j][1]]
+                total = len(digits)
                 if total > 19:
                     break
-                if total < 13 or (j == len(groups) - 1 and last_glued):
+                whole = i == 0 and j == count - 1
+                if total < 13 or (j == count - 1 and last_glued):
                     continue
-                window = groups[i : j + 1]
-                start, end = window[0][0], window[-1][1]
+                start, end = groups[i][0], groups[j][1]
                 if _overlaps(start, end, blocked):
                     continue
-                digits = _digits_of(norm, window)
                 valid = luhn_valid(digits)
                 strong = valid and _issuer_matches(digits)
-                whole = i == 0 and j == len(groups) - 1
-                shaped = _card_shaped([e - s for s, e in window])
                 # A window that is only part of a run of digits needs the strongest evidence;
                 # otherwise a 24-digit reference would always contain some "card".
-                if not (strong or (whole and shaped)):
-                    continue
-                candidates.append(((int(valid), int(whole), total), start, end, valid))
-        taken: list[tuple[int, int]] = []
-        for _, start, end, valid in sorted(candidates, key=lambda c: c[0], reverse=True):
-            if not _overlaps(start, end, taken):
-                taken.append((start, end))
-                yield _finding("card", norm, start, end, valid)
+                if strong or (whole and _card_shaped([e - s for s, e in groups[i : j + 1]])):
+                    candidates.append(((int(valid), int(whole), total), start, end, valid))
+        for start, end, valid in _pick(candidates, run.start(), run.end() - run.start()):
+            yield _finding("card", norm, start, end, valid)
 
 
 def _find_ibans(norm: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Finding]:
@@ -461,7 +483,11 @@ def _find_ssns(norm: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Findin
 def _find_emails(norm: str) -> Iterator[Finding]:
     for match in _EMAIL_RE.finditer(norm):
         local, _, domain = match.group().rpartition("@")
-        if not local or local.startswith(".") or local.endswith(".") or ".." in local:
+        # Leading dots are punctuation ("...jane@example.com"), not part of the address.
+        stripped = local.lstrip(".")
+        start = match.start() + len(local) - len(stripped)
+        local = stripped
+        if not local or local.endswith(".") or ".." in local:
             continue
         labels = domain.split(".")
         tld = labels[-1]
@@ -469,7 +495,7 @@ def _find_emails(norm: str) -> Iterator[Finding]:
             continue
         if any(not label or label.startswith("-") or label.endswith("-") for label in labels):
             continue
-        yield _finding("email", norm, match.start(), match.end(), None)
+        yield _finding("email", norm, start, match.end(), None)
 
 
 def _phone_kind(digits: str, lengths: Sequence[int], *, plus: bool, whole: bool, at_start: bool) -> bool:
@@ -502,26 +528,31 @@ def _phone_kind(digits: str, lengths: Sequence[int], *, plus: bool, whole: bool,
 def _find_phones(norm: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Finding]:
     for run in _PHONE_RUN_RE.finditer(norm):
         text = run.group()
-        if sum(ch.isdigit() for ch in text) < 8:
+        if _ascii_digit_count(text) < 8:
             continue  # short numbers, amounts, years, times
         plus = text.startswith("+")
         groups = _groups(norm, run.start(), run.end())
+        count = len(groups)
         last_glued = run.end() < len(norm) and (norm[run.end()].isalnum() or norm[run.end()] == "_")
-        best: tuple[int, int, int] | None = None  # (digit count, start, end)
-        for i in range(len(groups)):
-            total = 0
-            for j in range(i, min(len(groups), i + _MAX_GROUPS_PER_WINDOW)):
-                total += groups[j][1] - groups[j][0]
+        candidates: list[_Candidate] = []
+        for i in range(count):
+            # Past the start of a run only numbers with a trunk or international prefix ("0",
+            # "00") can begin: "ref 12 07700 900123". See _phone_kind.
+            if i > 0 and (norm[groups[i][0]] != "0" or groups[i][1] - groups[i][0] < 2):
+                continue
+            digits = ""
+            for j in range(i, min(count, i + _MAX_GROUPS_PER_WINDOW)):
+                digits += norm[groups[j][0] : groups[j][1]]
+                total = len(digits)
                 if total > 17:
                     break
-                if total < 8 or (j == len(groups) - 1 and last_glued):
+                if total < 8 or (j == count - 1 and last_glued):
                     continue
-                window = groups[i : j + 1]
                 # The span includes a leading "+" or "(" and a closing ")" of the last group.
-                start = run.start() if i == 0 else window[0][0]
+                start = run.start() if i == 0 else groups[i][0]
                 if i > 0 and norm[start - 1] == "(":
                     start -= 1
-                end = window[-1][1]
+                end = groups[j][1]
                 if (
                     end < run.end()
                     and norm[end] == ")"
@@ -530,15 +561,13 @@ def _find_phones(norm: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Find
                     end += 1
                 if _overlaps(start, end, blocked):
                     continue
-                digits = _digits_of(norm, window)
-                lengths = [e - s for s, e in window]
-                whole = i == 0 and j == len(groups) - 1
-                if not _phone_kind(digits, lengths, plus=plus, whole=whole, at_start=i == 0):
-                    continue
-                if best is None or (total, -start) > (best[0], -best[1]):
-                    best = (total, start, end)
-        if best is not None:
-            yield _finding("phone", norm, best[1], best[2], None)
+                lengths = [e - s for s, e in groups[i : j + 1]]
+                whole = i == 0 and j == count - 1
+                if _phone_kind(digits, lengths, plus=plus, whole=whole, at_start=i == 0):
+                    # Longest first, then leftmost.
+                    candidates.append(((total, -start), start, end, True))
+        for start, end, _ in _pick(candidates, run.start(), run.end() - run.start()):
+            yield _finding("phone", norm, start, end, None)
 
 
 def compile_account_patterns(patterns: Iterable[str | re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:

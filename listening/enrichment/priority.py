@@ -129,7 +129,8 @@ def _compile_level(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str
     # is reported rather than a shorter phrase it contains. The word-boundary checks sit
     # outside the alternation: the engine then rejects a mid-word position once instead of once
     # per phrase, which made this seven times faster on a page of tweets.
-    order = sorted(range(len(usable)), key=lambda i: -len(usable[i]))
+    # Length without spaces, since spaces are optional in matching; ties keep configured order.
+    order = sorted(range(len(usable)), key=lambda i: -len(normalise_for_matching(usable[i]).replace(" ", "")))
     alternatives = "|".join(f"(?P<p{i}>{_phrase_body(usable[i])})" for i in order)
     return re.compile(rf"(?<!\w)(?:{alternatives})s?(?!\w)"), usable
 
