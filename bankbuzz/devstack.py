@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -222,12 +223,48 @@ class Services:
             self.postgres.stop()
 
 
-def manage(*args: str, env: dict[str, str]) -> None:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=False)
+def manage(*args: str, env: dict[str, str], capture: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=False, capture_output=capture, text=True
+    )
     if result.returncode != 0:
+        if capture:
+            sys.stderr.write(result.stdout + result.stderr)
         raise StackError(
             f"`manage.py {' '.join(args)}` failed (exit {result.returncode}); see the lines above"
         )
+    return result.stdout if capture else ""
+
+
+def announce_when_ready(url: str, logins: str, *, seconds: float = 120) -> None:
+    """Print the URL and the logins once the web server answers, below the start-up noise."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=2)  # noqa: S310 - our own local URL
+        except urllib.error.HTTPError:
+            break  # 503 while a part is still starting: the web server itself is up
+        except OSError:
+            time.sleep(0.5)
+            continue
+        break
+    else:
+        say(f"the web server did not answer at {url} within {int(seconds)} s; see the web lines above")
+        return
+    banner = "=" * 64
+    lines = [
+        banner,
+        f"  BankBuzz is running at {url}/",
+        "",
+        logins.rstrip(),
+        "",
+        "  Ctrl-C stops everything.",
+        banner,
+    ]
+    print("\n" + "\n".join(lines) + "\n", flush=True)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -254,12 +291,15 @@ def command_run(args: argparse.Namespace) -> int:
         }
         say("applying migrations")
         manage("migrate", "--noinput", env=env)
-        manage("demo_seed", env=env)
+        logins = manage("demo_seed", env=env, capture=True)
         procfile = parse_procfile((ROOT / "Procfile").read_text())
         manager = Manager(Printer(sys.stdout))
         for name, process in procfile.processes.items():
             manager.add_process(name, process, env=env, cwd=str(ROOT))
-        say(f"BankBuzz is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
+        say(f"starting web, worker, beat and sandbox at http://127.0.0.1:{port}/ (Ctrl-C stops everything)")
+        threading.Thread(
+            target=announce_when_ready, args=(f"http://127.0.0.1:{port}", logins), daemon=True
+        ).start()
         manager.loop()
         return manager.returncode or 0
 
