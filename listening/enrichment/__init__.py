@@ -57,6 +57,8 @@ class EnrichmentConfig:
             text (ASCII digits, plain spaces and dashes); matches are reported as ``account``.
         priority_phrases: ``(level, phrases)`` pairs, e.g. ``(("urgent", ("fraud", ...)),)``.
             A mapping is accepted too and converted. Levels not given keep the defaults.
+        public_contacts: the bank's own published phone numbers, e-mail addresses and IBANs;
+            never reported as personal data (an agent may write "call us on 0345 300 0000").
 
     Invalid values (an unknown language code, a regex that does not compile) raise
     ``ValueError`` / ``re.error`` when the config is built, so a bad setting fails at start-up.
@@ -67,11 +69,13 @@ class EnrichmentConfig:
     priority_phrases: tuple[tuple[str, tuple[str, ...]], ...] = field(
         default=tuple((level, phrases) for level, phrases in DEFAULT_PRIORITY_PHRASES.items())
     )
+    public_contacts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept lists and mappings from callers and settings, store hashable tuples.
         object.__setattr__(self, "languages", resolve_languages(self.languages) or DEFAULT_LANGUAGES)
         object.__setattr__(self, "account_patterns", tuple(self.account_patterns))
+        object.__setattr__(self, "public_contacts", tuple(self.public_contacts))
         phrases: Any = self.priority_phrases
         pairs = phrases.items() if isinstance(phrases, Mapping) else phrases
         normalised: list[tuple[str, tuple[str, ...]]] = []
@@ -91,12 +95,14 @@ class EnrichmentConfig:
 
     @classmethod
     def from_settings(cls) -> EnrichmentConfig:
-        """Build from Django settings (imported here, lazily): all three are optional.
+        """Build from Django settings (imported here, lazily): all are optional.
 
         * ``BANK_LANGUAGES``: list of ISO 639-1 codes; ``"en"`` is always added first.
         * ``PII_ACCOUNT_PATTERNS``: list of regex strings.
         * ``PRIORITY_PHRASES``: ``{"urgent": [...], "high": [...]}``; a level given replaces
           that level's default list, a level left out keeps its defaults.
+        * ``BANK_PUBLIC_CONTACTS``: the bank's own published phone numbers, e-mail addresses
+          and IBANs, which are not personal data.
         """
         from django.conf import settings
 
@@ -108,6 +114,7 @@ class EnrichmentConfig:
             languages=languages,
             account_patterns=patterns,
             priority_phrases=tuple(table.items()),
+            public_contacts=tuple(getattr(settings, "BANK_PUBLIC_CONTACTS", ())),
         )
 
 
@@ -152,7 +159,7 @@ class Enrichment:
 def enrich(text: str, *, lang_hint: str = "", config: EnrichmentConfig) -> Enrichment:
     """Enrich one post. ``lang_hint`` is the network's own language tag, if any."""
     text = text or ""
-    findings = find_pii(text, account_patterns=_compiled_patterns(config))
+    findings = find_pii(text, account_patterns=_compiled_patterns(config), allowed=config.public_contacts)
     score, label = score_sentiment(text)
     hint, intent = classify(text, config.phrase_table, sentiment_score=score)
     verdict = spam_verdict(text)

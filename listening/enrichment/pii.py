@@ -50,6 +50,7 @@ Callers should treat ``valid=False`` as "almost certainly personal data, probabl
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -601,11 +602,21 @@ def _resolve(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(kept, key=lambda f: (f.start, f.end))
 
 
-def find_pii(text: str, *, account_patterns: Sequence[str | re.Pattern[str]] = ()) -> list[Finding]:
+def find_pii(
+    text: str,
+    *,
+    account_patterns: Sequence[str | re.Pattern[str]] = (),
+    allowed: Iterable[str] = (),
+) -> list[Finding]:
     """Find personal data in ``text``; spans index the original string, sorted by position.
 
     Findings never overlap. ``account_patterns`` are bank-specific regexes (see
     :func:`compile_account_patterns`); pass pre-compiled patterns on hot paths.
+
+    ``allowed`` lists the bank's own public details (its helpline numbers, its support address,
+    the IBAN it publishes for payments): an agent's reply "call us on 0345 300 0000" must not be
+    blocked as personal data. Phone numbers match on their last nine digits, e-mail addresses
+    case-insensitively, anything else on its letters and digits.
     """
     if not text:
         return []
@@ -629,7 +640,37 @@ def find_pii(text: str, *, account_patterns: Sequence[str | re.Pattern[str]] = (
         found.extend(_find_phones(norm, blocked + dates))
     if patterns:
         found.extend(_find_accounts(norm, patterns))
-    return _resolve(found)
+    findings = _resolve(found)
+    if findings and allowed:
+        keys = _allowed_keys(tuple(allowed))
+        findings = [f for f in findings if _identity(f.kind, norm[f.start : f.end]) not in keys]
+    return findings
+
+
+_MIN_PHONE_MATCH_DIGITS: Final = 9
+
+
+def _identity(kind: str, segment: str) -> str:
+    """What two written forms of the same datum have in common."""
+    if kind == "email":
+        return segment.casefold()
+    compact = "".join(ch for ch in segment if ch.isascii() and ch.isalnum()).upper()
+    # The last nine digits identify a phone number whether it is written +44 7700 900123,
+    # 0044 7700 900123 or 07700 900123: country code and trunk prefix only add digits in front.
+    return compact[-_MIN_PHONE_MATCH_DIGITS:] if kind == "phone" else compact
+
+
+@functools.lru_cache(maxsize=32)
+def _allowed_keys(allowed: tuple[str, ...]) -> frozenset[str]:
+    keys: set[str] = set()
+    for entry in allowed:
+        norm = normalise(entry.strip())
+        if not norm:
+            continue
+        # The kind of an allowed entry is unknown, so store every identity it could have.
+        keys.update(_identity(kind, norm) for kind in ("email", "phone", "card"))
+    keys.discard("")
+    return frozenset(keys)
 
 
 def _ascii_digit_count(text: str) -> int:
@@ -641,14 +682,9 @@ def _ascii_digit_count(text: str) -> int:
 # The customer's own contact details
 # --------------------------------------------------------------------------------------------
 
-_MIN_PHONE_MATCH_DIGITS: Final = 9
-
 
 def _phone_key(phone: str) -> str:
-    digits = "".join(ch for ch in normalise(phone) if ch.isdigit())
-    # The last nine digits identify a number whether it is written +44 7700 900123,
-    # 0044 7700 900123 or 07700 900123: country code and trunk prefix only add digits in front.
-    return digits[-_MIN_PHONE_MATCH_DIGITS:]
+    return "".join(ch for ch in normalise(phone) if ch.isdigit())[-_MIN_PHONE_MATCH_DIGITS:]
 
 
 def find_customer_contact(

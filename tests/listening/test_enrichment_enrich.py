@@ -96,6 +96,12 @@ def test_account_patterns_from_config():
     assert [(f.kind, f.preview) for f in result.pii] == [("account", "•••-••••5678")]
 
 
+def test_public_contacts_from_config():
+    config = EnrichmentConfig(public_contacts=("0345 300 0000",))
+    assert not enrich("Call us on +44 345 300 0000 any time", config=config).has_pii
+    assert enrich("Call us on +44 345 300 0000 any time", config=BANK).has_pii
+
+
 def test_enrich_batch_keeps_order_and_accepts_bare_texts():
     results = enrich_batch(
         [("mi tarjeta no funciona desde ayer", ""), "thanks so much for the help!", ("hello there", "en")],
@@ -145,6 +151,7 @@ def test_from_settings_reads_optional_settings(monkeypatch):
         BANK_LANGUAGES=["es", "fr"],
         PII_ACCOUNT_PATTERNS=[r"\bACC-\d{8}\b"],
         PRIORITY_PHRASES={"urgent": ["mortgage offer withdrawn"]},
+        BANK_PUBLIC_CONTACTS=["0345 300 0000"],
     )
     monkeypatch.setattr(django.conf, "settings", fake)
     config = EnrichmentConfig.from_settings()
@@ -152,6 +159,7 @@ def test_from_settings_reads_optional_settings(monkeypatch):
     assert config.account_patterns == (r"\bACC-\d{8}\b",)
     assert config.phrase_table["urgent"] == ("mortgage offer withdrawn",)
     assert config.phrase_table["high"] == DEFAULT_PRIORITY_PHRASES["high"]
+    assert config.public_contacts == ("0345 300 0000",)
 
 
 def test_from_settings_without_any_setting(monkeypatch):

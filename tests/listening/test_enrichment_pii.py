@@ -214,6 +214,25 @@ def test_findings_never_overlap_and_a_valid_checksum_wins():
     assert [k for k, _, _ in found("GB82 WEST 1234 5698 7654 32")] == ["iban"]
 
 
+def test_the_banks_own_public_contacts_are_not_personal_data():
+    allowed = ["+44 345 300 0000", "Help@Bank.example", "GB82 WEST 1234 5698 7654 32"]
+    text = (
+        "Call us on 0345 300 0000 or help@bank.example, pay GB82WEST12345698765432; "
+        "you wrote 07700 900123 and jane@example.com"
+    )
+    assert [k for k, _, _ in found(text)] == ["phone", "email", "iban", "phone", "email"]
+    assert found(text, allowed=allowed) == [
+        ("phone", "07700 900123", None),
+        ("email", "jane@example.com", None),
+    ]
+
+
+def test_allowed_entries_never_hide_a_card():
+    assert found("card 4111 1111 1111 1111", allowed=["1111", "", "   "]) == [
+        ("card", "4111 1111 1111 1111", True)
+    ]
+
+
 def test_finding_is_json_serialisable():
     finding = find_pii("card 4111 1111 1111 1111")[0]
     data = asdict(finding)
