@@ -44,6 +44,7 @@ MIN_LETTERS: Final = 10
 # runner-up is too close, we say "unknown".
 MIN_CONFIDENCE: Final = 0.5
 MIN_MARGIN: Final = 0.2
+MAX_CHARS: Final = 600
 
 # Tags networks use for "no language" (X: und = undetermined, zxx = no linguistic content,
 # qme = media only, qht = hashtags only, qam = mentions only, qct = cashtags only, qst = very
@@ -113,7 +114,9 @@ def guess_language(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> s
     With a single configured language the detector can only say that language or nothing: it
     still answers ``""`` for text in another script (Cyrillic, Arabic...) or too short to tell.
     """
-    cleaned = _NOT_LANGUAGE_RE.sub(" ", text or "")
+    # A few hundred characters settle the language; lingua's cost grows with length, and a
+    # 50,000-character post would otherwise take a second.
+    cleaned = _NOT_LANGUAGE_RE.sub(" ", (text or "")[:MAX_CHARS])
     if sum(ch.isalpha() for ch in cleaned) < MIN_LETTERS:
         return ""
     values = get_detector(languages).compute_language_confidence_values(cleaned)

@@ -392,8 +392,17 @@ def test_lone_surrogates_and_control_characters_do_not_crash():
 
 @pytest.mark.parametrize(
     "text",
-    ["1-" * 5000, "4 " * 3000, "07 " * 3000, "(1" * 5000, "a." * 5000 + "12345678", "x@" * 5000 + "1" * 8],
-    ids=["dashed-ones", "spaced-fours", "spaced-trunks", "parens", "dotted-letters", "ats"],
+    [
+        "1-" * 5000,
+        "4 " * 3000,
+        "07 " * 3000,
+        "(1" * 5000,
+        "a." * 5000 + "12345678",
+        "x@" * 5000 + "1" * 8,
+        "01/01/2020 " * 2000,
+        "https://x.co/a " * 2000 + "4111111111111111",
+    ],
+    ids=["dashed-ones", "spaced-fours", "spaced-trunks", "parens", "dotted-letters", "ats", "dates", "links"],
 )
 def test_hostile_long_input_completes(text):
     # Not a timing test: these shapes were once quadratic; they must simply finish and stay sane.
