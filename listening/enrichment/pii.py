@@ -87,9 +87,10 @@ class Finding:
         valid: result of the checksum where one applies (Luhn for cards, mod-97 for IBANs);
             ``None`` for kinds without a checksum. ``False`` means "looks exactly like one, but
             the checksum fails", which is usually a typo and still personal data.
-        preview: the finding with all but its last four digits masked, built from the
-            normalised text (ASCII digits, plain spaces), e.g. ``"•••• •••• •••• 1111"``.
-            Safe to store and display.
+        preview: the finding masked as :func:`mask` does (all but the last four digits; an
+            IBAN also keeps its country code, an e-mail its first character and top-level
+            domain), built from the normalised text (ASCII digits, plain spaces), e.g.
+            ``"•••• •••• •••• 1111"``. Safe to store and display.
 
     All fields are plain JSON types, so ``dataclasses.asdict(finding)`` can go straight into a
     JSON column or an API response.
