@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("bankbuzz.accounts.urls")),
     path("inbox/", include("inbox.urls")),
+    path("listening/", include("listening.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -156,6 +156,8 @@ class Mention(models.Model):
             models.Index(fields=["network", "thread_key", "created_at"], name="mention_thread_idx"),
             # Listening pages and retention: recent items first.
             models.Index(fields=["received_at"], name="mention_received_idx"),
+            # Account health page: items per account in the last hour and day.
+            models.Index(fields=["account", "received_at"], name="mention_account_received_idx"),
         ]
 
     def __str__(self) -> str:

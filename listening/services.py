@@ -136,14 +136,7 @@ def account_poll(*, account_id: int, lease_seconds: int = 300) -> PollOutcome:
         )
         return PollOutcome(status="rate_limited", detail=str(exc.reset_at))
     except (base.AuthFailed, CredentialsUnreadable) as exc:
-        _release(
-            account_id,
-            health=SocialAccount.Health.NEEDS_REAUTH,
-            last_error=str(exc) or "authentication failed",
-            last_error_at=now,
-        )
-        account_schedule_sync(account=SocialAccount.objects.get(pk=account_id))
-        logger.warning("account %s needs re-authorisation: %s", account_id, exc)
+        _account_needs_reauth(account_id, reason=str(exc) or "authentication failed", now=now)
         return PollOutcome(status="needs_reauth", detail=str(exc))
     except base.ConnectorError as exc:
         _release(account_id, health=SocialAccount.Health.FAILING, last_error=exc.message, last_error_at=now)
@@ -159,6 +152,35 @@ def account_poll(*, account_id: int, lease_seconds: int = 300) -> PollOutcome:
     finally:
         _release(account_id)
     return PollOutcome(status="ok", new_mentions=len(new_ids), quarantined=len(result.quarantined))
+
+
+@transaction.atomic
+def _account_needs_reauth(account_id: int, *, reason: str, now) -> None:
+    """Stop polling, say why on the account, and tell the people who can fix it, once."""
+    account = SocialAccount.objects.select_for_update().get(pk=account_id)
+    first_time = account.health != SocialAccount.Health.NEEDS_REAUTH
+    account.health = SocialAccount.Health.NEEDS_REAUTH
+    account.last_error = reason
+    account.last_error_at = now
+    account.poll_lease_until = None
+    account.save(update_fields=["health", "last_error", "last_error_at", "poll_lease_until"])
+    account_schedule_sync(account=account)
+    logger.warning("account %s needs re-authorisation: %s", account_id, reason)
+    if first_time:
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
+
+        from bankbuzz.accounts import roles
+        from bankbuzz.accounts.notifications import notify
+
+        audit_record(actor=None, verb="social_account.needs_reauth", obj=account, after={"reason": reason})
+        people = get_user_model().objects.filter(groups__name__in=[roles.LEAD, roles.ADMIN], is_active=True)
+        notify(
+            recipients=people.distinct(),
+            verb="account.needs_reauth",
+            text=f"{account} needs re-authorisation: polling has stopped ({reason[:120]})",
+            url=reverse("listening:account", args=[account.pk]),
+        )
 
 
 @transaction.atomic
@@ -346,3 +368,77 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
             fetch=True,
         )
     return sorted(row[0] for row in inserted)
+
+
+# --- Credentials and connection checks ------------------------------------------------
+
+
+@transaction.atomic
+def account_credentials_set(*, actor, account: SocialAccount, credentials: dict[str, str]) -> SocialAccount:
+    """Store new credentials (blank values keep the old ones) and resume polling.
+
+    The audit record names the keys that changed, never their values.
+    """
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    try:
+        current = account.get_credentials()
+    except CredentialsUnreadable:
+        current = {}
+    changed = sorted(key for key, value in credentials.items() if value)
+    merged = {**current, **{key: value for key, value in credentials.items() if value}}
+    account.set_credentials(merged)
+    before = {"health": account.health}
+    if account.health == SocialAccount.Health.NEEDS_REAUTH and changed:
+        account.health = SocialAccount.Health.OK
+        account.last_error = ""
+    account.save(update_fields=["credentials_encrypted", "health", "last_error"])
+    account_schedule_sync(account=account)
+    audit_record(
+        actor=actor,
+        verb="social_account.credentials_set",
+        obj=account,
+        before=before,
+        after={"health": account.health, "keys_changed": changed},
+    )
+    return account
+
+
+@dataclass
+class ConnectionCheck:
+    what: str
+    ok: bool
+    detail: str
+
+
+def account_test_connection(*, actor, account: SocialAccount) -> list[ConnectionCheck]:
+    """Try the account's credentials against the network without storing anything."""
+    checks: list[ConnectionCheck] = []
+    try:
+        info = account.as_account_info()
+    except CredentialsUnreadable as exc:
+        return [ConnectionCheck("Credentials", False, f"{exc}: enter them again")]
+    if not info.credentials:
+        return [ConnectionCheck("Credentials", False, "No credentials stored yet")]
+    checks.append(ConnectionCheck("Credentials", True, f"stored: {', '.join(sorted(info.credentials))}"))
+    try:
+        result = base.connector_for(info).fetch(dict(account.cursors))
+    except base.RateLimited as exc:
+        checks.append(ConnectionCheck("Reading", False, f"rate limited until {exc.reset_at:%H:%M} UTC"))
+    except base.AuthFailed as exc:
+        checks.append(ConnectionCheck("Reading", False, f"the network refused the token: {exc.message}"))
+    except base.ConnectorError as exc:
+        checks.append(ConnectionCheck("Reading", False, exc.message))
+    else:
+        waiting = len(result.items)
+        remaining = result.rate.remaining if result.rate else None
+        detail = f"ok, {waiting} new item(s) waiting for the next poll"
+        if remaining is not None:
+            detail += f"; {remaining} request(s) left in this rate-limit window"
+        checks.append(ConnectionCheck("Reading", True, detail))
+    audit_record(
+        actor=actor,
+        verb="social_account.test_connection",
+        obj=account,
+        after={check.what: check.ok for check in checks},
+    )
+    return checks

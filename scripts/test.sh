@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG=1
+# Tasks queued by tests must never reach the workers of a `make run` sharing this Redis.
+export CELERY_QUEUE=bankbuzz-test-$$
 
 scripts/ensure-chromium.sh
 scripts/check-deploy.sh

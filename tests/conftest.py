@@ -62,37 +62,6 @@ def outsider(db):
 # --- The sandbox ---------------------------------------------------------------------
 
 
-class SandboxClient:
-    """The sandbox's control API, as the tests use it."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def _call(self, method: str, path: str, **kwargs):
-        import requests
-
-        response = requests.request(method, f"{self.url}/_sandbox{path}", timeout=10, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self) -> None:
-        self._call("POST", "/reset")
-        self._call("DELETE", "/scenario")
-
-    def post(self, **item) -> dict:
-        """Put one customer item on a network; returns {"network", "kind", "id", "thread"}."""
-        return self._call("POST", "/posts", json=item)
-
-    def scenario(self, name: str, **params) -> dict:
-        return self._call("POST", "/scenario", json={"name": name, **params})
-
-    def sent(self, network: str | None = None) -> list[dict]:
-        return self._call("GET", "/sent", params={"network": network} if network else None)["sent"]
-
-    def requests_made(self) -> dict:
-        return self._call("GET", "/requests")["requests"]
-
-
 @pytest.fixture(scope="session")
 def sandbox_server():
     from listening.sandbox.server import SandboxServer
@@ -103,10 +72,13 @@ def sandbox_server():
 
 
 @pytest.fixture
-def sandbox(sandbox_server, settings) -> SandboxClient:
+def sandbox(sandbox_server, settings):
     """A clean sandbox, with the settings pointing every network at it."""
-    client = SandboxClient(sandbox_server.url)
+    from listening.sandbox.testing import SandboxControl
+
+    client = SandboxControl(sandbox_server.url)
     client.reset()
+    client.clear_scenarios()
     settings.X_API_BASE_URL = f"{sandbox_server.url}/x"
     settings.GRAPH_API_BASE_URL = f"{sandbox_server.url}/graph"
     settings.LINKEDIN_API_BASE_URL = f"{sandbox_server.url}/linkedin"

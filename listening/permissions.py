@@ -1,0 +1,27 @@
+"""Who may see and manage the connected accounts."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from bankbuzz.accounts import roles
+from listening.models import SocialAccount
+
+
+def accounts_access(user) -> None:
+    if not roles.can_manage_accounts(user):
+        raise PermissionDenied("Only social leads and administrators manage connected accounts.")
+
+
+def account_for_user(user, pk: int) -> SocialAccount:
+    accounts_access(user)
+    try:
+        return SocialAccount.objects.get(pk=pk)
+    except SocialAccount.DoesNotExist:
+        raise Http404("No such account") from None
+
+
+def can_see_quarantine(user) -> bool:
+    """Raw payloads may hold personal data: administrators only."""
+    return roles.has_role(user, roles.ADMIN)

@@ -1,0 +1,57 @@
+"""Reads of the listening part that span relations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from listening.models import QuarantinedItem, SocialAccount
+
+
+@dataclass
+class AccountHealth:
+    account: SocialAccount
+    items_last_hour: int
+    items_last_day: int
+    quarantined: int
+    next_poll_at: dt.datetime | None
+
+
+def account_health_rows() -> list[AccountHealth]:
+    """One row per account, counts included, in three queries whatever the number of accounts."""
+    now = timezone.now()
+    accounts = list(
+        SocialAccount.objects.annotate(
+            items_last_hour=Count("mention", filter=Q(mention__received_at__gte=now - dt.timedelta(hours=1))),
+            items_last_day=Count("mention", filter=Q(mention__received_at__gte=now - dt.timedelta(days=1))),
+        ).order_by("network", "handle")
+    )
+    quarantined = dict(
+        QuarantinedItem.objects.filter(reprocessed_at__isnull=True)
+        .values_list("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    return [
+        AccountHealth(
+            account=account,
+            items_last_hour=account.items_last_hour,
+            items_last_day=account.items_last_day,
+            quarantined=quarantined.get(account.pk, 0),
+            next_poll_at=next_poll_at(account),
+        )
+        for account in accounts
+    ]
+
+
+def next_poll_at(account: SocialAccount) -> dt.datetime | None:
+    if not account.is_active or account.health == SocialAccount.Health.NEEDS_REAUTH:
+        return None
+    if account.rate_limited_until and account.rate_limited_until > timezone.now():
+        return account.rate_limited_until
+    if account.last_poll_at is None:
+        return timezone.now()
+    return account.last_poll_at + dt.timedelta(seconds=account.poll_interval)

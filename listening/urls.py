@@ -1,0 +1,11 @@
+from django.urls import path
+
+from listening import views
+
+app_name = "listening"
+
+urlpatterns = [
+    path("accounts/", views.account_health, name="accounts"),
+    path("accounts/<int:pk>/", views.account_detail, name="account"),
+    path("accounts/<int:pk>/test/", views.account_test_connection, name="account_test"),
+]
