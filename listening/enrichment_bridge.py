@@ -65,5 +65,7 @@ def masked_text(text: str, stored_findings: list[dict]) -> str:
             findings.append(Finding(**data))
         except TypeError:
             # A finding stored by an older version: mask the whole span rather than show it.
-            findings.append(Finding(kind="account", start=data["start"], end=data["end"], valid=None, preview=""))
+            findings.append(
+                Finding(kind="account", start=data["start"], end=data["end"], valid=None, preview="")
+            )
     return mask(text, findings)

@@ -7,42 +7,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('listening', '0001_initial'),
+        ("listening", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('x', 'X'), ('facebook', 'Facebook'), ('linkedin', 'LinkedIn')], max_length=16)),
-                ('thread_key', models.CharField(max_length=160)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('waiting_customer', 'Waiting on customer'), ('waiting_expert', 'Waiting on expert'), ('resolved', 'Resolved'), ('spam', 'Spam')], default='new', max_length=20)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'Low'), (1, 'Normal'), (2, 'High'), (3, 'Urgent')], default=1)),
-                ('preview', models.CharField(blank=True, help_text='The latest customer message, masked.', max_length=280)),
-                ('has_pii', models.BooleanField(default=False)),
-                ('sentiment_label', models.CharField(blank=True, max_length=8)),
-                ('lang', models.CharField(blank=True, max_length=8)),
-                ('kind', models.CharField(blank=True, help_text='Kind of the first message (mention, direct...).', max_length=16)),
-                ('message_count', models.PositiveIntegerField(default=0)),
-                ('first_received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('last_inbound_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='listening.socialaccount')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='listening.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[("x", "X"), ("facebook", "Facebook"), ("linkedin", "LinkedIn")],
+                        max_length=16,
+                    ),
+                ),
+                ("thread_key", models.CharField(max_length=160)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("waiting_customer", "Waiting on customer"),
+                            ("waiting_expert", "Waiting on expert"),
+                            ("resolved", "Resolved"),
+                            ("spam", "Spam"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "Low"), (1, "Normal"), (2, "High"), (3, "Urgent")], default=1
+                    ),
+                ),
+                (
+                    "preview",
+                    models.CharField(
+                        blank=True, help_text="The latest customer message, masked.", max_length=280
+                    ),
+                ),
+                ("has_pii", models.BooleanField(default=False)),
+                ("sentiment_label", models.CharField(blank=True, max_length=8)),
+                ("lang", models.CharField(blank=True, max_length=8)),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True, help_text="Kind of the first message (mention, direct...).", max_length=16
+                    ),
+                ),
+                ("message_count", models.PositiveIntegerField(default=0)),
+                ("first_received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("last_inbound_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_activity_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="listening.socialaccount",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conversations",
+                        to="listening.author",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['-last_activity_at', '-id'], name='conv_newest_idx'), models.Index(fields=['status', '-last_activity_at', '-id'], name='conv_status_newest_idx'), models.Index(fields=['assignee', 'status', '-last_activity_at'], name='conv_assignee_idx')],
-                'constraints': [models.UniqueConstraint(fields=('network', 'thread_key'), name='uniq_conversation_network_thread')],
+                "indexes": [
+                    models.Index(fields=["-last_activity_at", "-id"], name="conv_newest_idx"),
+                    models.Index(
+                        fields=["status", "-last_activity_at", "-id"], name="conv_status_newest_idx"
+                    ),
+                    models.Index(
+                        fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network", "thread_key"), name="uniq_conversation_network_thread"
+                    )
+                ],
             },
         ),
     ]

@@ -6,106 +6,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('x', 'X'), ('facebook', 'Facebook'), ('linkedin', 'LinkedIn')], max_length=16)),
-                ('external_id', models.CharField(max_length=64)),
-                ('handle', models.CharField(max_length=100)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('avatar_url', models.URLField(blank=True, max_length=500)),
-                ('profile_url', models.URLField(blank=True, max_length=500)),
-                ('followers', models.PositiveIntegerField(blank=True, null=True)),
-                ('verified', models.BooleanField(default=False)),
-                ('first_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[("x", "X"), ("facebook", "Facebook"), ("linkedin", "LinkedIn")],
+                        max_length=16,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64)),
+                ("handle", models.CharField(max_length=100)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("avatar_url", models.URLField(blank=True, max_length=500)),
+                ("profile_url", models.URLField(blank=True, max_length=500)),
+                ("followers", models.PositiveIntegerField(blank=True, null=True)),
+                ("verified", models.BooleanField(default=False)),
+                ("first_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('network', 'external_id'), name='uniq_author_network_external_id')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network", "external_id"), name="uniq_author_network_external_id"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SocialAccount',
+            name="SocialAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('x', 'X'), ('facebook', 'Facebook'), ('linkedin', 'LinkedIn')], max_length=16)),
-                ('external_id', models.CharField(max_length=64)),
-                ('handle', models.CharField(max_length=100)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('credentials_encrypted', models.TextField(blank=True, editable=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('poll_interval', models.PositiveIntegerField(default=60, help_text='Seconds between polls.')),
-                ('include_retweets', models.BooleanField(default=False)),
-                ('health', models.CharField(choices=[('ok', 'OK'), ('rate_limited', 'Rate limited'), ('needs_reauth', 'Needs re-authorisation'), ('failing', 'Failing')], default='ok', max_length=16)),
-                ('rate_limited_until', models.DateTimeField(blank=True, null=True)),
-                ('rate_limit_remaining', models.IntegerField(blank=True, null=True)),
-                ('last_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('cursors', models.JSONField(blank=True, default=dict)),
-                ('poll_lease_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[("x", "X"), ("facebook", "Facebook"), ("linkedin", "LinkedIn")],
+                        max_length=16,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64)),
+                ("handle", models.CharField(max_length=100)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("credentials_encrypted", models.TextField(blank=True, editable=False)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "poll_interval",
+                    models.PositiveIntegerField(default=60, help_text="Seconds between polls."),
+                ),
+                ("include_retweets", models.BooleanField(default=False)),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("ok", "OK"),
+                            ("rate_limited", "Rate limited"),
+                            ("needs_reauth", "Needs re-authorisation"),
+                            ("failing", "Failing"),
+                        ],
+                        default="ok",
+                        max_length=16,
+                    ),
+                ),
+                ("rate_limited_until", models.DateTimeField(blank=True, null=True)),
+                ("rate_limit_remaining", models.IntegerField(blank=True, null=True)),
+                ("last_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("cursors", models.JSONField(blank=True, default=dict)),
+                ("poll_lease_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ('network', 'handle'),
-                'constraints': [models.UniqueConstraint(fields=('network', 'external_id'), name='uniq_account_network_external_id')],
+                "ordering": ("network", "handle"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network", "external_id"), name="uniq_account_network_external_id"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuarantinedItem',
+            name="QuarantinedItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(max_length=64)),
-                ('external_id', models.CharField(blank=True, max_length=128)),
-                ('reason', models.TextField()),
-                ('raw', models.JSONField(null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reprocessed_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarantine', to='listening.socialaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stream", models.CharField(max_length=64)),
+                ("external_id", models.CharField(blank=True, max_length=128)),
+                ("reason", models.TextField()),
+                ("raw", models.JSONField(null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reprocessed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quarantine",
+                        to="listening.socialaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at',),
+                "ordering": ("-created_at",),
             },
         ),
         migrations.CreateModel(
-            name='Mention',
+            name="Mention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('x', 'X'), ('facebook', 'Facebook'), ('linkedin', 'LinkedIn')], max_length=16)),
-                ('external_id', models.CharField(max_length=128)),
-                ('kind', models.CharField(choices=[('mention', 'Mention'), ('reply', 'Reply'), ('comment', 'Comment'), ('post', 'Post'), ('direct', 'Direct message'), ('search', 'Search hit')], max_length=16)),
-                ('direction', models.CharField(choices=[('in', 'Inbound'), ('out', 'Outbound')], default='in', max_length=3)),
-                ('text', models.TextField()),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('thread_key', models.CharField(max_length=160)),
-                ('in_reply_to', models.CharField(blank=True, max_length=128)),
-                ('created_at', models.DateTimeField(help_text="The network's own timestamp.")),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('raw', models.JSONField(default=dict)),
-                ('edit_history', models.JSONField(blank=True, default=list)),
-                ('lang', models.CharField(blank=True, max_length=8)),
-                ('sentiment_score', models.FloatField(blank=True, null=True)),
-                ('sentiment_label', models.CharField(blank=True, max_length=8)),
-                ('pii_findings', models.JSONField(blank=True, default=list)),
-                ('has_pii', models.BooleanField(default=False)),
-                ('priority_hint', models.CharField(blank=True, max_length=8)),
-                ('intent', models.CharField(blank=True, max_length=16)),
-                ('is_spam', models.BooleanField(default=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='listening.author')),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='listening.socialaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[("x", "X"), ("facebook", "Facebook"), ("linkedin", "LinkedIn")],
+                        max_length=16,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=128)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mention", "Mention"),
+                            ("reply", "Reply"),
+                            ("comment", "Comment"),
+                            ("post", "Post"),
+                            ("direct", "Direct message"),
+                            ("search", "Search hit"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Inbound"), ("out", "Outbound")], default="in", max_length=3
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("thread_key", models.CharField(max_length=160)),
+                ("in_reply_to", models.CharField(blank=True, max_length=128)),
+                ("created_at", models.DateTimeField(help_text="The network's own timestamp.")),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("raw", models.JSONField(default=dict)),
+                ("edit_history", models.JSONField(blank=True, default=list)),
+                ("lang", models.CharField(blank=True, max_length=8)),
+                ("sentiment_score", models.FloatField(blank=True, null=True)),
+                ("sentiment_label", models.CharField(blank=True, max_length=8)),
+                ("pii_findings", models.JSONField(blank=True, default=list)),
+                ("has_pii", models.BooleanField(default=False)),
+                ("priority_hint", models.CharField(blank=True, max_length=8)),
+                ("intent", models.CharField(blank=True, max_length=16)),
+                ("is_spam", models.BooleanField(default=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mentions",
+                        to="listening.author",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="listening.socialaccount",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['network', 'thread_key', 'created_at'], name='mention_thread_idx'), models.Index(fields=['received_at'], name='mention_received_idx')],
-                'constraints': [models.UniqueConstraint(fields=('network', 'external_id'), name='uniq_mention_network_external_id')],
+                "indexes": [
+                    models.Index(fields=["network", "thread_key", "created_at"], name="mention_thread_idx"),
+                    models.Index(fields=["received_at"], name="mention_received_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network", "external_id"), name="uniq_mention_network_external_id"
+                    )
+                ],
             },
         ),
     ]

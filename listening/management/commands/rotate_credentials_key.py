@@ -20,6 +20,9 @@ class Command(BaseCommand):
             account.save(update_fields=["credentials_encrypted"])
             rotated += 1
         audit_record(
-            actor=None, verb="credentials.rotate", object_type="listening.socialaccount", after={"accounts": rotated}
+            actor=None,
+            verb="credentials.rotate",
+            object_type="listening.socialaccount",
+            after={"accounts": rotated},
         )
         self.stdout.write(f"Re-encrypted the credentials of {rotated} account(s) with the newest key.")
