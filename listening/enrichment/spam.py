@@ -68,7 +68,23 @@ _RECOVERY_BAIT_RE: Final = re.compile(
     rf"(?<!\w){_CONTACT}\s+(?:him|her|them|@\w+)(?!\w)[\s\S]{{0,100}}?"
     r"(?<!\w)(?:recover|recovered|recovery|hacker|hack|got (?:my|all my) (?:money|funds|account) back)"
     r"|(?<!\w)(?:recovery expert|recovery specialist|funds? recovery|asset recovery|ethical hacker|"
-    r"hire a hacker|recovery agent)(?!\w)",
+    r"hire a hacker|recovery agents?|recover your (?:lost |stolen )?(?:funds|money|crypto|savings)|"
+    r"(?:100 ?%|guaranteed?) recovery)(?!\w)",
+    re.IGNORECASE,
+)
+# Prize bait without crypto: "FREE iPhone giveaway, click the link in bio". A giveaway alone is
+# not enough: customers ask about the bank's own competitions ("did you win the giveaway?").
+_PRIZE_BAIT: Final = (
+    r"(?:link in (?:my |our )?bio|click (?:the|my|our) link|dm (?:me|us) to claim|claim (?:it|yours|now))"
+)
+_PRIZE_BAIT_RE: Final = re.compile(
+    rf"\bgive ?away\b[\s\S]{{0,80}}?{_PRIZE_BAIT}|{_PRIZE_BAIT}[\s\S]{{0,80}}?\bgive ?away\b",
+    re.IGNORECASE,
+)
+# Engagement farming: "follow back? #followforfollow #f4f".
+_FOLLOW_BAIT_RE: Final = re.compile(
+    r"(?<![\w#])#?(?:follow ?(?:4|for) ?follow|f4f|follow ?back|followback|like ?(?:4|for) ?like|l4l|"
+    r"sub ?(?:4|for) ?sub|teamfollowback)(?!\w)",
     re.IGNORECASE,
 )
 _LINK_RE: Final = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -114,6 +130,10 @@ def spam_verdict(text: str) -> SpamVerdict:
         return SpamVerdict(True, "money-making bait")
     if not vocabulary.isdisjoint(_RECOVERY_TRIGGERS) and _RECOVERY_BAIT_RE.search(text):
         return SpamVerdict(True, "fake recovery service")
+    if ("giveaway" in vocabulary or "give" in vocabulary) and _PRIZE_BAIT_RE.search(text):
+        return SpamVerdict(True, "prize giveaway")
+    if _FOLLOW_BAIT_RE.search(text):
+        return SpamVerdict(True, "follow bait")
     if "http" in text or "www." in text:
         links = len(_LINK_RE.findall(text))
         if links > MAX_LINKS:
