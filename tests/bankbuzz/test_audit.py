@@ -49,7 +49,8 @@ def test_the_applications_own_role_cannot_rewrite_history_either(event, statemen
     """Production connects as an ordinary role: it can add to the log and nothing else."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "DO $$ BEGIN CREATE ROLE bankbuzz_app_test NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            "DO $$ BEGIN CREATE ROLE bankbuzz_app_test NOLOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
         )
         cursor.execute("GRANT ALL ON audit_auditevent TO bankbuzz_app_test")
     with (
