@@ -1,6 +1,3 @@
-"""Connectors to the social networks.
+"""Connectors to the social networks. Importing this package registers them all."""
 
-Each network's module registers its class when imported; `base.connector_for`
-imports them on first use (see `base.NETWORK_MODULES`), so importing the
-interface never pulls in tweepy or facebook-sdk.
-"""
+from listening.connectors import facebook, linkedin, x  # noqa: F401

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import struct
 import threading
 import time
@@ -24,6 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from listening.sandbox import world
+from listening.sandbox.graph_api import GraphApi
+from listening.sandbox.linkedin_api import LinkedInApi
 from listening.sandbox.scenarios import MALFORMED_VARIANTS, SCENARIOS, Scenarios, UnknownScenario
 from listening.sandbox.state import Store
 from listening.sandbox.traffic import Traffic
@@ -38,7 +41,7 @@ _BURSTS = {"outage": 30, "hostile": 12, "large_pages": 450}
 
 
 def _apis() -> list[NetworkApi]:
-    return [XApi()]
+    return [XApi(), GraphApi(), LinkedInApi()]
 
 
 class Sandbox:
@@ -312,6 +315,12 @@ def _avatar(name: str) -> Response:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle and
+        # delayed ACKs add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._dispatch()

@@ -304,6 +304,8 @@ class Store:
                 "is_hidden": False,
             }
             fb["comments"][record["id"]] = record
+            # Graph moves a post's updated_time when someone comments on it.
+            fb["posts"][post_id]["updated_ms"] = record["created_ms"]
             return record
 
     def add_messenger_message(self, *, text: str, from_id: str, to_id: str) -> Record:
