@@ -81,6 +81,15 @@ def test_configured_phrase_with_curly_apostrophe_matches_straight_text():
     assert priority_hint("I didn't authorise this", {"urgent": ["didn\u2019t authorise"]}).level == "urgent"
 
 
+def test_phrases_with_regex_characters_and_shared_prefixes():
+    phrases = {"urgent": ["card", "card blocked", "balance £0.00", "c++ (beta) app"], "high": []}
+    assert priority_hint("my balance £0.00 today", phrases) == PriorityHint("urgent", "balance £0.00")
+    assert priority_hint("my card blocked again", phrases) == PriorityHint("urgent", "card blocked")
+    assert priority_hint("my cards", phrases) == PriorityHint("urgent", "card")
+    assert priority_hint("the c++ (beta) app crashed", phrases) == PriorityHint("urgent", "c++ (beta) app")
+    assert priority_hint("my cardigan", phrases) == PriorityHint("normal", "")
+
+
 def test_empty_phrase_lists_are_harmless():
     assert priority_hint("fraud", {"urgent": [], "high": [""]}) == PriorityHint("normal", "")
 
