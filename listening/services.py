@@ -211,6 +211,13 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
     }
     if result.rate is not None and result.rate.remaining is not None:
         update["rate_limit_remaining"] = result.rate.remaining
+        if result.rate.remaining == 0 and result.rate.reset_at and result.rate.reset_at > now:
+            # A later stream hit the limit after the first was read: keep what was read,
+            # and wait for the reset before the next poll.
+            update["health"] = SocialAccount.Health.RATE_LIMITED
+            update["rate_limited_until"] = result.rate.reset_at
+            update["last_error"] = f"Rate limited until {result.rate.reset_at:%H:%M} UTC"
+            update["last_error_at"] = now
     SocialAccount.objects.filter(pk=account.pk).update(**update)
     if new_ids:
         transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))

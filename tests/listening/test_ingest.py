@@ -134,3 +134,19 @@ def test_nul_characters_do_not_poison_a_page(account):
     stored = Mention.objects.get(external_id="901")
     assert stored.text == "zerobyte"
     assert stored.raw["tweet"]["text"] == "zerobyte"
+
+
+def test_a_budget_spent_mid_poll_keeps_the_items_and_waits_for_the_reset(account):
+    from listening.connectors.base import RateBudget
+
+    reset = timezone.now() + dt.timedelta(minutes=7)
+    page = FetchResult(
+        items=[fetched_item("1001")],
+        cursors={"mentions": "1001"},
+        rate=RateBudget(limit=75, remaining=0, reset_at=reset),
+    )
+    mentions_ingest(account=account, result=page)
+    account.refresh_from_db()
+    assert Mention.objects.filter(external_id="1001").exists()
+    assert account.health == "rate_limited"
+    assert account.rate_limited_until == reset
