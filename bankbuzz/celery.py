@@ -14,6 +14,7 @@ Options, and why:
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
 
@@ -53,3 +54,11 @@ def heartbeat() -> None:
     from bankbuzz.health import heartbeat_record
 
     heartbeat_record()
+
+
+@worker_process_init.connect
+def warm_up_enrichment(**kwargs) -> None:
+    """Load the sentiment and language models before the first poll, not during it."""
+    from listening.enrichment import EnrichmentConfig, warm_up
+
+    warm_up(EnrichmentConfig.from_settings())
