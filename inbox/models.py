@@ -1,8 +1,31 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from listening.models import Author, Network, SocialAccount
+
+
+class Tag(models.Model):
+    """A label on conversations. Agents create tags inline; leads rename and delete them."""
+
+    name = models.CharField(max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            # "Fraud" and "fraud" are one tag: looked up case-insensitively when created inline.
+            models.UniqueConstraint(Lower("name"), name="uniq_tag_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Conversation(models.Model):
@@ -25,6 +48,9 @@ class Conversation(models.Model):
         HIGH = 2, "High"
         URGENT = 3, "Urgent"
 
+    # Statuses that still need the team; the "All open" view and the queues.
+    ACTIVE = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_EXPERT)
+
     network = models.CharField(max_length=16, choices=Network.choices)
     thread_key = models.CharField(max_length=160)
     account = models.ForeignKey(SocialAccount, null=True, blank=True, on_delete=models.SET_NULL)
@@ -38,6 +64,7 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="conversations",
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     preview = models.CharField(max_length=280, blank=True, help_text="The latest customer message, masked.")
     has_pii = models.BooleanField(default=False)
     sentiment_label = models.CharField(max_length=8, blank=True)
@@ -52,8 +79,14 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Bumped by every change; an action carries the version its user saw, so a
-    # stale action is refused before it applies.
+    # stale action is refused before it applies (see services._apply).
     version = models.PositiveIntegerField(default=1)
+
+    # Search support, kept here rather than on listening's tables: the masked text of
+    # the thread's messages plus the customer's handle and name (see
+    # services.conversation_reindex), and the lower-cased handle for prefix matches.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_handle = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -66,6 +99,18 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-last_activity_at", "-id"], name="conv_status_newest_idx"),
             # "Mine" view.
             models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_idx"),
+            # "Longest waiting" sort: oldest unanswered customer message first.
+            models.Index(fields=["status", "last_inbound_at", "id"], name="conv_status_waiting_idx"),
+            # "Priority" sort and the "Urgent" view.
+            models.Index(
+                fields=["status", "-priority", "last_inbound_at", "id"], name="conv_status_priority_idx"
+            ),
+            # Search box: full-text search over messages, handle and name.
+            GinIndex(fields=["search_vector"], name="conv_search_gin_idx"),
+            # Search box: "@jan" finds @jane_doe (LIKE 'jan%' needs the pattern opclass).
+            models.Index(
+                fields=["search_handle"], name="conv_handle_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,3 +119,63 @@ class Conversation(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in (self.Status.RESOLVED, self.Status.SPAM)
+
+
+class ConversationEvent(models.Model):
+    """Something that happened to a conversation, shown in its thread.
+
+    `version` is the conversation's version after the change: the events after the
+    version a user saw are exactly "what changed since you opened it".
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        MESSAGE = "message", "Customer message"
+        REPLY = "reply", "Reply"
+        REOPENED = "reopened", "Reopened"
+        STATUS = "status", "Status"
+        ASSIGNED = "assigned", "Assignment"
+        PRIORITY = "priority", "Priority"
+        TAGGED = "tagged", "Tag added"
+        UNTAGGED = "untagged", "Tag removed"
+        NOTE = "note", "Note"
+        ESCALATION = "escalation", "Escalation"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # A sentence for people ("resolved it", "assigned it to Ben Okafor"), written when it happened.
+    text = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The thread (all events of a conversation) and "what changed since version N".
+            models.Index(fields=["conversation", "version"], name="conv_event_version_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} v{self.version} {self.kind}"
+
+
+class Note(models.Model):
+    """An internal note on a conversation; never leaves BankBuzz."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=5000)
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The thread: a conversation's notes in time order.
+            models.Index(fields=["conversation", "created_at"], name="note_thread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on conversation {self.conversation_id}"

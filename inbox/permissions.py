@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from bankbuzz.accounts import roles
-from inbox.models import Conversation
+from inbox.models import Conversation, Tag
 
 
 def conversations_visible_to(user) -> QuerySet[Conversation]:
@@ -20,6 +20,8 @@ def conversations_visible_to(user) -> QuerySet[Conversation]:
 def inbox_access(user, *, write: bool = False) -> None:
     allowed = roles.can_work_inbox(user) if write else roles.can_read_inbox(user)
     if not allowed:
+        if roles.can_read_inbox(user):
+            raise PermissionDenied("Your role may read conversations but not change them.")
         raise PermissionDenied("Your role has no access to the shared inbox.")
 
 
@@ -34,3 +36,25 @@ def conversation_for_user(user, pk: int, *, write: bool = False) -> Conversation
     if write and not roles.can_work_inbox(user):
         raise PermissionDenied("Your role may read conversations but not change them.")
     return conversation
+
+
+def can_unmask(user) -> bool:
+    """Agents and leads may reveal a message's personal data to answer it; each time is audited.
+
+    Readers (managers, compliance, admins) see masked text: they watch the work, they do not
+    need a customer's card number to do it.
+    """
+    return roles.can_work_inbox(user)
+
+
+def can_manage_tags(user) -> bool:
+    return roles.has_role(user, roles.LEAD)
+
+
+def tag_for_manager(user, pk: int) -> Tag:
+    if not can_manage_tags(user):
+        raise PermissionDenied("Only social leads manage tags.")
+    try:
+        return Tag.objects.get(pk=pk)
+    except Tag.DoesNotExist:
+        raise Http404("No such tag") from None

@@ -1,34 +1,228 @@
-"""Reads of the shared inbox that span relations."""
+"""Reads of the shared inbox that span relations.
+
+Every list read is keyset-paginated (never OFFSET) and every count is capped with a
+LIMIT-ed subquery (never an exact COUNT over the table).
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from itertools import chain
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from inbox.models import Conversation
+from bankbuzz.accounts import roles
+from bankbuzz.accounts.models import User
+from inbox.models import Conversation, ConversationEvent, Note, Tag
 from inbox.permissions import conversations_visible_to
 from listening.models import Mention
+
+Status = Conversation.Status
+COUNT_CAP = 1000
+NEW_CAP = 99
 
 
 class BadCursor(ValueError):
     pass
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    raw = f"{conversation.last_activity_at.isoformat()}|{conversation.pk}"
+# --- Saved views -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedView:
+    key: str
+    label: str
+    hint: str
+
+    def q(self, user) -> Q:
+        active = Q(status__in=Conversation.ACTIVE)
+        return {
+            "unassigned": active & Q(assignee__isnull=True),
+            "mine": active & Q(assignee=user),
+            "urgent": active & Q(priority=Conversation.Priority.URGENT),
+            "waiting_expert": Q(status=Status.WAITING_EXPERT),
+            "open": active,
+            "resolved": Q(status=Status.RESOLVED),
+            "spam": Q(status=Status.SPAM),
+        }[self.key]
+
+
+SAVED_VIEWS = {
+    view.key: view
+    for view in (
+        SavedView("unassigned", "Unassigned", "Nobody has these yet"),
+        SavedView("mine", "Mine", "Assigned to you and not resolved"),
+        SavedView("urgent", "Urgent", "Urgent and not resolved"),
+        SavedView("waiting_expert", "Waiting on expert", "Escalated to a department"),
+        SavedView("open", "All open", "Everything not resolved or spam"),
+        SavedView("resolved", "Resolved", "Done; reopens when the customer writes again"),
+        SavedView("spam", "Spam", "Marked as spam"),
+    )
+}
+DEFAULT_VIEW = "open"
+
+
+# --- Sorting and keyset cursors -------------------------------------------------------------------
+
+# Each sort is a list of (field, descending); the last key is always the id, so the order is total.
+SORTS: dict[str, tuple[str, list[tuple[str, bool]]]] = {
+    "newest": ("Newest", [("last_activity_at", True), ("id", True)]),
+    "waiting": ("Longest waiting", [("last_inbound_at", False), ("id", False)]),
+    "priority": ("Priority", [("priority", True), ("last_inbound_at", False), ("id", False)]),
+}
+DEFAULT_SORT = "newest"
+
+
+def _key_values(conversation: Conversation, keys) -> list:
+    out = []
+    for name, _desc in keys:
+        value = getattr(conversation, name)
+        out.append(value.isoformat() if isinstance(value, dt.datetime) else value)
+    return out
+
+
+def encode_cursor(conversation: Conversation, sort: str = DEFAULT_SORT) -> str:
+    raw = json.dumps([sort, *_key_values(conversation, SORTS[sort][1])], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str) -> tuple[dt.datetime, int]:
+def decode_cursor(token: str, sort: str = DEFAULT_SORT) -> list:
+    keys = SORTS[sort][1]
     try:
         padded = token + "=" * (-len(token) % 4)
-        stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return dt.datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadCursor("This page link is no longer valid; start again from the newest.") from exc
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(data, list) or data[0] != sort or len(data) != len(keys) + 1:
+            raise ValueError("cursor of another sort")
+        values = []
+        for (name, _desc), value in zip(keys, data[1:], strict=True):
+            if name.endswith("_at"):
+                values.append(dt.datetime.fromisoformat(value))
+            else:
+                values.append(int(value))
+        return values
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadCursor("This page link is no longer valid; start again from the top of the list.") from exc
+
+
+def _after(keys: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the order `keys` (lexicographic keyset condition)."""
+    condition = Q(pk__in=[])
+    for index, (name, desc) in enumerate(keys):
+        equal = {k: v for (k, _), v in zip(keys[:index], values[:index], strict=True)}
+        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[index]})
+        condition |= Q(**equal) & step
+    return condition
+
+
+def _order_by(keys) -> list[str]:
+    return [f"-{name}" if desc else name for name, desc in keys]
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListQuery:
+    """What the list shows: a saved view, filters, search and sort (all from the URL)."""
+
+    view: str = DEFAULT_VIEW
+    sort: str = DEFAULT_SORT
+    q: str = ""
+    network: str = ""
+    account: int | None = None
+    status: str = ""
+    assignee: str = ""  # a user id, "none" or "me"
+    tag: int | None = None
+    sentiment: str = ""
+    priority: int | None = None
+    lang: str = ""
+    pii: bool = False
+    active_from: dt.date | None = None
+    active_to: dt.date | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_filters(self) -> bool:
+        return any(
+            (
+                self.q,
+                self.network,
+                self.account,
+                self.status,
+                self.assignee,
+                self.tag,
+                self.sentiment,
+                self.priority is not None,
+                self.lang,
+                self.pii,
+                self.active_from,
+                self.active_to,
+            )
+        )
+
+
+def search_q(text: str) -> Q:
+    """Full-text search over the thread and customer, or a handle prefix for "@jan"."""
+    text = " ".join(text.split())[:200]
+    if not text:
+        return Q()
+    handle = text.lstrip("@").lower()
+    by_handle = Q(search_handle__startswith=handle) if handle and " " not in handle else Q(pk__in=[])
+    if text.startswith("@"):
+        return by_handle
+    # Matched against the stemmed and the plain copy of the text (see services.conversation_reindex).
+    query = SearchQuery(text, config="english", search_type="websearch") | SearchQuery(
+        text, config="simple", search_type="websearch"
+    )
+    return Q(search_vector=query) | by_handle
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def apply_filters(qs: QuerySet[Conversation], query: ListQuery, *, user) -> QuerySet[Conversation]:
+    qs = qs.filter(SAVED_VIEWS[query.view].q(user))
+    if query.q:
+        qs = qs.filter(search_q(query.q))
+    if query.network:
+        qs = qs.filter(network=query.network)
+    if query.account:
+        qs = qs.filter(account_id=query.account)
+    if query.status:
+        qs = qs.filter(status=query.status)
+    if query.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif query.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif query.assignee:
+        qs = qs.filter(assignee_id=int(query.assignee))
+    if query.tag:
+        qs = qs.filter(tags__id=query.tag)
+    if query.sentiment:
+        qs = qs.filter(sentiment_label=query.sentiment)
+    if query.priority is not None:
+        qs = qs.filter(priority=query.priority)
+    if query.lang:
+        qs = qs.filter(lang=query.lang)
+    if query.pii:
+        qs = qs.filter(has_pii=True)
+    # Whole days in the bank's time zone, as ranges on the column so its indexes still apply.
+    if query.active_from:
+        qs = qs.filter(last_activity_at__gte=_start_of(query.active_from))
+    if query.active_to:
+        qs = qs.filter(last_activity_at__lt=_start_of(query.active_to + dt.timedelta(days=1)))
+    return qs
+
+
+# --- The list -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -37,17 +231,83 @@ class ConversationPage:
     next_cursor: str | None
 
 
-def conversation_list(*, user, cursor: str | None = None, page_size: int = 50) -> ConversationPage:
-    """Newest activity first, keyset-paginated on (last_activity_at, id): no OFFSET, no COUNT."""
-    qs: QuerySet[Conversation] = conversations_visible_to(user).select_related(
-        "customer", "account", "assignee"
+def _list_rows(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    return qs.select_related("customer", "account", "assignee").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
+
+
+def conversation_list(
+    *, user, query: ListQuery | None = None, cursor: str | None = None, page_size: int = 50
+) -> ConversationPage:
+    """One page of the list, keyset-paginated on the sort's keys plus the id: no OFFSET, no COUNT."""
+    query = query or ListQuery()
+    keys = SORTS[query.sort][1]
+    qs = apply_filters(conversations_visible_to(user), query, user=user)
     if cursor:
-        stamp, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(last_activity_at__lt=stamp) | Q(last_activity_at=stamp, id__lt=pk))
-    rows = list(qs.order_by("-last_activity_at", "-id")[: page_size + 1])
-    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
-    return ConversationPage(conversations=rows[:page_size], next_cursor=next_cursor)
+        qs = qs.filter(_after(keys, decode_cursor(cursor, query.sort)))
+    rows = list(_list_rows(qs.order_by(*_order_by(keys)))[: page_size + 1])
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    next_cursor = encode_cursor(rows[-1], query.sort) if has_more else None
+    return ConversationPage(conversations=rows, next_cursor=next_cursor)
+
+
+def conversation_rows(*, user, ids: list[int]) -> list[Conversation]:
+    """Given rows of the list, fresh (the live refresh of rows that changed)."""
+    return list(_list_rows(conversations_visible_to(user).filter(pk__in=ids)))
+
+
+def capped_counts(querysets: dict[str, QuerySet], *, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Counts of several querysets in one round trip, each stopping at cap + 1 rows.
+
+    `SELECT (SELECT count(*) FROM (SELECT id ... LIMIT 1001) a), (...)`: PostgreSQL stops
+    reading each at the limit, so a view with a million rows costs what one with 1,001 does.
+    """
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for index, qs in enumerate(querysets.values()):
+        sql, sql_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        # Safe: `sql` is Django's own compiled SQL with placeholders; values travel in params.
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{index})")  # noqa: S608
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets.keys(), row, strict=True))
+
+
+def view_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
+    base = conversations_visible_to(user)
+    return capped_counts({key: base.filter(view.q(user)) for key, view in SAVED_VIEWS.items()}, cap=cap)
+
+
+def new_since_count(*, user, query: ListQuery, since: dt.datetime) -> int:
+    """How many conversations of the current view had a message after the list was loaded."""
+    qs = apply_filters(conversations_visible_to(user), query, user=user).filter(last_activity_at__gt=since)
+    return capped_counts({"new": qs}, cap=NEW_CAP)["new"]
+
+
+def inbox_workers() -> QuerySet[User]:
+    """People conversations can be assigned to: active agents and leads."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles.INBOX_WRITERS)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def inbox_readers() -> QuerySet[User]:
+    """People a note can @mention."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles.INBOX_READERS)
+        .distinct()
+        .order_by("username")
+    )
+
+
+# --- One conversation -------------------------------------------------------------------------
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Mention]:
@@ -55,4 +315,69 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Mention]:
         Mention.objects.filter(network=conversation.network, thread_key=conversation.thread_key)
         .select_related("author")
         .order_by("created_at", "id")
+    )
+
+
+# Events shown in the thread. Messages and notes are shown themselves, not as events.
+THREAD_EVENT_KINDS = [
+    ConversationEvent.Kind.REOPENED,
+    ConversationEvent.Kind.STATUS,
+    ConversationEvent.Kind.ASSIGNED,
+    ConversationEvent.Kind.PRIORITY,
+    ConversationEvent.Kind.TAGGED,
+    ConversationEvent.Kind.UNTAGGED,
+    ConversationEvent.Kind.ESCALATION,
+]
+
+
+@dataclass
+class ThreadItem:
+    kind: str  # "message", "note" or "event"
+    at: dt.datetime
+    obj: object
+
+
+def conversation_thread(*, conversation: Conversation) -> list[ThreadItem]:
+    """Customer messages, our replies, notes and what people did, in time order (three queries)."""
+    messages = [
+        ThreadItem("message", m.created_at, m) for m in conversation_messages(conversation=conversation)
+    ]
+    notes = [
+        ThreadItem("note", n.created_at, n)
+        for n in Note.objects.filter(conversation=conversation)
+        .select_related("author")
+        .order_by("created_at")
+    ]
+    events = [
+        ThreadItem("event", e.created_at, e)
+        for e in ConversationEvent.objects.filter(conversation=conversation, kind__in=THREAD_EVENT_KINDS)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    ]
+    return sorted(chain(messages, notes, events), key=lambda item: item.at)
+
+
+def changes_since(*, conversation: Conversation, version: int, user) -> list[ConversationEvent]:
+    """What other people (and customers) did after `version`; for the "changed" banner."""
+    return list(
+        ConversationEvent.objects.filter(conversation=conversation, version__gt=version)
+        .exclude(actor=user)
+        .exclude(kind=ConversationEvent.Kind.NOTE)
+        .select_related("actor")
+        .order_by("version", "id")
+    )
+
+
+def customer_other_conversations(*, conversation: Conversation, limit: int = 8) -> list[Conversation]:
+    """The customer's other conversations, on this network and others with the same handle.
+
+    A person is one Author per network; across networks the handle is the best link we have,
+    so matches there are labelled as "same handle" in the card.
+    """
+    customer = conversation.customer
+    return list(
+        Conversation.objects.filter(Q(customer=customer) | Q(search_handle=customer.handle.lower()))
+        .exclude(pk=conversation.pk)
+        .select_related("customer")
+        .order_by("-last_activity_at", "-id")[:limit]
     )

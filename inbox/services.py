@@ -1,17 +1,37 @@
-"""Every write of the shared inbox."""
+"""Every write of the shared inbox.
+
+Services are keyword-only, atomic and audited. The ones that change what the
+team relies on (assignment, status, priority) take the version of the
+conversation the user saw and refuse, before applying, when a colleague or the
+customer changed something that matters since (see `StaleAction`).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
+from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 
+from bankbuzz.accounts import roles
+from bankbuzz.accounts.models import User
+from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
-from inbox.models import Conversation
+from inbox.models import Conversation, ConversationEvent, Note, Tag
+from inbox.permissions import can_unmask
 from listening.models import Mention
 
 logger = logging.getLogger(__name__)
+
+Kind = ConversationEvent.Kind
+Status = Conversation.Status
 
 PRIORITY_FROM_HINT = {
     "urgent": Conversation.Priority.URGENT,
@@ -19,6 +39,495 @@ PRIORITY_FROM_HINT = {
     "normal": Conversation.Priority.NORMAL,
     "low": Conversation.Priority.LOW,
 }
+
+# Which changes by someone else make an action stale. A note or a tag never does: they
+# add to what the user saw without contradicting it. A new customer message makes a
+# status change stale (you would resolve without having read it) but not a claim.
+CONFLICTS: dict[str, frozenset[str]] = {
+    "assign": frozenset({Kind.ASSIGNED, Kind.STATUS, Kind.REOPENED}),
+    "status": frozenset({Kind.STATUS, Kind.ASSIGNED, Kind.REOPENED, Kind.MESSAGE, Kind.REPLY}),
+    "priority": frozenset({Kind.PRIORITY}),
+}
+
+# How many messages of a thread feed its search vector (the newest), and how much of each.
+SEARCH_MESSAGES = 200
+SEARCH_CHARS_PER_MESSAGE = 2000
+
+
+class InboxError(Exception):
+    """A refusal with a message for the person who asked."""
+
+
+class StaleAction(InboxError):
+    """The conversation changed in a way that matters since the user saw it."""
+
+    def __init__(self, message: str, *, events: list[ConversationEvent] | None = None):
+        super().__init__(message)
+        self.events = events or []
+
+
+def _who(user: User | None) -> str:
+    return user.display_name if user is not None else "BankBuzz"
+
+
+def describe_changes(events: Iterable[ConversationEvent]) -> str:
+    """For people: "Ben Okafor resolved it; @rosa wrote again"."""
+    parts = []
+    for event in events:
+        # Events without an actor (a customer's message) carry their subject in their text.
+        who = _who(event.actor) if event.actor_id else ""
+        parts.append(f"{who} {event.text}".strip())
+    return "; ".join(dict.fromkeys(parts))
+
+
+# --- The version check ---------------------------------------------------------------------
+
+
+def _check_fresh(conversation: Conversation, *, seen_version: int | None, action: str, actor: User) -> None:
+    if seen_version is None or conversation.version == seen_version:
+        return
+    if seen_version > conversation.version:
+        raise StaleAction("This page is ahead of the conversation; reload it and try again.")
+    changes = list(
+        ConversationEvent.objects.filter(conversation=conversation, version__gt=seen_version)
+        .select_related("actor")
+        .order_by("version", "id")
+    )
+    conflicting = [
+        event
+        for event in changes
+        if event.kind in CONFLICTS[action] and (event.actor_id is None or event.actor_id != actor.pk)
+    ]
+    if conflicting:
+        raise StaleAction(
+            f"Not done: since you opened it, {describe_changes(conflicting)}. "
+            "This is the conversation as it is now; try again if it still makes sense.",
+            events=conflicting,
+        )
+
+
+@dataclass
+class Change:
+    fields: dict
+    events: list[tuple[str, str, dict]] = field(default_factory=list)  # (kind, text, data)
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    verb: str = ""
+
+
+def _apply(
+    *,
+    actor: User,
+    conversation: Conversation,
+    seen_version: int | None,
+    action: str,
+    decide: Callable[[Conversation], Change | None],
+) -> Conversation:
+    """Check the version, then write with `UPDATE ... WHERE version = <the version checked>`.
+
+    When the check passes on the version the user saw, the update is conditional on
+    exactly that version. If only harmless things happened since (a colleague's note),
+    the check passes on the current version instead. Either way, a change that slips in
+    between the check and the write makes the update match no row, and the check runs
+    again, so nothing is ever applied over a change the user was not told about.
+    """
+    for _attempt in range(5):
+        current = Conversation.objects.select_related("assignee", "customer").get(pk=conversation.pk)
+        _check_fresh(current, seen_version=seen_version, action=action, actor=actor)
+        change = decide(current)
+        if change is None:
+            return current
+        new_version = current.version + 1
+        updated = Conversation.objects.filter(pk=current.pk, version=current.version).update(
+            **change.fields, version=new_version
+        )
+        if not updated:
+            continue
+        for kind, text, data in change.events:
+            ConversationEvent.objects.create(
+                conversation=current, actor=actor, kind=kind, text=text, data=data, version=new_version
+            )
+        audit_record(actor=actor, verb=change.verb, obj=current, before=change.before, after=change.after)
+        return Conversation.objects.select_related("assignee", "customer", "account").get(pk=current.pk)
+    raise StaleAction("Colleagues are changing this conversation right now; try again in a moment.")
+
+
+def _require_writer(actor: User) -> None:
+    if not roles.can_work_inbox(actor):
+        raise InboxError("Your role may read conversations but not change them.")
+
+
+def _conversation_url(conversation: Conversation) -> str:
+    return reverse("inbox:detail", args=[conversation.pk])
+
+
+# --- Assignment ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_assign(
+    *, actor: User, conversation: Conversation, assignee: User | None, seen_version: int | None
+) -> Conversation:
+    """Assign to a colleague, to oneself (claim) or to nobody (assignee=None)."""
+    _require_writer(actor)
+    if assignee is not None and not (assignee.is_active and roles.can_work_inbox(assignee)):
+        raise InboxError(f"{assignee.display_name} does not work the inbox, so cannot be assigned.")
+
+    def decide(current: Conversation) -> Change | None:
+        if current.assignee_id == (assignee.pk if assignee else None):
+            return None
+        fields: dict = {"assignee": assignee}
+        if assignee is None:
+            text = "unassigned it"
+        elif assignee.pk == actor.pk:
+            text = "took it"
+        else:
+            text = f"assigned it to {assignee.display_name}"
+        events = [(Kind.ASSIGNED, text, {"assignee": assignee.pk if assignee else None})]
+        after = {"assignee": assignee.get_username() if assignee else None}
+        if assignee is not None and current.status == Status.NEW:
+            # Someone has it now: it is no longer new.
+            fields["status"] = Status.OPEN
+            after["status"] = Status.OPEN
+        return Change(
+            fields=fields,
+            events=events,
+            verb="conversation.assign",
+            before={
+                "assignee": current.assignee.get_username() if current.assignee else None,
+                "status": current.status,
+            },
+            after=after,
+        )
+
+    result = _apply(
+        actor=actor, conversation=conversation, seen_version=seen_version, action="assign", decide=decide
+    )
+    if assignee is not None and assignee.pk != actor.pk and result.assignee_id == assignee.pk:
+        notify(
+            recipients=[assignee],
+            verb="conversation.assign",
+            text=f"{actor.display_name} assigned you the conversation with @{result.customer.handle}",
+            url=_conversation_url(result),
+            email=False,
+        )
+    return result
+
+
+def conversation_claim(*, actor: User, conversation: Conversation, seen_version: int | None) -> Conversation:
+    return conversation_assign(
+        actor=actor, conversation=conversation, assignee=actor, seen_version=seen_version
+    )
+
+
+# --- Status and priority ------------------------------------------------------------------------
+
+STATUS_TEXT = {
+    Status.OPEN: "set it to open",
+    Status.WAITING_CUSTOMER: "set it to waiting on the customer",
+    Status.WAITING_EXPERT: "set it to waiting on an expert",
+    Status.RESOLVED: "resolved it",
+    Status.SPAM: "marked it as spam",
+}
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, actor: User, conversation: Conversation, status: str, seen_version: int | None
+) -> Conversation:
+    _require_writer(actor)
+    if status not in STATUS_TEXT:
+        # "New" belongs to conversations nobody has looked at; people move them on, not back.
+        raise InboxError("That is not a status you can set.")
+
+    def decide(current: Conversation) -> Change | None:
+        if current.status == status:
+            return None
+        fields: dict = {"status": status}
+        now = timezone.now()
+        if status == Status.RESOLVED:
+            fields["resolved_at"] = now
+        elif current.status == Status.RESOLVED:
+            fields["resolved_at"] = None
+        text = "reopened it" if current.is_closed and status == Status.OPEN else STATUS_TEXT[status]
+        return Change(
+            fields=fields,
+            events=[(Kind.STATUS, text, {"from": current.status, "to": status})],
+            verb="conversation.status",
+            before={"status": current.status},
+            after={"status": status},
+        )
+
+    return _apply(
+        actor=actor, conversation=conversation, seen_version=seen_version, action="status", decide=decide
+    )
+
+
+def conversation_resolve(
+    *, actor: User, conversation: Conversation, seen_version: int | None
+) -> Conversation:
+    return conversation_set_status(
+        actor=actor, conversation=conversation, status=Status.RESOLVED, seen_version=seen_version
+    )
+
+
+def conversation_mark_spam(
+    *, actor: User, conversation: Conversation, seen_version: int | None
+) -> Conversation:
+    return conversation_set_status(
+        actor=actor, conversation=conversation, status=Status.SPAM, seen_version=seen_version
+    )
+
+
+@transaction.atomic
+def conversation_set_priority(
+    *, actor: User, conversation: Conversation, priority: int, seen_version: int | None
+) -> Conversation:
+    _require_writer(actor)
+    try:
+        priority = Conversation.Priority(int(priority))
+    except ValueError:
+        raise InboxError("That is not a priority.") from None
+
+    def decide(current: Conversation) -> Change | None:
+        if current.priority == priority:
+            return None
+        return Change(
+            fields={"priority": priority},
+            events=[(Kind.PRIORITY, f"set the priority to {priority.label.lower()}", {"to": int(priority)})],
+            verb="conversation.priority",
+            before={"priority": current.priority},
+            after={"priority": int(priority)},
+        )
+
+    return _apply(
+        actor=actor, conversation=conversation, seen_version=seen_version, action="priority", decide=decide
+    )
+
+
+# --- Events that need no version check -------------------------------------------------------
+
+
+def _bump(conversation: Conversation, *, actor: User | None, kind: str, text: str, data: dict) -> int:
+    """Append an event that contradicts nothing (a note, a tag); returns the new version."""
+    Conversation.objects.filter(pk=conversation.pk).update(version=F("version") + 1)
+    version = Conversation.objects.values_list("version", flat=True).get(pk=conversation.pk)
+    ConversationEvent.objects.create(
+        conversation=conversation, actor=actor, kind=kind, text=text, data=data, version=version
+    )
+    return version
+
+
+@transaction.atomic
+def conversation_event_record(
+    *, conversation: Conversation, actor: User | None, kind: str, text: str, data: dict | None = None
+) -> int:
+    """Put an event of another part (an escalation opened or answered) in the thread."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown event kind {kind!r}")
+    version = _bump(conversation, actor=actor, kind=kind, text=text[:300], data=data or {})
+    audit_record(actor=actor, verb=f"conversation.{kind}", obj=conversation, after={"text": text})
+    return version
+
+
+# --- Tags ------------------------------------------------------------------------------------------
+
+TAG_NAME = re.compile(r"^[\w][\w &'./+-]{0,39}$")
+
+
+def _clean_tag_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not TAG_NAME.match(name):
+        raise InboxError("A tag is 1 to 40 letters, digits, spaces or - _ & ' . / +, starting with a letter.")
+    return name
+
+
+@transaction.atomic
+def tag_get_or_create(*, actor: User, name: str) -> Tag:
+    """Tags are created inline by whoever works the inbox; "Fraud" and "fraud" are one tag."""
+    _require_writer(actor)
+    name = _clean_tag_name(name)
+    tag = Tag.objects.annotate(lower=Lower("name")).filter(lower=name.lower()).first()
+    if tag is None:
+        tag = Tag.objects.create(name=name, created_by=actor)
+        audit_record(actor=actor, verb="tag.create", obj=tag, after={"name": name})
+    return tag
+
+
+@transaction.atomic
+def conversation_tag_add(*, actor: User, conversation: Conversation, name: str) -> Tag:
+    tag = tag_get_or_create(actor=actor, name=name)
+    if not conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.add(tag)
+        _bump(conversation, actor=actor, kind=Kind.TAGGED, text=f"tagged it {tag.name}", data={"tag": tag.pk})
+        audit_record(actor=actor, verb="conversation.tag_add", obj=conversation, after={"tag": tag.name})
+    return tag
+
+
+@transaction.atomic
+def conversation_tag_remove(*, actor: User, conversation: Conversation, tag: Tag) -> None:
+    _require_writer(actor)
+    if conversation.tags.filter(pk=tag.pk).exists():
+        conversation.tags.remove(tag)
+        _bump(
+            conversation,
+            actor=actor,
+            kind=Kind.UNTAGGED,
+            text=f"removed the tag {tag.name}",
+            data={"tag": tag.pk},
+        )
+        audit_record(actor=actor, verb="conversation.tag_remove", obj=conversation, before={"tag": tag.name})
+
+
+@transaction.atomic
+def tag_rename(*, actor: User, tag: Tag, name: str) -> Tag:
+    if not roles.has_role(actor, roles.LEAD):
+        raise InboxError("Only social leads manage tags.")
+    name = _clean_tag_name(name)
+    clash = Tag.objects.annotate(lower=Lower("name")).filter(lower=name.lower()).exclude(pk=tag.pk)
+    if clash.exists():
+        raise InboxError(f"There is already a tag called {name}.")
+    before = tag.name
+    tag.name = name
+    tag.save(update_fields=["name"])
+    audit_record(actor=actor, verb="tag.rename", obj=tag, before={"name": before}, after={"name": name})
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, actor: User, tag: Tag) -> None:
+    if not roles.has_role(actor, roles.LEAD):
+        raise InboxError("Only social leads manage tags.")
+    audit_record(
+        actor=actor,
+        verb="tag.delete",
+        obj=tag,
+        before={"name": tag.name, "conversations": tag.conversations.count()},
+    )
+    tag.delete()
+
+
+# --- Notes ---------------------------------------------------------------------------------------
+
+MENTION_RE = re.compile(r"(?<![\w@.])@([\w.+-]{1,150})")
+
+
+def mentioned_users(text: str, *, exclude: User | None = None) -> list[User]:
+    """Colleagues named as @username who can read the inbox (others could not open the link)."""
+    names = {match.rstrip(".").lower() for match in MENTION_RE.findall(text)}
+    if not names:
+        return []
+    candidates = (
+        User.objects.annotate(lower=Lower("username"))
+        .filter(lower__in=names, is_active=True, groups__name__in=roles.INBOX_READERS)
+        .distinct()
+    )
+    return [user for user in candidates if exclude is None or user.pk != exclude.pk]
+
+
+@transaction.atomic
+def note_add(*, actor: User, conversation: Conversation, text: str) -> Note:
+    """An internal note; @username notifies that colleague in the app and by e-mail."""
+    _require_writer(actor)
+    text = (text or "").strip()
+    if not text:
+        raise InboxError("Write something first: the note is empty.")
+    if len(text) > 5000:
+        raise InboxError("A note is at most 5,000 characters.")
+    note = Note.objects.create(conversation=conversation, author=actor, text=text)
+    people = mentioned_users(text, exclude=actor)
+    if people:
+        note.mentioned.set(people)
+    _bump(conversation, actor=actor, kind=Kind.NOTE, text="added a note", data={"note": note.pk})
+    audit_record(
+        actor=actor,
+        verb="note.add",
+        obj=conversation,
+        after={"note": note.pk, "mentioned": [p.get_username() for p in people]},
+    )
+    if people:
+        notify(
+            recipients=people,
+            verb="note.mention",
+            text=f"{actor.display_name} mentioned you in a note on @{conversation.customer.handle}",
+            url=f"{_conversation_url(conversation)}#note-{note.pk}",
+        )
+    return note
+
+
+# --- Personal data ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mention_unmask(*, actor: User, conversation: Conversation, mention: Mention) -> str:
+    """The unmasked text of one message, for roles allowed to see it; the reading is audited."""
+    if not can_unmask(actor):
+        raise InboxError("Your role may not reveal personal data.")
+    if (mention.network, mention.thread_key) != (conversation.network, conversation.thread_key):
+        raise InboxError("That message is not part of this conversation.")
+    audit_record(
+        actor=actor,
+        verb="mention.unmask",
+        obj=mention,
+        after={
+            "conversation": conversation.pk,
+            "kinds": sorted({f.get("kind", "") for f in mention.pii_findings}),
+        },
+    )
+    return mention.text
+
+
+# --- Bulk actions -------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    done: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+BULK_ACTIONS = ("assign", "unassign", "claim", "tag", "status", "spam")
+
+
+def conversations_bulk_apply(
+    *, actor: User, items: list[tuple[int, int]], action: str, value: str = "", assignee: User | None = None
+) -> BulkResult:
+    """Apply one action to each selected (id, version); each row on its own, stale rows skipped."""
+    _require_writer(actor)
+    if action not in BULK_ACTIONS:
+        raise InboxError("Choose an action for the selected conversations.")
+    result = BulkResult()
+    conversations = Conversation.objects.select_related("customer").in_bulk([pk for pk, _ in items])
+    for pk, version in items:
+        conversation = conversations.get(pk)
+        if conversation is None:
+            continue
+        try:
+            if action == "assign":
+                conversation_assign(
+                    actor=actor, conversation=conversation, assignee=assignee, seen_version=version
+                )
+            elif action == "unassign":
+                conversation_assign(
+                    actor=actor, conversation=conversation, assignee=None, seen_version=version
+                )
+            elif action == "claim":
+                conversation_claim(actor=actor, conversation=conversation, seen_version=version)
+            elif action == "tag":
+                conversation_tag_add(actor=actor, conversation=conversation, name=value)
+            elif action == "status":
+                conversation_set_status(
+                    actor=actor, conversation=conversation, status=value, seen_version=version
+                )
+            elif action == "spam":
+                conversation_mark_spam(actor=actor, conversation=conversation, seen_version=version)
+            result.done += 1
+        except InboxError as exc:
+            result.skipped.append(f"@{conversation.customer.handle}: {exc}")
+    return result
+
+
+# --- New messages from the networks ------------------------------------------------------------
 
 
 def _masked_preview(mention: Mention) -> str:
@@ -44,6 +553,12 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     return touched
 
 
+def _event(conversation: Conversation, kind: str, text: str, data: dict) -> None:
+    ConversationEvent.objects.create(
+        conversation=conversation, actor=None, kind=kind, text=text, data=data, version=conversation.version
+    )
+
+
 @transaction.atomic
 def _attach_one(mention: Mention) -> int | None:
     own_account = mention.account is not None and mention.author.external_id == mention.account.external_id
@@ -57,9 +572,13 @@ def _attach_one(mention: Mention) -> int | None:
         if conversation is None:
             return None
         conversation.last_activity_at = max(conversation.last_activity_at, mention.created_at)
-        conversation.message_count = F("message_count") + 1
-        conversation.version = F("version") + 1
-        conversation.save(update_fields=["last_activity_at", "message_count", "version"])
+        conversation.message_count += 1
+        conversation.version += 1
+        if conversation.first_response_at is None:
+            conversation.first_response_at = mention.created_at
+        conversation.save(update_fields=["last_activity_at", "message_count", "version", "first_response_at"])
+        _event(conversation, Kind.REPLY, "the bank replied", {"mention": mention.external_id})
+        conversation_reindex(conversation=conversation)
         return conversation.pk
 
     priority = PRIORITY_FROM_HINT.get(mention.priority_hint, Conversation.Priority.NORMAL)
@@ -69,7 +588,7 @@ def _attach_one(mention: Mention) -> int | None:
         defaults={
             "account": mention.account,
             "customer": mention.author,
-            "status": Conversation.Status.SPAM if mention.is_spam else Conversation.Status.NEW,
+            "status": Status.SPAM if mention.is_spam else Status.NEW,
             "priority": priority,
             "preview": _masked_preview(mention),
             "has_pii": mention.has_pii,
@@ -83,12 +602,14 @@ def _attach_one(mention: Mention) -> int | None:
         },
     )
     if created:
+        _event(conversation, Kind.OPENED, f"@{mention.author.handle} wrote", {"mention": mention.external_id})
         audit_record(
             actor=None,
             verb="conversation.open",
             obj=conversation,
             after={"status": conversation.status, "mention": mention.external_id},
         )
+        conversation_reindex(conversation=conversation)
         return conversation.pk
 
     before = {"status": conversation.status}
@@ -101,13 +622,22 @@ def _attach_one(mention: Mention) -> int | None:
     conversation.priority = max(conversation.priority, priority)
     conversation.message_count += 1
     conversation.version += 1
-    reopened = conversation.status == Conversation.Status.RESOLVED
+    reopened = conversation.status == Status.RESOLVED
     if reopened:
         # A customer writing again after we resolved it needs us again.
-        conversation.status = Conversation.Status.OPEN
+        conversation.status = Status.OPEN
         conversation.resolved_at = None
     conversation.save()
+    _event(
+        conversation, Kind.MESSAGE, f"@{mention.author.handle} wrote again", {"mention": mention.external_id}
+    )
     if reopened:
+        _event(
+            conversation,
+            Kind.REOPENED,
+            f"it reopened because @{mention.author.handle} wrote again",
+            {"mention": mention.external_id},
+        )
         audit_record(
             actor=None,
             verb="conversation.reopen",
@@ -115,4 +645,29 @@ def _attach_one(mention: Mention) -> int | None:
             before=before,
             after={"status": conversation.status, "mention": mention.external_id},
         )
+    conversation_reindex(conversation=conversation)
     return conversation.pk
+
+
+def conversation_reindex(*, conversation: Conversation) -> None:
+    """Rebuild the conversation's search vector from its thread and its customer.
+
+    Only *masked* text is indexed: the search box must not become a way to find
+    who posted a given card number, nor a second copy of it.
+    The text goes in twice, English-stemmed ("declined" finds "decline") and as is
+    (names, handles, other languages); the search query is matched against both.
+    """
+    mentions = Mention.objects.filter(
+        network=conversation.network, thread_key=conversation.thread_key
+    ).order_by("-created_at")[:SEARCH_MESSAGES]
+    text = "\n".join(m.masked_text[:SEARCH_CHARS_PER_MESSAGE] for m in mentions)
+    customer = conversation.customer
+    who = f"{customer.handle} {customer.handle.replace('_', ' ')} {customer.name}"
+    Conversation.objects.filter(pk=conversation.pk).update(
+        search_handle=customer.handle.lower()[:100],
+        search_vector=(
+            SearchVector(Value(who), config="simple", weight="A")
+            + SearchVector(Value(text), config="english", weight="B")
+            + SearchVector(Value(text), config="simple", weight="C")
+        ),
+    )

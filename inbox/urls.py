@@ -6,5 +6,19 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", views.conversation_list, name="list"),
+    path("poll/", views.list_poll, name="poll"),
+    path("bulk/", views.bulk_apply, name="bulk"),
+    path("tags/", views.tag_list, name="tags"),
+    path("tags/<int:tag_pk>/rename/", views.tag_rename, name="tag_rename"),
+    path("tags/<int:tag_pk>/delete/", views.tag_delete, name="tag_delete"),
     path("c/<int:pk>/", views.conversation_detail, name="detail"),
+    path("c/<int:pk>/live/", views.conversation_live, name="live"),
+    path("c/<int:pk>/claim/", views.conversation_claim, name="claim"),
+    path("c/<int:pk>/assign/", views.conversation_assign, name="assign"),
+    path("c/<int:pk>/status/", views.conversation_status, name="status"),
+    path("c/<int:pk>/priority/", views.conversation_priority, name="priority"),
+    path("c/<int:pk>/tags/", views.conversation_tag_add, name="tag_add"),
+    path("c/<int:pk>/tags/<int:tag_pk>/remove/", views.conversation_tag_remove, name="tag_remove"),
+    path("c/<int:pk>/notes/", views.note_add, name="note_add"),
+    path("c/<int:pk>/messages/<int:mention_pk>/unmask/", views.message_unmask, name="unmask"),
 ]

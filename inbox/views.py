@@ -1,33 +1,435 @@
+"""Inbox pages. Thin: check access, validate, call a service, render a partial or redirect.
+
+Every view calls a helper of `inbox.permissions`. htmx requests get partials; the same
+URLs work without JavaScript (full pages and redirects).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
 from django.conf import settings
-from django.http import HttpResponseBadRequest
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from inbox import permissions, selectors
-from listening.models import SocialAccount
+from bankbuzz.accounts import roles
+from bankbuzz.accounts.models import User
+from inbox import forms, permissions, presence, selectors, services
+from inbox.models import Conversation, Tag
+from listening.models import Mention, SocialAccount
+
+# Filters that belong to the list's URL (kept when opening a conversation, paging, polling).
+LIST_PARAMS = tuple(forms.ListFilterForm.base_fields)
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _list_params(params: QueryDict) -> str:
+    return urlencode([(k, v) for k in LIST_PARAMS for v in params.getlist(k) if v])
+
+
+def _list_state(request, params: QueryDict | None = None):
+    params = params if params is not None else request.GET
+    workers = list(selectors.inbox_workers())
+    form = forms.ListFilterForm(params, workers=workers)
+    form.is_valid()
+    return form, form.list_query(), workers
+
+
+def _list_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
+    params = params if params is not None else request.GET
+    form, query, workers = _list_state(request, params)
+    page = selectors.conversation_list(user=request.user, query=query, cursor=cursor, page_size=_page_size())
+    row_ids = [c.pk for c in page.conversations]
+    return {
+        "form": form,
+        "query": query,
+        "page": page,
+        "cursor": cursor,
+        "workers": workers,
+        "saved_views": selectors.SAVED_VIEWS.values(),
+        "sorts": [(key, label) for key, (label, _keys) in selectors.SORTS.items()],
+        "counts": selectors.view_counts(user=request.user),
+        "count_cap": selectors.COUNT_CAP,
+        "list_params": _list_params(params),
+        "view_params": _list_params(_without(params, "view", "cursor")),
+        "since": timezone.now().isoformat(),
+        "presence": presence.present_in_many(conversation_ids=row_ids, exclude_user_id=request.user.pk),
+        "accounts": list(SocialAccount.objects.filter(is_active=True).order_by("network", "handle")),
+        "can_write": roles.can_work_inbox(request.user),
+        "can_manage_tags": permissions.can_manage_tags(request.user),
+    }
+
+
+def _page_size() -> int:
+    return settings.INBOX_PAGE_SIZE
+
+
+def _without(params: QueryDict, *names: str) -> QueryDict:
+    copy = params.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy
+
+
+# --- The list ------------------------------------------------------------------------------------
+
+
+@never_cache
 @require_GET
 def conversation_list(request):
     permissions.inbox_access(request.user)
     try:
-        page = selectors.conversation_list(
-            user=request.user, cursor=request.GET.get("cursor") or None, page_size=settings.INBOX_PAGE_SIZE
-        )
+        context = _list_context(request, cursor=request.GET.get("cursor") or None)
     except selectors.BadCursor as exc:
         return HttpResponseBadRequest(str(exc))
+    if _is_htmx(request) and request.headers.get("HX-Target") == "list-region":
+        return render(request, "inbox/_list.html", context)
+    return render(request, "inbox/list.html", context)
+
+
+@never_cache
+@require_GET
+def list_poll(request):
+    """The list's heartbeat: counts, "N new" for this view, and rows that changed in place."""
+    permissions.inbox_access(request.user)
+    _form, query, _workers = _list_state(request)
+    try:
+        since = dt.datetime.fromisoformat(request.GET.get("since", ""))
+    except ValueError:
+        since = timezone.now()
+    shown = forms.parse_selection(request.GET.get("rows", "").split(","))[:200]
+    selected = {pk for pk, _v in forms.parse_selection(request.GET.get("selected", "").split(","))}
+    ids = [pk for pk, _v in shown]
+    current = dict(
+        permissions.conversations_visible_to(request.user).filter(pk__in=ids).values_list("pk", "version")
+    )
+    changed = [pk for pk, version in shown if pk in current and current[pk] != version]
     context = {
-        "page": page,
-        "is_first_page": not request.GET.get("cursor"),
-        "accounts": SocialAccount.objects.filter(is_active=True).order_by("network", "handle"),
+        "saved_views": selectors.SAVED_VIEWS.values(),
+        "counts": selectors.view_counts(user=request.user),
+        "count_cap": selectors.COUNT_CAP,
+        "query": query,
+        "view_params": _list_params(_without(request.GET, "view", "cursor", "since", "rows", "selected")),
+        "list_params": _list_params(request.GET),
+        "new_count": selectors.new_since_count(user=request.user, query=query, since=since),
+        "new_cap": selectors.NEW_CAP,
+        "changed_rows": selectors.conversation_rows(user=request.user, ids=changed) if changed else [],
+        "selected": selected,
+        "presence": presence.present_in_many(conversation_ids=ids, exclude_user_id=request.user.pk),
+        "row_ids": ids,
+        "can_write": roles.can_work_inbox(request.user),
     }
-    template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/list.html"
-    return render(request, template, context)
+    return render(request, "inbox/_list_poll.html", context)
 
 
+@require_POST
+def bulk_apply(request):
+    permissions.inbox_access(request.user, write=True)
+    form = forms.BulkForm(request.POST)
+    items = forms.parse_selection(request.POST.getlist("ids"))
+    params = QueryDict(request.POST.get("return", ""))
+    if not items:
+        messages.error(request, "Select one or more conversations first (x or the checkboxes).")
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        data = form.cleaned_data
+        try:
+            result = services.conversations_bulk_apply(
+                actor=request.user,
+                items=items,
+                action=data["action"],
+                value=data.get("status") or data.get("tag") or "",
+                assignee=data.get("assignee"),
+            )
+        except services.InboxError as exc:
+            messages.error(request, str(exc))
+        else:
+            noun = "conversation" if result.done == 1 else "conversations"
+            text = f"Done for {result.done} {noun}."
+            if result.skipped:
+                text += f" Skipped {len(result.skipped)}: " + " · ".join(result.skipped)
+            (messages.warning if result.skipped else messages.success)(request, text)
+    if _is_htmx(request):
+        return render(request, "inbox/_list.html", _list_context(request, params=params))
+    return redirect(f"{reverse('inbox:list')}?{_list_params(params)}")
+
+
+# --- One conversation ---------------------------------------------------------------------------
+
+
+def _pane_context(request, conversation: Conversation, **extra) -> dict:
+    user = request.user
+    can_write = roles.can_work_inbox(user)
+    return {
+        "conversation": conversation,
+        "thread": selectors.conversation_thread(conversation=conversation),
+        "tags": list(conversation.tags.order_by("name")),
+        "all_tags": list(Tag.objects.order_by("name").values_list("name", flat=True)) if can_write else [],
+        "workers": list(selectors.inbox_workers()) if can_write else [],
+        "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)) if can_write else [],
+        "others": selectors.customer_other_conversations(conversation=conversation),
+        "present": presence.present(conversation_id=conversation.pk, exclude_user_id=user.pk),
+        "status_choices": [c for c in Conversation.Status.choices if c[0] != Conversation.Status.NEW],
+        "priority_choices": Conversation.Priority.choices,
+        "can_write": can_write,
+        "can_unmask": permissions.can_unmask(user),
+        "list_params": _list_params(request.GET),
+        **extra,
+    }
+
+
+@never_cache
 @require_GET
 def conversation_detail(request, pk: int):
     conversation = permissions.conversation_for_user(request.user, pk)
-    messages = selectors.conversation_messages(conversation=conversation)
-    template = "inbox/_conversation.html" if request.headers.get("HX-Request") else "inbox/detail.html"
-    return render(request, template, {"conversation": conversation, "messages": messages})
+    presence.heartbeat(conversation_id=conversation.pk, user=request.user)
+    context = _pane_context(request, conversation)
+    if _is_htmx(request):
+        return render(request, "inbox/_conversation.html", context)
+    # A direct link (a notification, a reload) opens the inbox with this conversation in the pane.
+    try:
+        context.update(_list_context(request, cursor=request.GET.get("cursor") or None))
+    except selectors.BadCursor:
+        context.update(_list_context(request, params=QueryDict()))
+    return render(request, "inbox/list.html", context)
+
+
+def _action_response(
+    request, conversation: Conversation, *, error: str = "", status: int = 200, notice: str = ""
+):
+    """After an action: the pane as it is now (with the outcome) and the list row, refreshed."""
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
+        return redirect(reverse("inbox:detail", args=[conversation.pk]) + "?" + _list_params(request.GET))
+    fresh = permissions.conversation_for_user(request.user, conversation.pk)
+    rows = selectors.conversation_rows(user=request.user, ids=[fresh.pk])
+    context = _pane_context(
+        request, fresh, error=error, notice=notice, refreshed_row=rows[0] if rows else None
+    )
+    return render(request, "inbox/_conversation.html", context, status=status)
+
+
+def _run(request, conversation: Conversation, action, *, notice: str = ""):
+    try:
+        action()
+    except services.StaleAction as exc:
+        return _action_response(request, conversation, error=str(exc), status=409)
+    except services.InboxError as exc:
+        return _action_response(request, conversation, error=str(exc), status=422)
+    return _action_response(request, conversation, notice=notice)
+
+
+def _seen_version(request) -> int | None:
+    form = forms.VersionedForm(request.POST)
+    return form.cleaned_data["version"] if form.is_valid() else None
+
+
+@require_POST
+def conversation_claim(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    version = _seen_version(request)
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_claim(
+            actor=request.user, conversation=conversation, seen_version=version
+        ),
+        notice="It is yours now.",
+    )
+
+
+@require_POST
+def conversation_assign(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.AssignForm(request.POST)
+    if not form.is_valid():
+        return _action_response(
+            request, conversation, error="Choose a colleague who works the inbox.", status=422
+        )
+    assignee: User | None = form.cleaned_data["assignee"]
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_assign(
+            actor=request.user,
+            conversation=conversation,
+            assignee=assignee,
+            seen_version=form.cleaned_data["version"],
+        ),
+        notice=f"Assigned to {assignee.display_name}." if assignee else "Unassigned.",
+    )
+
+
+@require_POST
+def conversation_status(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.StatusForm(request.POST)
+    if not form.is_valid():
+        return _action_response(request, conversation, error="Choose a status.", status=422)
+    status = form.cleaned_data["status"]
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_set_status(
+            actor=request.user,
+            conversation=conversation,
+            status=status,
+            seen_version=form.cleaned_data["version"],
+        ),
+        notice=f"Status: {Conversation.Status(status).label}.",
+    )
+
+
+@require_POST
+def conversation_priority(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.PriorityForm(request.POST)
+    if not form.is_valid():
+        return _action_response(request, conversation, error="Choose a priority.", status=422)
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_set_priority(
+            actor=request.user,
+            conversation=conversation,
+            priority=form.cleaned_data["priority"],
+            seen_version=form.cleaned_data["version"],
+        ),
+        notice="Priority changed.",
+    )
+
+
+@require_POST
+def conversation_tag_add(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.TagForm(request.POST)
+    if not form.is_valid():
+        return _action_response(
+            request, conversation, error="Type a tag of at most 40 characters.", status=422
+        )
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_tag_add(
+            actor=request.user, conversation=conversation, name=form.cleaned_data["name"]
+        ),
+    )
+
+
+@require_POST
+def conversation_tag_remove(request, pk: int, tag_pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    tag = get_object_or_404(Tag, pk=tag_pk)
+    return _run(
+        request,
+        conversation,
+        lambda: services.conversation_tag_remove(actor=request.user, conversation=conversation, tag=tag),
+    )
+
+
+@require_POST
+def note_add(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.NoteForm(request.POST)
+    if not form.is_valid():
+        return _action_response(
+            request, conversation, error="Write the note first (at most 5,000 characters).", status=422
+        )
+    return _run(
+        request,
+        conversation,
+        lambda: services.note_add(
+            actor=request.user, conversation=conversation, text=form.cleaned_data["text"]
+        ),
+        notice="Note added.",
+    )
+
+
+@never_cache
+@require_POST
+def message_unmask(request, pk: int, mention_pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    mention = get_object_or_404(Mention, pk=mention_pk)
+    try:
+        text = services.mention_unmask(actor=request.user, conversation=conversation, mention=mention)
+    except services.InboxError as exc:
+        return HttpResponse(str(exc), status=403, content_type="text/plain")
+    return render(request, "inbox/_unmasked.html", {"message": mention, "text": text})
+
+
+@never_cache
+@require_POST
+def conversation_live(request, pk: int):
+    """The open pane's heartbeat: presence in, presence and what changed out."""
+    conversation = permissions.conversation_for_user(request.user, pk)
+    typing = request.POST.get("typing", "") if roles.can_work_inbox(request.user) else ""
+    presence.heartbeat(conversation_id=conversation.pk, user=request.user, typing=typing)
+    try:
+        seen = int(request.POST.get("seen", ""))
+        version = int(request.POST.get("v", ""))
+    except ValueError:
+        seen = version = conversation.version
+    context = {
+        "conversation": conversation,
+        "present": presence.present(conversation_id=conversation.pk, exclude_user_id=request.user.pk),
+        "thread_changed": conversation.version != seen,
+    }
+    if conversation.version != seen:
+        context.update(
+            thread=selectors.conversation_thread(conversation=conversation),
+            tags=list(conversation.tags.order_by("name")),
+            can_write=roles.can_work_inbox(request.user),
+            can_unmask=permissions.can_unmask(request.user),
+            changes=selectors.changes_since(conversation=conversation, version=version, user=request.user),
+            changes_text=services.describe_changes(
+                selectors.changes_since(conversation=conversation, version=version, user=request.user)
+            ),
+        )
+    return render(request, "inbox/_live.html", context)
+
+
+# --- Tags (leads) -----------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def tag_list(request):
+    permissions.inbox_access(request.user)
+    if not permissions.can_manage_tags(request.user):
+        raise PermissionDenied("Only social leads manage tags.")
+    tags = Tag.objects.annotate(uses=Count("conversations")).order_by("name")
+    return render(request, "inbox/tags.html", {"tags": tags})
+
+
+@require_POST
+def tag_rename(request, tag_pk: int):
+    tag = permissions.tag_for_manager(request.user, tag_pk)
+    try:
+        services.tag_rename(actor=request.user, tag=tag, name=request.POST.get("name", ""))
+        messages.success(request, "Tag renamed.")
+    except services.InboxError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox:tags")
+
+
+@require_POST
+def tag_delete(request, tag_pk: int):
+    tag = permissions.tag_for_manager(request.user, tag_pk)
+    services.tag_delete(actor=request.user, tag=tag)
+    messages.success(request, f"Tag {tag.name} deleted.")
+    return redirect("inbox:tags")

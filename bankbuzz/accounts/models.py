@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -19,3 +20,37 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Notification(models.Model):
+    """An in-app notification: the menu in the top bar, and optionally an e-mail.
+
+    Written only through `bankbuzz.accounts.notifications.notify`.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(max_length=64, help_text="What happened, for filtering (note.mention, ...).")
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, help_text="A path inside BankBuzz.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # The notification menu: a user's latest notifications, and the unread count.
+            models.Index(fields=["recipient", "-created_at"], name="notification_menu_idx"),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.text[:60]}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -1,14 +1,48 @@
-// Small behaviours the pages share. No inline scripts anywhere (Content-Security-Policy).
+// Small behaviours every page shares. No inline scripts anywhere (Content-Security-Policy).
 (function () {
   "use strict";
 
-  // Mark the open conversation in the list, also after the list refreshes itself.
-  function markActive() {
-    var pane = document.querySelector("#pane [data-conversation-id]");
-    var current = pane ? pane.getAttribute("data-conversation-id") : null;
-    document.querySelectorAll(".row[data-conversation]").forEach(function (row) {
-      row.classList.toggle("is-active", row.getAttribute("data-conversation") === current);
-    });
+  var toastTimer = null;
+
+  // Errors say what happened and what to do, also when htmx made the request.
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
-  document.addEventListener("htmx:afterSettle", markActive);
+  window.bankbuzzToast = toast;
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    // Polls fail quietly once; a person's action never does.
+    if (event.detail.elt && event.detail.elt.hasAttribute("data-live")) return;
+    if (event.detail.elt && event.detail.elt.hasAttribute("data-list-poll")) return;
+    var body = xhr && xhr.getResponseHeader("Content-Type") && xhr.getResponseHeader("Content-Type").indexOf("text/plain") === 0 ? xhr.responseText : "";
+    if (status === 403) toast(body || "Your role does not allow that. Ask a lead if you think it should.");
+    else if (status === 404) toast("That is no longer there. Reload the page to see the latest.");
+    else toast("Something went wrong (" + status + "). Your change may not be saved: reload and check.");
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt && (event.detail.elt.hasAttribute("data-live") || event.detail.elt.hasAttribute("data-list-poll"))) return;
+    toast("BankBuzz cannot be reached. Check your connection; nothing was changed.");
+  });
+
+  // Notification menu: close on Escape or a click elsewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[open].notif-menu, details[open].more-actions").forEach(function (d) {
+      d.open = false;
+      var summary = d.querySelector("summary");
+      if (summary) summary.focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[open].notif-menu, details[open].more-actions").forEach(function (d) {
+      if (!d.contains(event.target)) d.open = false;
+    });
+  });
 })();

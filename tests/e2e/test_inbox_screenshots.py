@@ -1,0 +1,26 @@
+"""The screenshots of the inbox in docs/, taken from a realistic morning at 1280x800."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.inbox.world import build_inbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def test_screenshots_of_the_list_and_a_conversation(page, login, agent, other_agent, lead):
+    conversations = build_inbox(agent=agent, other_agent=other_agent, lead=lead)
+    login(page, "amira")
+    expect(page.locator(".row")).to_have_count(10)
+    page.locator(f"#row-{conversations['declined'].pk} .row-link").focus()
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "inbox-list.png"))
+
+    page.locator(f"#row-{conversations['card'].pk} .row-link").click()
+    expect(page.locator("#pane .note")).to_contain_text("Card blocked by phone team")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(DOCS / "inbox-conversation.png"))
