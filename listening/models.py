@@ -179,8 +179,14 @@ class QuarantinedItem(models.Model):
     external_id = models.CharField(max_length=128, blank=True)
     reason = models.TextField()
     raw = models.JSONField(null=True)
+    # What re-processing needs that the item does not carry (the post a comment hangs on).
+    context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set once the item is stored (or found to be nothing to store): it leaves the quarantine.
     reprocessed_at = models.DateTimeField(null=True, blank=True)
+    reprocess_attempts = models.PositiveIntegerField(default=0)
+    # What the last re-processing attempt did, in words for the admin.
+    outcome = models.TextField(blank=True)
 
     class Meta:
         ordering = ("-created_at",)

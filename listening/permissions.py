@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from bankbuzz.accounts import roles
-from listening.models import SocialAccount
+from listening.models import QuarantinedItem, SocialAccount
 
 
 def accounts_access(user) -> None:
@@ -25,3 +25,13 @@ def account_for_user(user, pk: int) -> SocialAccount:
 def can_see_quarantine(user) -> bool:
     """Raw payloads may hold personal data: administrators only."""
     return roles.has_role(user, roles.ADMIN)
+
+
+def quarantined_item_for_user(user, account_pk: int, pk: int) -> QuarantinedItem:
+    accounts_access(user)
+    if not can_see_quarantine(user):
+        raise PermissionDenied("Only administrators see quarantined items: they may hold personal data.")
+    try:
+        return QuarantinedItem.objects.select_related("account").get(pk=pk, account_id=account_pk)
+    except QuarantinedItem.DoesNotExist:
+        raise Http404("No such quarantined item") from None

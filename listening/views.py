@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from listening import permissions, selectors, services
@@ -41,3 +42,16 @@ def account_test_connection(request, pk: int):
     account = permissions.account_for_user(request.user, pk)
     checks = services.account_test_connection(actor=request.user, account=account)
     return render(request, "listening/_connection_checks.html", {"checks": checks, "account": account})
+
+
+@require_POST
+def quarantined_item_reprocess(request, account_pk: int, pk: int):
+    item = permissions.quarantined_item_for_user(request.user, account_pk, pk)
+    outcome = services.quarantined_item_reprocess(actor=request.user, item=item)
+    level = (
+        messages.success
+        if outcome.status in ("stored", "already_stored", "nothing_to_store")
+        else (messages.warning)
+    )
+    level(request, f"Quarantined item {item.external_id or item.pk}: {outcome.detail}")
+    return redirect(f"{reverse('listening:account', args=[account_pk])}#quarantine-title")

@@ -55,6 +55,20 @@ class NotSupported(ConnectorError):
         super().__init__(message, permanent=True)
 
 
+class ItemUnreadable(ConnectorError):
+    """One item (not the whole page) does not have the shape we rely on."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+class ItemGone(ConnectorError):
+    """The network no longer has the item (deleted, or hidden from us)."""
+
+    def __init__(self, message: str = "the network no longer has this item"):
+        super().__init__(message, permanent=True)
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """What a connector needs to know about the bank's account. No ORM."""
@@ -105,6 +119,9 @@ class Quarantined:
     reason: str
     raw: Any
     external_id: str = ""
+    # What the item cannot say about itself but re-processing needs, such as
+    # the post a comment hangs on ({"post_id": ...}). Plain JSON.
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +170,48 @@ class Connector(ABC):
     def search(self, *, query: str, cursors: dict[str, str]) -> FetchResult:
         """Run a listening query on the network (X recent search)."""
         raise NotSupported(f"{self.network} has no search here")
+
+    # -- quarantine --------------------------------------------------------------
+
+    def refetch(self, *, stream: str, external_id: str, context: dict[str, Any]) -> FetchedItem | None:
+        """Read one quarantined item again from the network, by its id.
+
+        The usual cause of a quarantined item is a payload damaged on the way
+        (a proxy, a truncated body, a network bug); the network's copy is then
+        fine. Returns None when the item is not something we store (a
+        retweet with retweets off); raises ItemGone, ItemUnreadable,
+        NotSupported (no single-item read for this stream) or the usual errors.
+        """
+        raise NotSupported(f"{self.network} cannot read a single {stream} item")
+
+    def parse_quarantined(self, *, stream: str, raw: Any, context: dict[str, Any]) -> FetchedItem | None:
+        """Parse a stored raw payload again with today's parser (after a parser fix).
+
+        Never touches the network. Returns None for items we do not store;
+        raises ItemUnreadable when the payload still cannot be read.
+        """
+        raise NotSupported(f"{self.network} cannot re-parse {stream} items")
+
+    def reprocess(
+        self, *, stream: str, external_id: str, raw: Any, context: dict[str, Any]
+    ) -> tuple[FetchedItem | None, str]:
+        """A quarantined item made readable, and how: "network" (read again) or "stored copy".
+
+        The network's copy is preferred, since it is the item as it is now; the
+        stored raw payload is the fallback when the network cannot read a
+        single item, has no id to read by, or no longer has it.
+        """
+        failures: list[str] = []
+        if external_id:
+            try:
+                return self.refetch(stream=stream, external_id=external_id, context=context), "network"
+            except (NotSupported, ItemGone, ItemUnreadable) as exc:
+                failures.append(exc.message)
+        try:
+            return self.parse_quarantined(stream=stream, raw=raw, context=context), "stored copy"
+        except (NotSupported, ItemUnreadable) as exc:
+            failures.append(exc.message)
+        raise ItemUnreadable("; ".join(failures))
 
     def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
         """Look on the network for a reply we may already have posted.

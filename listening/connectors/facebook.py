@@ -63,6 +63,8 @@ from listening.connectors.base import (
     FetchedAuthor,
     FetchedItem,
     FetchResult,
+    ItemGone,
+    ItemUnreadable,
     Quarantined,
     RateBudget,
     RateLimited,
@@ -373,7 +375,11 @@ class FacebookConnector(Connector):
             for data in self._pages(f"{post_id}/comments", args, action="reading comments"):
                 for raw in data:
                     item = self._keep(
-                        result, "comments", raw, lambda r, p=post_id: self._comment_item(r, post_id=p)
+                        result,
+                        "comments",
+                        raw,
+                        lambda r, p=post_id: self._comment_item(r, post_id=p),
+                        {"post_id": post_id},
                     )
                     if item is None:
                         continue
@@ -417,7 +423,11 @@ class FacebookConnector(Connector):
             older = False
             for raw in data:
                 item = self._keep(
-                    result, "messenger", raw, lambda r: self._message_item(r, conversation_id=conversation_id)
+                    result,
+                    "messenger",
+                    raw,
+                    lambda r: self._message_item(r, conversation_id=conversation_id),
+                    {"conversation_id": conversation_id},
                 )
                 if item is None:
                     continue
@@ -430,7 +440,12 @@ class FacebookConnector(Connector):
                 return
 
     def _keep(
-        self, result: FetchResult, stream: str, raw: Any, parse: Callable[[Any], FetchedItem]
+        self,
+        result: FetchResult,
+        stream: str,
+        raw: Any,
+        parse: Callable[[Any], FetchedItem],
+        context: dict[str, str] | None = None,
     ) -> FetchedItem | None:
         try:
             return parse(raw)
@@ -442,9 +457,54 @@ class FacebookConnector(Connector):
                     reason=str(exc),
                     raw=clean_json(raw),
                     external_id=raw_id if isinstance(raw_id, str) else "",
+                    context=dict(context or {}),
                 )
             )
             return None
+
+    # -- quarantine ----------------------------------------------------------------
+
+    def _parser(self, stream: str, context: dict[str, Any]) -> Callable[[Any], FetchedItem]:
+        if stream in ("feed", "tagged"):
+            return lambda raw: self._post_item(raw, edge=stream)
+        if stream == "comments" and isinstance(context.get("post_id"), str):
+            return lambda raw: self._comment_item(raw, post_id=context["post_id"])
+        if stream == "messenger" and isinstance(context.get("conversation_id"), str):
+            return lambda raw: self._message_item(raw, conversation_id=context["conversation_id"])
+        raise ItemUnreadable(f"no way to read a {stream} item without its post or conversation")
+
+    _FIELDS_BY_STREAM = {"feed": POST_FIELDS, "tagged": POST_FIELDS, "comments": COMMENT_FIELDS,
+                         "messenger": MESSAGE_FIELDS}  # fmt: skip
+
+    def refetch(self, *, stream: str, external_id: str, context: dict[str, Any]) -> FetchedItem | None:
+        parse = self._parser(stream, context)
+        try:
+            _id(external_id)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+        try:
+            body = self._request(
+                external_id, args={"fields": self._FIELDS_BY_STREAM[stream]}, action="reading one item"
+            )
+        except ConnectorError as exc:
+            cause = exc.__cause__
+            result = cause.result if isinstance(cause, facebook.GraphAPIError) else None
+            error = result.get("error") if isinstance(result, dict) else None
+            # (#803) unknown alias / (#100) nonexisting field: deleted, or never visible to the Page.
+            if isinstance(error, dict) and error.get("code") in (100, 803):
+                raise ItemGone(f"Graph no longer has this item: {error.get('message', '')}"[:300]) from exc
+            raise
+        try:
+            return parse(body)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+
+    def parse_quarantined(self, *, stream: str, raw: Any, context: dict[str, Any]) -> FetchedItem | None:
+        parse = self._parser(stream, context)
+        try:
+            return parse(raw)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
 
     # -- parsing -----------------------------------------------------------------
 

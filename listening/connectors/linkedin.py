@@ -48,6 +48,8 @@ from listening.connectors.base import (
     FetchedAuthor,
     FetchedItem,
     FetchResult,
+    ItemGone,
+    ItemUnreadable,
     Quarantined,
     RateLimited,
     SentMessage,
@@ -69,6 +71,25 @@ _COMMENT_URN = re.compile(r"^urn:li:comment:\((urn:li:[A-Za-z]+:[^,]+),([0-9]+)\
 
 class _Malformed(ValueError):
     pass
+
+
+def _quarantine_urn(raw: Any) -> str:
+    """The comment's URN for the quarantine, however much of the comment survived.
+
+    A comment URN is documented as urn:li:comment:({object},{id}), so it can be
+    rebuilt when `commentUrn` and `$URN` are lost but `object` and `id` are not.
+    """
+    if not isinstance(raw, dict):
+        return ""
+    for key in ("commentUrn", "$URN"):
+        value = raw.get(key)
+        if isinstance(value, str) and _COMMENT_URN.match(value):
+            return value
+    obj, comment_id = raw.get("object"), raw.get("id")
+    if isinstance(obj, str) and _URN.match(obj) and isinstance(comment_id, str) and comment_id.isdigit():
+        urn = f"urn:li:comment:({obj},{comment_id})"
+        return urn if _COMMENT_URN.match(urn) else ""
+    return ""
 
 
 def _enc(urn: str) -> str:
@@ -269,16 +290,46 @@ class LinkedInConnector(Connector):
         try:
             return self._comment_item(raw, post_urn=post_urn)
         except _Malformed as exc:
-            urn = raw.get("commentUrn") if isinstance(raw, dict) else None
             result.quarantined.append(
                 Quarantined(
                     stream="comments",
                     reason=str(exc),
                     raw=clean_json(raw),
-                    external_id=urn if isinstance(urn, str) else "",
+                    external_id=_quarantine_urn(raw),
+                    context={"post_urn": post_urn},
                 )
             )
             return None
+
+    # -- quarantine ------------------------------------------------------------------
+
+    def refetch(self, *, stream: str, external_id: str, context: dict[str, Any]) -> FetchedItem | None:
+        post_urn = context.get("post_urn")
+        match = _COMMENT_URN.match(external_id)
+        if stream != "comments" or not isinstance(post_urn, str) or not match:
+            return super().refetch(stream=stream, external_id=external_id, context=context)
+        path = f"/rest/socialActions/{_enc(post_urn)}/comments/{match.group(2)}"
+        try:
+            raw = self._call("GET", path, action="reading one comment")
+        except ConnectorError as exc:
+            if "(404)" in exc.message:
+                raise ItemGone("LinkedIn no longer has this comment") from exc
+            raise
+        try:
+            return self._with_author(self._comment_item(raw, post_urn=post_urn), raw)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+
+    def parse_quarantined(self, *, stream: str, raw: Any, context: dict[str, Any]) -> FetchedItem | None:
+        post_urn = context.get("post_urn")
+        try:
+            if stream == "comments" and isinstance(post_urn, str):
+                return self._with_author(self._comment_item(raw, post_urn=post_urn), raw)
+            if stream == "posts":
+                return self._post_item(raw)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+        return super().parse_quarantined(stream=stream, raw=raw, context=context)
 
     def _post_item(self, raw: Any) -> FetchedItem:
         if not isinstance(raw, dict):

@@ -56,6 +56,8 @@ from listening.connectors.base import (
     FetchedAuthor,
     FetchedItem,
     FetchResult,
+    ItemGone,
+    ItemUnreadable,
     Quarantined,
     RateBudget,
     RateLimited,
@@ -505,6 +507,48 @@ class XConnector(Connector):
             lang="" if lang in ("und", "zxx", "qme", "qht") else lang,
             replaces=replaces,
         )
+
+    # -- quarantine --------------------------------------------------------------------
+
+    def refetch(self, *, stream: str, external_id: str, context: dict[str, Any]) -> FetchedItem | None:
+        if stream not in ("mentions", "search"):
+            # X API v2 has no look-up of one direct-message event by id.
+            return super().refetch(stream=stream, external_id=external_id, context=context)
+        if not _ID.match(external_id):
+            raise ItemUnreadable(f"{external_id!r} is not a tweet id")
+        client, user_auth = self._read_client()
+        try:
+            with self._errors(action="reading one post"):
+                body = client.get_tweet(
+                    external_id,
+                    tweet_fields=TWEET_FIELDS,
+                    expansions=["author_id"],
+                    user_fields=USER_FIELDS,
+                    user_auth=user_auth,
+                )
+        except ConnectorError as exc:
+            if isinstance(exc.__cause__, tweepy.NotFound):
+                raise ItemGone("X no longer has this post (deleted or protected)") from exc
+            raise
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            # X answers a deleted post with 200 and an `errors` list.
+            raise ItemGone("X no longer has this post (deleted or protected)")
+        includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
+        try:
+            return self._tweet(data, self._users(includes), stream=stream)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+
+    def parse_quarantined(self, *, stream: str, raw: Any, context: dict[str, Any]) -> FetchedItem | None:
+        try:
+            if stream == "dm_events":
+                return self._dm(raw, {})
+            if stream in ("mentions", "search"):
+                return self._tweet(raw, {}, stream=stream)
+        except _Malformed as exc:
+            raise ItemUnreadable(str(exc)) from exc
+        return super().parse_quarantined(stream=stream, raw=raw, context=context)
 
     # -- direct messages -------------------------------------------------------------
 

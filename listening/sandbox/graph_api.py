@@ -401,20 +401,23 @@ class GraphApi(NetworkApi):
             raise HttpError(404, f"(#803) Some of the aliases you requested do not exist: {conversation_id}")
         rows = [m for m in fb["messages"].values() if m["conversation_id"] == conversation_id]
         fields = _top_fields(ctx.request, "message")
-
-        def render(message: Record) -> dict[str, Any]:
-            full = {
-                "id": message["id"],
-                "created_time": graph_time(message["created_ms"]),
-                "message": message["message"],
-                "from": self._user(ctx, message["from_id"], picture=False),
-                "to": {"data": [self._user(ctx, message["to_id"], picture=False)]},
-            }
-            return {k: v for k, v in full.items() if k in fields}
-
         return self._paged(
-            ctx, rows, render, lambda m: (m["created_ms"], int(m["id"].removeprefix("m_"))), default_limit=25
+            ctx,
+            rows,
+            lambda message: self._message(ctx, message, fields),
+            lambda m: (m["created_ms"], int(m["id"].removeprefix("m_"))),
+            default_limit=25,
         )
+
+    def _message(self, ctx: Context, message: Record, fields: set[str]) -> dict[str, Any]:
+        full = {
+            "id": message["id"],
+            "created_time": graph_time(message["created_ms"]),
+            "message": message["message"],
+            "from": self._user(ctx, message["from_id"], picture=False),
+            "to": {"data": [self._user(ctx, message["to_id"], picture=False)]},
+        }
+        return {k: v for k, v in full.items() if k in fields}
 
     def send(self, ctx: Context) -> Response:
         request = ctx.request
@@ -457,6 +460,9 @@ class GraphApi(NetworkApi):
         if object_id in fb["comments"]:
             comment = fb["comments"][object_id]
             return Response(payload=self._comment(ctx, comment, _top_fields(ctx.request, "comment")))
+        if object_id in fb["messages"]:
+            fields = _top_fields(ctx.request, "message")
+            return Response(payload=self._message(ctx, fb["messages"][object_id], fields))
         if object_id in fb["conversations"]:
             conversation = fb["conversations"][object_id]
             customer = self._user(ctx, conversation["user_id"], picture=False)

@@ -54,6 +54,14 @@ class LinkedInApi(NetworkApi):
                 window=86400,
             ),
             route(
+                "GET",
+                r"/rest/socialActions/(?P<urn>urn:li:[^/]+)/comments/(?P<id>[0-9]+)",
+                "GET /rest/socialActions/{urn}/comments/{id}",
+                self.comment,
+                limit=20000,
+                window=86400,
+            ),
+            route(
                 "POST",
                 r"/rest/socialActions/(?P<urn>urn:li:[^/]+)/comments",
                 "POST /rest/socialActions/{urn}/comments",
@@ -210,6 +218,16 @@ class LinkedInApi(NetworkApi):
         start, count, paging = self._paging(ctx.request, len(rows))
         elements = [self._render_comment(ctx, c) for c in rows[start : start + count]]
         return Response(payload={"elements": elements, "paging": paging})
+
+    def comment(self, ctx: Context) -> Response:
+        """One comment by id, under its post (replies included) or under its parent comment."""
+        self._require_headers(ctx.request)
+        li = ctx.store.data["linkedin"]
+        target, comment_id = ctx.match["urn"], ctx.match["id"]
+        for comment in li["comments"].values():
+            if comment["id"] == comment_id and target in (comment["post_urn"], comment["parent_urn"]):
+                return Response(payload=self._render_comment(ctx, comment))
+        raise HttpError(404, f"Not found: comment {comment_id} under {target}")
 
     def create_comment(self, ctx: Context) -> Response:
         self._require_headers(ctx.request)
