@@ -44,5 +44,9 @@ test-faults: $(STAMP) ## Reliability drills (kill, restart, flood)
 check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh
 
+SCALE ?= 10k,100k,1m
+bench: $(STAMP) ## Seed bench databases (SCALE=10k,100k,1m) and measure; see docs/benchmarks.md
+	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/python -m bench --scale $(SCALE)
+
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,291 @@
+"""Ingest through the real pipeline, and plain COPY of the same rows, in the same run.
+
+The pages are what the sandbox's X API sends for `GET /2/users/:id/mentions` (its own
+`render_tweet` / `render_user`, the connector's field lists, newest first, 100 a page,
+`meta.next_token`), as JSON bytes. Each page is decoded and parsed by the real X connector's
+page parser, then `listening.services.mentions_ingest` stores it (enrichment, author and mention
+upserts, cursor) and, on commit, the inbox attaches the new mentions to their conversations.
+That is everything a poll does except the HTTP round trip to the network.
+
+The traffic: 60 % new customer threads, 30 % customers writing again in a thread of this run,
+10 % the bank's own replies; authors drawn from a crowd where some write often.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+PAGE = 100
+
+
+@dataclass
+class IngestResult:
+    items: int
+    seconds: float
+    parse_s: float = 0.0
+    enrich_s: float = 0.0
+    attach_s: float = 0.0
+    new_mentions: int = 0
+    conversations_touched: int = 0
+    copy_seconds: float = 0.0
+    queries_per_page: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def per_s(self) -> float:
+        return self.items / self.seconds
+
+    @property
+    def copy_per_s(self) -> float:
+        return self.items / self.copy_seconds
+
+
+def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
+    """`count` mentions as JSON pages of the sandbox's X API, newest page first."""
+    from listening.connectors.x import TWEET_FIELDS, USER_FIELDS
+    from listening.sandbox import content
+    from listening.sandbox.world import BANK_X
+    from listening.sandbox.x_api import render_tweet, render_user
+
+    rng = random.Random(seed)
+    origin = "http://127.0.0.1:8001"
+    users = {}
+    for index in range(max(200, count // 3)):
+        first, last = rng.choice(content.FIRST_NAMES), rng.choice(content.LAST_NAMES)
+        user_id = str(1_400_000_000_000_000_000 + index * 7_919)
+        handle = "".join(ch for ch in f"{first}_{last}"[:11] if ch.isascii() and (ch.isalnum() or ch == "_"))
+        users[user_id] = {
+            "id": user_id,
+            "name": f"{first} {last}",
+            "username": f"{handle}{index}",
+            "verified": False,
+            "followers_count": int(rng.lognormvariate(5.5, 1.6)),
+        }
+    users[BANK_X["user_id"]] = {
+        "id": BANK_X["user_id"],
+        "name": BANK_X["name"],
+        "username": BANK_X["handle"],
+        "verified": True,
+        "followers_count": 48_000,
+    }
+    crowd = [u for u in users if u != BANK_X["user_id"]]
+    base_ms = int((time.time() - 3600) * 1000)
+    tweets = []
+    threads: list[tuple[str, str]] = []  # (conversation id, customer id)
+    next_id = 1_900_000_000_000_000_000 + rng.randrange(10**12) * 4096
+    for index in range(count):
+        next_id += 4096
+        tweet_id = str(next_id)
+        roll = rng.random()
+        references, conversation_id, author_id = [], tweet_id, rng.choice(crowd[: max(10, len(crowd) // 4)])
+        if roll < 0.6 or not threads:
+            author_id = rng.choice(crowd)
+            text = content.compose(
+                rng, topic=content.pick_topic(rng), network="x", hostile=rng.random() < 0.02
+            )
+            threads.append((tweet_id, author_id))
+        elif roll < 0.9:
+            conversation_id, author_id = rng.choice(threads[-500:])
+            text = content.compose_follow_up(rng, network="x")
+            references = [{"type": "replied_to", "id": conversation_id}]
+        else:
+            conversation_id, customer = rng.choice(threads[-500:])
+            author_id = BANK_X["user_id"]
+            text = f"@{users[customer]['username']} Sorry to hear that. Please DM us and we'll look into it."
+            references = [{"type": "replied_to", "id": conversation_id}]
+        tweets.append(
+            {
+                "id": tweet_id,
+                "text": text.replace("\x00", ""),
+                "author_id": author_id,
+                "created_ms": base_ms + index * 300,
+                "conversation_id": conversation_id,
+                "edit_history_tweet_ids": [tweet_id],
+                "lang": "en",
+                "referenced_tweets": references,
+                "in_reply_to_user_id": "",
+            }
+        )
+    fields, user_fields = set(TWEET_FIELDS), set(USER_FIELDS)
+    newest_first = list(reversed(tweets))
+    pages = []
+    for start in range(0, len(newest_first), PAGE):
+        chunk = newest_first[start : start + PAGE]
+        seen = list(dict.fromkeys(t["author_id"] for t in chunk))
+        meta = {"result_count": len(chunk), "newest_id": chunk[0]["id"], "oldest_id": chunk[-1]["id"]}
+        if start + PAGE < len(newest_first):
+            meta["next_token"] = f"token{start}"
+        body = {
+            "data": [render_tweet(t, fields) for t in chunk],
+            "includes": {"users": [render_user(users[u], user_fields, origin) for u in seen]},
+            "meta": meta,
+        }
+        pages.append(json.dumps(body, ensure_ascii=False).encode())
+    # A poll that catches up reads newest first, but the oldest must not be attached after the
+    # newest of its thread: the bench feeds pages oldest page first, as a caught-up poll would.
+    return list(reversed(pages))
+
+
+def run_ingest(*, count: int, log=print) -> IngestResult:
+    import inbox.receivers
+    from listening import enrichment_bridge, services
+    from listening.connectors.base import AccountInfo, FetchResult
+    from listening.connectors.x import XConnector
+    from listening.enrichment import EnrichmentConfig, warm_up
+    from listening.models import SocialAccount
+
+    pages = wire_pages(count)
+    account = SocialAccount.objects.get(network="x")
+    info = AccountInfo(network="x", external_id=account.external_id, handle=account.handle, credentials={})
+    connector = XConnector(info)
+    warm_up(EnrichmentConfig.from_settings())
+
+    timers = {"enrich": 0.0, "attach": 0.0}
+    touched = []
+    real_enrich = enrichment_bridge.enrich_items
+    real_attach = inbox.receivers.conversations_attach_mentions
+
+    def timed_enrich(items):
+        started = time.perf_counter()
+        try:
+            return real_enrich(items)
+        finally:
+            timers["enrich"] += time.perf_counter() - started
+
+    def timed_attach(*, mention_ids):
+        started = time.perf_counter()
+        try:
+            result = real_attach(mention_ids=mention_ids)
+            touched.extend(result)
+            return result
+        finally:
+            timers["attach"] += time.perf_counter() - started
+
+    enrichment_bridge.enrich_items = timed_enrich
+    inbox.receivers.conversations_attach_mentions = timed_attach
+    parse_s = 0.0
+    new = 0
+    items_total = 0
+    queries = 0
+    try:
+        from django.test.utils import CaptureQueriesContext
+
+        started = time.perf_counter()
+        for number, body in enumerate(pages):
+            t0 = time.perf_counter()
+            page = connector._tweet_page(json.loads(body), stream="mentions", since="")
+            result = FetchResult(
+                items=page.items, quarantined=page.quarantined, cursors={"mentions": page.newest_id}
+            )
+            parse_s += time.perf_counter() - t0
+            items_total += len(page.items)
+            if number == len(pages) // 2:
+                with CaptureQueriesContext(connection) as captured:
+                    new += len(services.mentions_ingest(account=account, result=result))
+                queries = len(captured.captured_queries)
+            else:
+                new += len(services.mentions_ingest(account=account, result=result))
+        seconds = time.perf_counter() - started
+    finally:
+        enrichment_bridge.enrich_items = real_enrich
+        inbox.receivers.conversations_attach_mentions = real_attach
+    out = IngestResult(
+        items=items_total,
+        seconds=seconds,
+        parse_s=parse_s,
+        enrich_s=timers["enrich"],
+        attach_s=timers["attach"],
+        new_mentions=new,
+        conversations_touched=len(set(touched)),
+        queries_per_page=queries,
+    )
+    log(
+        f"  ingest: {out.items:,} items in {out.seconds:.1f} s = {out.per_s:,.0f}/s "
+        f"(parse {out.parse_s:.1f} s, enrich {out.enrich_s:.1f} s, inbox attach {out.attach_s:.1f} s, "
+        f"{queries} queries for one page of {PAGE})"
+    )
+    out.copy_seconds = run_copy(pages, connector=connector, account=account)
+    log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
+    return out
+
+
+def run_copy(pages: list[bytes], *, connector, account) -> float:
+    """COPY the same mentions (same columns, same enrichment) into the mention table, timed."""
+    from bench.seed import copy_rows
+    from listening import enrichment_bridge
+    from listening.models import Author, Mention
+    from listening.services import _jsonable
+
+    items = []
+    for body in pages:
+        items.extend(connector._tweet_page(json.loads(body), stream="mentions", since="").items)
+    enriched = enrichment_bridge.enrich_items(items)
+    author_ids = dict(
+        Author.objects.filter(network="x", external_id__in={i.author.external_id for i in items}).values_list(
+            "external_id", "id"
+        )
+    )
+    now = timezone.now()
+    columns = [
+        "network",
+        "external_id",
+        "account_id",
+        "author_id",
+        "kind",
+        "direction",
+        "text",
+        "url",
+        "thread_key",
+        "in_reply_to",
+        "created_at",
+        "received_at",
+        "raw",
+        "edit_history",
+        "lang",
+        "sentiment_score",
+        "sentiment_label",
+        "pii_findings",
+        "has_pii",
+        "priority_hint",
+        "intent",
+        "is_spam",
+    ]
+    rows = [
+        (
+            "x",
+            f"copy{item.external_id}",
+            account.pk,
+            author_ids[item.author.external_id],
+            item.kind,
+            item.direction,
+            item.text,
+            item.url,
+            item.thread_key,
+            item.in_reply_to,
+            item.created_at,
+            now,
+            _jsonable(item.raw),
+            [],
+            extra.lang or item.lang[:8],
+            extra.sentiment_score,
+            extra.sentiment_label,
+            extra.pii_findings,
+            extra.has_pii,
+            extra.priority_hint,
+            extra.intent,
+            extra.is_spam,
+        )
+        for item, extra in zip(items, enriched, strict=True)
+    ]
+    started = time.perf_counter()
+    copy_rows(Mention._meta.db_table, columns, rows)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Mention._meta.db_table} WHERE external_id LIKE 'copy%%'")  # noqa: S608
+    return seconds

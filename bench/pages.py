@@ -1,0 +1,132 @@
+"""Server time of the pages, in process, through Django's test Client as a logged-in agent.
+
+The page list is read from the code as it is when the bench runs: every saved view in
+`inbox.selectors.SAVED_VIEWS`, one filter combination, one search, the list's live poll, a
+conversation pane (htmx) and the same conversation as a direct link (full page), and the
+dashboard and the specialist queue when their apps have URLs. Pages that do not exist yet are
+reported as such and get no numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, get_resolver, reverse
+
+
+@dataclass
+class PageResult:
+    name: str
+    url: str
+    samples_ms: list[float] = field(default_factory=list)
+    # CPU time of this process per request: what the page costs in Python, whatever else runs.
+    cpu_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+    status: int = 0
+    bytes: int = 0
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def app_page(namespace: str) -> str | None:
+    """The index URL of an app's namespace ("dashboards:..."), or None while the app has no pages."""
+    resolver = get_resolver()
+    if namespace not in resolver.namespace_dict:
+        return None
+    _prefix, sub = resolver.namespace_dict[namespace]
+    for name in ("index", "home", "list", "queue", "overview", "dashboard"):
+        try:
+            return reverse(f"{namespace}:{name}")
+        except NoReverseMatch:
+            continue
+    for pattern in sub.url_patterns:
+        if getattr(pattern, "name", None) and not pattern.pattern.regex.groups:
+            try:
+                return reverse(f"{namespace}:{pattern.name}")
+            except NoReverseMatch:
+                continue
+    return None
+
+
+def page_urls(*, conversation_id: int, search_word: str, agent, tag_id: int | None) -> dict[str, str]:
+    from inbox import selectors
+
+    urls = {f"inbox_{key}": f"/inbox/?view={key}" for key in selectors.SAVED_VIEWS}
+    # One filter combination an agent really uses: unassigned negative posts on X in the open view.
+    urls["inbox_filter"] = "/inbox/?view=open&network=x&sentiment=negative&assignee=none"
+    if tag_id is not None:
+        urls["inbox_filter_tag"] = f"/inbox/?view=open&tag={tag_id}&sort=waiting"
+    urls["search"] = f"/inbox/?view=open&q={search_word}"
+    urls["search_all"] = f"/inbox/?view=resolved&q={search_word}"
+    urls["inbox_poll"] = "/inbox/poll/?view=open&since=2026-01-01T00:00:00%2B00:00"
+    urls["conversation"] = f"/inbox/c/{conversation_id}/"
+    urls["conversation_full"] = f"/inbox/c/{conversation_id}/"
+    for key, namespace in (("dashboard", "dashboards"), ("specialist_queue", "escalations")):
+        url = app_page(namespace)
+        if url:
+            urls[key] = url
+    return urls
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def measure(*, agent, urls: dict[str, str], rounds: int, warmup: int = 5, log=print) -> dict[str, PageResult]:
+    client = Client()
+    client.force_login(agent)
+    results = {}
+    for name, url in urls.items():
+        headers = HTMX if name == "conversation" else {}
+        if name == "inbox_poll":
+            headers = HTMX
+        result = PageResult(name, url)
+        for _ in range(warmup):
+            response = client.get(url, **headers)
+        result.status = response.status_code
+        result.bytes = len(response.content)
+        if response.status_code != 200:
+            raise RuntimeError(f"{name}: {url} answered {response.status_code}")
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url, **headers)
+        result.queries = len(queries.captured_queries)
+        reset_queries()
+        for _ in range(rounds):
+            cpu = time.thread_time()
+            started = time.perf_counter()
+            client.get(url, **headers)
+            result.samples_ms.append((time.perf_counter() - started) * 1000)
+            result.cpu_ms.append((time.thread_time() - cpu) * 1000)
+        results[name] = result
+        log(
+            f"  {name:<22} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
+            f"(CPU {statistics.median(result.cpu_ms):6.1f} ms)  {result.queries:3d} queries  "
+            f"{result.bytes / 1024:6.0f} KiB  {url}"
+        )
+    return results
+
+
+def explain(sql_label: str, qs, *, log=print) -> str:
+    """EXPLAIN ANALYZE of a queryset (for the report of a slow page)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    log(f"  EXPLAIN {sql_label}:\n" + "\n".join("    " + line for line in plan.splitlines()[:25]))
+    return plan

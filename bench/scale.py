@@ -1,0 +1,110 @@
+"""One scale in its own process: migrate the bench database, seed it, time the pages and ingest.
+
+    DATABASE_URL=postgres://.../bankbuzz_bench_10k python -m bench.scale --scale 10k --out var/bench/10k.json
+
+Run by `python -m bench`, which creates the database and sets the environment (DEBUG off,
+production-like settings). Writes a JSON object of numbers for `results.json`, plus details.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale")
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--mentions", type=int, help="override the scale's mention count (smoke tests)")
+    parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--ingest", type=int, help="mentions to ingest through the pipeline")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from bench import SCALES
+    from bench.ingest import run_ingest
+    from bench.pages import measure, page_urls
+    from bench.seed import seed
+    from inbox.models import Tag
+
+    total = args.mentions or SCALES[args.scale]
+    ingest_count = args.ingest or (2000 if total <= 10_000 else 4000)
+    started = time.monotonic()
+    call_command("migrate", verbosity=0, interactive=False)
+    log(
+        f"[{args.scale}] migrated in {time.monotonic() - started:.1f} s; seeding {total:,} mentions with COPY"
+    )
+    seeded = seed(total, log=log)
+    log(f"[{args.scale}] seeded in {seeded.seconds:.1f} s")
+
+    agent = get_user_model().objects.get(username=seeded.agent_username)
+    tag = Tag.objects.order_by("pk").first()
+    urls = page_urls(
+        conversation_id=seeded.long_conversation_id,
+        search_word=seeded.search_word,
+        agent=agent,
+        tag_id=tag.pk if tag else None,
+    )
+    log(f"[{args.scale}] pages: server time over {args.rounds} requests each, as {agent.username} (agent)")
+    pages = measure(agent=agent, urls=urls, rounds=args.rounds, log=log)
+
+    log(f"[{args.scale}] ingest of {ingest_count:,} mentions in the sandbox's X wire format")
+    ingest = run_ingest(count=ingest_count, log=log)
+
+    numbers: dict[str, float | int] = {
+        "ingest_per_s": round(ingest.per_s, 1),
+        "copy_per_s": round(ingest.copy_per_s, 1),
+    }
+    for name, result in pages.items():
+        numbers[f"{name}_p50_ms"] = round(result.p50, 2)
+        numbers[f"{name}_p95_ms"] = round(result.p95, 2)
+    details = {
+        "mentions": seeded.mentions,
+        "conversations": seeded.conversations,
+        "authors": seeded.authors,
+        "seed_seconds": round(seeded.seconds, 1),
+        "long_thread_conversation": seeded.long_conversation_id,
+        "urls": {name: r.url for name, r in pages.items()},
+        "queries": {name: r.queries for name, r in pages.items()},
+        "kib": {name: round(r.bytes / 1024) for name, r in pages.items()},
+        "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "rounds": args.rounds,
+        "ingest": {
+            "items": ingest.items,
+            "seconds": round(ingest.seconds, 2),
+            "parse_s": round(ingest.parse_s, 2),
+            "enrich_s": round(ingest.enrich_s, 2),
+            "attach_s": round(ingest.attach_s, 2),
+            "store_s": round(ingest.seconds - ingest.parse_s - ingest.enrich_s - ingest.attach_s, 2),
+            "new_mentions": ingest.new_mentions,
+            "conversations_touched": ingest.conversations_touched,
+            "queries_per_page": ingest.queries_per_page,
+            "copy_seconds": round(ingest.copy_seconds, 3),
+        },
+        "missing_pages": [k for k in ("dashboard", "specialist_queue") if k not in urls],
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    Path(args.out).write_text(json.dumps({"numbers": numbers, "details": details}, indent=2))
+    log(f"[{args.scale}] done in {details['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
