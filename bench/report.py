@@ -154,11 +154,9 @@ def render(results: dict, details: dict | None = None) -> str:
         if missing:
             lines += [f"Not built yet, so not measured: {', '.join(missing)}.", ""]
     if "worker_rss_mb" in results:
-        lines += [
-            f"Worker peak RSS {results['worker_rss_mb']:.0f} MB (largest process); "
-            f"web peak RSS {results['web_rss_mb']:.0f} MB (largest gunicorn worker).",
-            "",
-        ]
+        lines += [f"Worker peak RSS {results['worker_rss_mb']:.0f} MB (largest process).", ""]
+    if "web_rss_mb" in results:
+        lines += [f"Web peak RSS {results['web_rss_mb']:.0f} MB (largest gunicorn worker).", ""]
     lines += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {v} |" for t, m, v in verdicts(results)]
     return "\n".join(lines) + "\n"

@@ -356,7 +356,7 @@ def _accounts():
     return made
 
 
-def seed(total: int, *, log=print) -> Seeded:
+def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
     """Write about `total` mentions (a third in conversations) and everything around them."""
     from inbox.models import Conversation, ConversationEvent, Tag
     from listening.models import Author, Mention
@@ -368,7 +368,7 @@ def seed(total: int, *, log=print) -> Seeded:
     agents = _users(rng)
     accounts = _accounts()
     tags = Tag.objects.bulk_create(Tag(name=name) for name in TAG_NAMES)
-    pool = text_pool(rng, 400 if total <= 10_000 else 1500)
+    pool = text_pool(rng, pool_size or (400 if total <= 10_000 else 1500))
     log(f"  users, accounts, tags and a pool of {sum(map(len, pool.values()))} enriched texts ready")
 
     # -- authors: a crowd where a few people write a lot (one author row per network) --
@@ -718,8 +718,10 @@ def seed(total: int, *, log=print) -> Seeded:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [f'"{table}"'])
             sequence = cursor.fetchone()[0]
             cursor.execute("SELECT setval(%s, (SELECT max(id) FROM " + f'"{table}"' + "))", [sequence])  # noqa: S608
+        # VACUUM sets the visibility map (index-only scans); it cannot run inside a transaction.
+        vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         for model in (Author, Mention, Conversation, ConversationEvent, through, Tag):
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+            cursor.execute(f'{vacuum} "{model._meta.db_table}"')
     return Seeded(
         mentions=counters["mentions"],
         conversations=len(conversations),

@@ -1,0 +1,66 @@
+"""The benchmark's own code at a tiny scale, so `make bench` cannot rot between runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bench import report
+from bench.seed import LONG_THREAD_LENGTH, _text_value
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_copy_text_format_escapes_what_copy_reads_specially():
+    assert _text_value(None) == r"\N"
+    assert _text_value(True) == "t"
+    assert _text_value("a\tb\nc\\d\re") == "a\\tb\\nc\\\\d\\re"
+    assert _text_value({"k": "ü"}) == '{"k":"ü"}'
+    assert _text_value(dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)) == "2026-01-02T03:04:00+00:00"
+
+
+def test_seed_pages_and_ingest_at_a_tiny_scale():
+    from django.contrib.auth import get_user_model
+
+    from bench.ingest import run_ingest
+    from bench.pages import measure, page_urls
+    from bench.seed import seed
+    from inbox.models import Conversation
+    from listening.models import Mention
+
+    seeded = seed(800, log=lambda _message: None, pool_size=20)
+
+    assert Mention.objects.count() == seeded.mentions == 800
+    long = Conversation.objects.get(pk=seeded.long_conversation_id)
+    assert long.message_count == LONG_THREAD_LENGTH
+    assert Mention.objects.filter(network=long.network, thread_key=long.thread_key).count() == 500
+    assert Conversation.objects.filter(search_vector__isnull=False).count() == seeded.conversations
+
+    agent = get_user_model().objects.get(username=seeded.agent_username)
+    urls = page_urls(conversation_id=long.pk, search_word="declined", agent=agent, tag_id=None)
+    assert {"inbox_open", "search", "conversation"} <= set(urls)
+    pages = measure(agent=agent, urls=urls, rounds=1, warmup=1, log=lambda _message: None)
+    assert all(result.status == 200 and result.samples_ms for result in pages.values())
+
+    before = Conversation.objects.count()
+    ingest = run_ingest(count=200, log=lambda _message: None)
+    assert ingest.items == ingest.new_mentions == 200
+    assert ingest.per_s > 0 and ingest.copy_per_s > 0
+    assert Conversation.objects.count() > before
+    # The COPY comparison leaves nothing behind.
+    assert not Mention.objects.filter(external_id__startswith="copy").exists()
+
+
+def test_report_judges_targets_from_results():
+    numbers = {"ingest_per_s": 3500.0, "copy_per_s": 10000.0, "inbox_open_p50_ms": 10.0}
+    numbers |= {"inbox_open_p95_ms": 12.0, "conversation_p50_ms": 30.0, "conversation_p95_ms": 70.0}
+    results = {"10k": numbers, "1m": dict(numbers, inbox_open_p95_ms=20.0), "worker_rss_mb": 200.0}
+    verdicts = {target: verdict for target, _measured, verdict in report.verdicts(results)}
+    assert verdicts["10k: ingest >= 3,000/s"] == "met"
+    assert verdicts["10k: ingest >= 1/4 of COPY"] == "met"
+    assert verdicts["10k: conversation p95 <= 60 ms"] == "MISSED"
+    assert verdicts["1m: inbox_open p95 <= 30 ms"] == "met"
+    assert verdicts["1m: inbox_open p95 <= 1.5 x 10k"] == "MISSED"
+    assert verdicts["worker peak <= 250 MB"] == "met"
+    assert "| inbox_open |" in report.render(results)
