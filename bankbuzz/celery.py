@@ -46,6 +46,7 @@ HEARTBEAT_EVERY = 15  # seconds
 app.conf.beat_schedule = {
     # Proves beat and at least one worker are alive (see bankbuzz.health).
     "heartbeat": {"task": "bankbuzz.heartbeat", "schedule": HEARTBEAT_EVERY, "options": {"expires": 60}},
+    "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
 }
 
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("bankbuzz.accounts.urls")),
     path("inbox/", include("inbox.urls")),
     path("listening/", include("listening.urls")),
+    path("escalations/", include("escalations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class EscalationsConfig(AppConfig):
     name = "escalations"
+    verbose_name = "Escalations"
+
+    def ready(self) -> None:
+        from escalations import receivers
+        from listening.signals import mentions_received
+
+        # After inbox's receiver (inbox is listed first in INSTALLED_APPS), so the conversations exist.
+        mentions_received.connect(receivers.on_mentions_received, dispatch_uid="escalations.mentions")

@@ -12,6 +12,7 @@ from django.db import transaction
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
+from escalations.demo import seed_departments
 from listening.connectors.base import load_connectors
 from listening.models import SocialAccount
 from listening.sandbox import world
@@ -68,6 +69,7 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = role == roles.ADMIN
                 user.save()
                 user_set_role(actor=None, user=user, role=role)
+        expert_logins = seed_departments(password_for=demo_password)
         available = load_connectors()
         for network, (external_id, handle, name) in DEMO_ACCOUNTS.items():
             if network not in available:
@@ -88,3 +90,5 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password):")
         for username, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")
+        for username, label in expert_logins:
+            self.stdout.write(f"  {label:<20} {username:<11} {demo_password(username)}")

@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from escalations.models import Department, Escalation, EscalationEvent, Holiday, Kudos, RoutingRule, SlaPolicy
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+class SlaPolicyInline(admin.TabularInline):
+    model = SlaPolicy
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "day_start", "day_end", "is_active")
+    filter_horizontal = ("members", "leads")
+    inlines = (SlaPolicyInline, HolidayInline)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "department", "priority", "auto_escalate", "is_active")
+    list_filter = ("department", "is_active")
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read-only: escalations change through the app, where every step is an event and audited."""
+
+    list_display = ("pk", "department", "state", "priority", "assignee", "opened_at", "due_at")
+    list_filter = ("department", "state")
+    raw_id_fields = ("conversation",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EscalationEvent)
+class EscalationEventAdmin(admin.ModelAdmin):
+    list_display = ("escalation", "kind", "actor", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Kudos)
+class KudosAdmin(admin.ModelAdmin):
+    list_display = ("escalation", "expert", "agent", "created_at")

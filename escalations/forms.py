@@ -1,0 +1,189 @@
+"""Forms of escalations: escalate, the expert's actions, departments and routing rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from bankbuzz.accounts import roles
+from bankbuzz.accounts.models import User
+from escalations.models import Department, RoutingRule
+from inbox.models import Conversation
+
+PRIORITIES = Conversation.Priority.choices
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class EscalateForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True), empty_label=None)
+    priority = forms.TypedChoiceField(choices=PRIORITIES, coerce=int)
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), max_length=5000)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Answer for the social team (internal)",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+    )
+    proposed_reply = forms.CharField(
+        label="Proposed public reply (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="The agent reviews and sends it. Never include account or card numbers.",
+    )
+
+
+class AskForm(forms.Form):
+    question = forms.CharField(
+        label="What do you need from the agent?", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class InfoForm(forms.Form):
+    text = forms.CharField(
+        label="Information for the expert", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), empty_label=None)
+    reason = forms.CharField(max_length=500)
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(pk__in=[d.pk for d in departments])
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class QueueFilterForm(forms.Form):
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("active", "Active"),
+            ("mine", "Mine"),
+            ("unassigned", "Unassigned"),
+            ("waiting_agent", "Waiting on the agent"),
+            ("answered", "Answered"),
+            ("closed", "Closed"),
+        ],
+    )
+    sla = forms.ChoiceField(
+        required=False, choices=[("", "Any SLA"), ("warning", "Due soon"), ("breach", "Breached")]
+    )
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "All my departments")] + [
+            (d.pk, d.name) for d in departments
+        ]
+
+
+def _people(*role_names: str):
+    return User.objects.filter(is_active=True, groups__name__in=role_names).distinct().order_by("first_name")
+
+
+class DepartmentForm(forms.ModelForm):
+    work_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    members = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
+    leads = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Department
+        fields = (
+            "name",
+            "description",
+            "time_zone",
+            "work_days",
+            "day_start",
+            "day_end",
+            "notification_email",
+            "is_active",
+        )
+        widgets = {
+            "day_start": forms.TimeInput(attrs={"type": "time"}),
+            "day_end": forms.TimeInput(attrs={"type": "time"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = _people(roles.SPECIALIST)
+        self.fields["leads"].queryset = _people(roles.SPECIALIST, roles.LEAD, roles.MANAGER)
+        if self.instance.pk:
+            self.initial["members"] = list(self.instance.members.values_list("pk", flat=True))
+            self.initial["leads"] = list(self.instance.leads.values_list("pk", flat=True))
+
+
+class SlaForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=PRIORITIES, coerce=int)
+    first_response_minutes = forms.IntegerField(min_value=1, max_value=60 * 24 * 30)
+    resolution_minutes = forms.IntegerField(min_value=1, max_value=60 * 24 * 90)
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(max_length=80, required=False)
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value < dt.date(2000, 1, 1):
+            raise forms.ValidationError("That date is too far in the past.")
+        return value
+
+
+class RoutingRuleForm(forms.ModelForm):
+    has_pii = forms.NullBooleanField(
+        label="Has personal data",
+        required=False,
+        widget=forms.Select(choices=[("unknown", "Either way"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "name",
+            "position",
+            "is_active",
+            "phrases",
+            "intent",
+            "priority_hint",
+            "network",
+            "language",
+            "min_followers",
+            "has_pii",
+            "department",
+            "priority",
+            "auto_escalate",
+        )
+        widgets = {"phrases": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["intent"].widget = forms.Select(
+            choices=[
+                ("", "Any"),
+                ("question", "Question"),
+                ("complaint", "Complaint"),
+                ("thanks", "Thanks"),
+                ("other", "Other"),
+            ]
+        )
+        self.fields["priority_hint"].widget = forms.Select(
+            choices=[
+                ("", "Any"),
+                ("urgent", "Urgent"),
+                ("high", "High"),
+                ("normal", "Normal"),
+                ("low", "Low"),
+            ]
+        )
+        self.fields["department"].queryset = Department.objects.filter(is_active=True)
