@@ -1,0 +1,20 @@
+import pytest
+
+from inbox import services
+from inbox.models import Tag
+
+pytestmark = pytest.mark.django_db
+
+
+def test_leads_manage_tags(client, lead, agent, conversation):
+    tag = services.conversation_tag_add(actor=agent, conversation=conversation, name="Fess")
+    client.force_login(agent)
+    assert client.get("/inbox/tags/").status_code == 403
+    assert client.post(f"/inbox/tags/{tag.pk}/rename/", {"name": "Fees"}).status_code == 403
+    client.force_login(lead)
+    html = client.get("/inbox/tags/").content.decode()
+    assert "Fess" in html
+    client.post(f"/inbox/tags/{tag.pk}/rename/", {"name": "Fees"})
+    assert Tag.objects.get().name == "Fees"
+    client.post(f"/inbox/tags/{tag.pk}/delete/")
+    assert not Tag.objects.exists()
