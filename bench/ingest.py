@@ -31,6 +31,7 @@ class IngestResult:
     parse_s: float = 0.0
     enrich_s: float = 0.0
     attach_s: float = 0.0
+    escalate_s: float = 0.0
     new_mentions: int = 0
     conversations_touched: int = 0
     copy_seconds: float = 0.0
@@ -132,7 +133,7 @@ def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
     return list(reversed(pages))
 
 
-def run_ingest(*, count: int, log=print) -> IngestResult:
+def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
     import inbox.receivers
     from listening import enrichment_bridge, services
     from listening.connectors.base import AccountInfo, FetchResult
@@ -140,13 +141,13 @@ def run_ingest(*, count: int, log=print) -> IngestResult:
     from listening.enrichment import EnrichmentConfig, warm_up
     from listening.models import SocialAccount
 
-    pages = wire_pages(count)
+    pages = wire_pages(count, seed=seed)
     account = SocialAccount.objects.get(network="x")
     info = AccountInfo(network="x", external_id=account.external_id, handle=account.handle, credentials={})
     connector = XConnector(info)
     warm_up(EnrichmentConfig.from_settings())
 
-    timers = {"enrich": 0.0, "attach": 0.0}
+    timers = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0}
     touched = []
     real_enrich = enrichment_bridge.enrich_items
     real_attach = inbox.receivers.conversations_attach_mentions
@@ -169,6 +170,13 @@ def run_ingest(*, count: int, log=print) -> IngestResult:
 
     enrichment_bridge.enrich_items = timed_enrich
     inbox.receivers.conversations_attach_mentions = timed_attach
+    # The escalations app (routing rules, kudos) listens to the same signal when it exists.
+    escalation_receivers = _optional_module("escalations.receivers")
+    real_escalate = {}
+    for name in ("escalations_auto_open", "kudos_from_mentions"):
+        if escalation_receivers is not None and hasattr(escalation_receivers, name):
+            real_escalate[name] = getattr(escalation_receivers, name)
+            setattr(escalation_receivers, name, _timed(real_escalate[name], timers, "escalate"))
     parse_s = 0.0
     new = 0
     items_total = 0
@@ -195,7 +203,10 @@ def run_ingest(*, count: int, log=print) -> IngestResult:
     finally:
         enrichment_bridge.enrich_items = real_enrich
         inbox.receivers.conversations_attach_mentions = real_attach
+        for name, function in real_escalate.items():
+            setattr(escalation_receivers, name, function)
     out = IngestResult(
+        escalate_s=timers["escalate"],
         items=items_total,
         seconds=seconds,
         parse_s=parse_s,
@@ -208,11 +219,32 @@ def run_ingest(*, count: int, log=print) -> IngestResult:
     log(
         f"  ingest: {out.items:,} items in {out.seconds:.1f} s = {out.per_s:,.0f}/s "
         f"(parse {out.parse_s:.1f} s, enrich {out.enrich_s:.1f} s, inbox attach {out.attach_s:.1f} s, "
+        f"escalations receivers {out.escalate_s:.1f} s, "
         f"{queries} queries for one page of {PAGE})"
     )
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
     return out
+
+
+def _optional_module(name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _timed(function, timers: dict, key: str):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            timers[key] += time.perf_counter() - started
+
+    return wrapper
 
 
 def run_copy(pages: list[bytes], *, connector, account) -> float:

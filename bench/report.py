@@ -143,7 +143,8 @@ def render(results: dict, details: dict | None = None) -> str:
             + (
                 f"Of {ingest.get('seconds')} s: parse {ingest.get('parse_s')} s, "
                 f"enrich {ingest.get('enrich_s')} s, "
-                f"store {ingest.get('store_s')} s, inbox attach {ingest.get('attach_s')} s; "
+                f"store {ingest.get('store_s')} s, inbox attach {ingest.get('attach_s')} s, "
+                f"escalations receivers {ingest.get('escalate_s', 0)} s; "
                 f"{ingest.get('queries_per_page')} queries per page of 100."
                 if ingest
                 else ""

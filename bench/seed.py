@@ -710,6 +710,9 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
         event_table.copy(events)
         tag_table.copy(tag_links)
     log(f"  {len(conversations):,} conversations, {len(events):,} events, {len(tag_links):,} tag links")
+    escalation_models = _seed_escalations(rng, conversations, agents=agents, now=now)
+    if escalation_models:
+        log(f"  escalations for {sum(1 for c in conversations if c.get('_escalated')):,} conversations")
 
     with connection.cursor() as cursor:
         for model in (Author, Mention, Conversation, ConversationEvent, through):
@@ -720,7 +723,7 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
             cursor.execute("SELECT setval(%s, (SELECT max(id) FROM " + f'"{table}"' + "))", [sequence])  # noqa: S608
         # VACUUM sets the visibility map (index-only scans); it cannot run inside a transaction.
         vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        for model in (Author, Mention, Conversation, ConversationEvent, through, Tag):
+        for model in (Author, Mention, Conversation, ConversationEvent, through, Tag, *escalation_models):
             cursor.execute(f'{vacuum} "{model._meta.db_table}"')
     return Seeded(
         mentions=counters["mentions"],
@@ -730,6 +733,90 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
         agent_username=agents[0].username,
         seconds=time.monotonic() - started,
     )
+
+
+DEPARTMENTS = (
+    ("Cards", "declined\ncontactless\ncard blocked\nchargeback"),
+    ("Fraud", "fraud\nscam\nstolen\nphishing\nnever been to"),
+    ("Mortgages", "mortgage\nremortgage\nvaluation"),
+    ("Payments", "transfer\npayment\nstanding order\nnot arrived"),
+    ("Digital banking", "app\nlog in\nlogin\nonline banking"),
+    ("Complaints", "complaint\nrefund\nombudsman"),
+)
+ESCALATION_QUESTIONS = (
+    "Customer says the card was declined three times today; can you see a block on it?",
+    "Possible fraud: a payment the customer does not recognise. What should we tell them in public?",
+    "Mortgage application stuck at valuation for three weeks; is there an update we can share?",
+    "Transfer not arrived after two days; can payments trace it?",
+    "Customer locked out of the app after a password reset; known issue?",
+)
+
+
+def _seed_escalations(rng: random.Random, conversations: list[dict], *, agents, now) -> tuple:
+    """Departments, routing rules and escalations (COPY), when the escalations app has them."""
+    try:
+        from escalations.models import Department, Escalation, RoutingRule
+    except ImportError:
+        return ()
+    from django.contrib.auth import get_user_model
+
+    specialist = get_user_model().objects.get(username="spec01")
+    departments = []
+    for name, phrases in DEPARTMENTS:
+        department = Department.objects.create(name=name)
+        departments.append(department)
+        RoutingRule.objects.create(name=f"{name} words", phrases=phrases, department=department)
+    for department in departments[:2]:
+        department.members.add(specialist)
+    rows = []
+    for c in conversations:
+        if c["status"] == "waiting_expert":
+            state = "open" if rng.random() < 0.8 else "waiting_agent"
+        elif c["status"] == "resolved" and rng.random() < 0.1:
+            state = "closed"
+        else:
+            continue
+        c["_escalated"] = True
+        opened = c["last_inbound_at"] + dt.timedelta(minutes=rng.randint(5, 120))
+        if state != "closed":
+            opened = min(opened, now - dt.timedelta(minutes=rng.randint(5, 60 * 30)))
+        response_due = opened + dt.timedelta(hours=4)
+        resolution_due = opened + dt.timedelta(days=2)
+        answered = state == "closed" or (state == "waiting_agent" and rng.random() < 0.5)
+        rows.append(
+            {
+                "id": len(rows) + 1,
+                "conversation_id": c["id"],
+                "department_id": rng.choice(departments).pk,
+                "question": rng.choice(ESCALATION_QUESTIONS),
+                "priority": min(3, c["priority"]),
+                "state": state,
+                "requested_by_id": c["assignee_id"] or agents[0].pk,
+                "assignee_id": specialist.pk if rng.random() < 0.3 else None,
+                "answer": "Checked: the block is lifted." if answered else "",
+                "proposed_reply": "",
+                "info_request": "Which merchant was it?" if state == "waiting_agent" else "",
+                "answered_by_id": specialist.pk if answered else None,
+                "opened_at": opened,
+                "first_response_at": opened + dt.timedelta(minutes=50) if state != "open" else None,
+                "answered_at": opened + dt.timedelta(hours=3) if answered else None,
+                "closed_at": opened + dt.timedelta(hours=5) if state == "closed" else None,
+                "response_due_at": response_due,
+                "response_warn_at": response_due - dt.timedelta(hours=1),
+                "resolution_due_at": resolution_due,
+                "resolution_warn_at": resolution_due - dt.timedelta(hours=8),
+                "paused_at": now if state == "waiting_agent" else None,
+                "due_at": (response_due if state == "open" else None),
+            }
+        )
+    if rows:
+        with IndexesDropped(Escalation._meta.db_table):
+            Table(Escalation, rows[0]).copy(rows)
+        with connection.cursor() as cursor:
+            table = Escalation._meta.db_table
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [f'"{table}"'])
+            cursor.execute("SELECT setval(%s, %s)", [cursor.fetchone()[0], len(rows)])
+    return (Escalation, Department)
 
 
 def _copy_conversations_with_search(
