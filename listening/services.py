@@ -189,18 +189,35 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
 
     Returns the ids of the mentions that were new.
     """
-    new_ids = _store_items(account=account, items=result.items)
-    if result.quarantined:
+    storable: list[base.FetchedItem] = []
+    quarantined = list(result.quarantined)
+    for item in result.items:
+        problem = _unstorable(item)
+        if problem is None:
+            storable.append(item)
+        else:
+            # One odd item must not fail the page (and with it every poll after).
+            quarantined.append(
+                base.Quarantined(
+                    stream=item.kind,
+                    reason=problem,
+                    raw=item.raw,
+                    external_id=item.external_id[:128],
+                    context={"thread_key": item.thread_key[:160]},
+                )
+            )
+    new_ids = _store_items(account=account, items=storable)
+    if quarantined:
         QuarantinedItem.objects.bulk_create(
             QuarantinedItem(
                 account=account,
-                stream=q.stream,
-                external_id=q.external_id,
+                stream=q.stream[:64],
+                external_id=q.external_id[:128],
                 reason=q.reason,
                 raw=_jsonable(q.raw),
                 context=_jsonable(q.context),
             )
-            for q in result.quarantined
+            for q in quarantined
         )
     cursors = {**account.cursors, **result.cursors}
     now = timezone.now()
@@ -223,6 +240,28 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
     if new_ids:
         transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))
     return new_ids
+
+
+def _unstorable(item: base.FetchedItem) -> str | None:
+    """Why `item` cannot be stored as it is, or None. Connectors validate; this is the last guard."""
+    if not item.external_id or len(item.external_id) > 128:
+        return "its id is empty or longer than 128 characters"
+    if not item.author.external_id or len(item.author.external_id) > 64:
+        return "its author's id is empty or longer than 64 characters"
+    if len(item.in_reply_to) > 128:
+        return "the id it replies to is longer than 128 characters"
+    if item.replaces and len(item.replaces) > 128:
+        return "the id it replaces is longer than 128 characters"
+    if not item.thread_key:
+        return "it has no thread"
+    ids = (item.external_id, item.author.external_id, item.in_reply_to, item.replaces, item.thread_key)
+    if any("\x00" in value for value in ids):
+        return "an id holds a NUL character"
+    if item.kind not in Mention.Kind.values or item.direction not in Mention.Direction.values:
+        return f"unknown kind {item.kind!r} or direction {item.direction!r}"
+    if item.created_at.tzinfo is None:
+        return "its time has no time zone"
+    return None
 
 
 def _jsonable(raw):
@@ -288,6 +327,8 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
 def _http_url(url: str) -> str:
     """Only http(s) URLs are kept: `javascript:` and `data:` never reach a template."""
     url = (url or "").strip()
+    if "\x00" in url:
+        return ""
     return url[:500] if url.lower().startswith(("https://", "http://")) else ""
 
 
@@ -349,7 +390,7 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
                 now,
                 Json(_jsonable(item.raw)),
                 Json([]),
-                extra.lang or item.lang[:8],
+                _clean(extra.lang or item.lang)[:8],
                 extra.sentiment_score,
                 extra.sentiment_label,
                 Json(extra.pii_findings),
@@ -486,6 +527,8 @@ def quarantined_item_reprocess(*, actor, item: QuarantinedItem) -> ReprocessOutc
         return _reprocess_record(actor=actor, item=item, status="network_error", detail=detail)
     except base.ConnectorError as exc:
         return _reprocess_record(actor=actor, item=item, status="network_error", detail=exc.message)
+    if fetched is not None and (problem := _unstorable(fetched)) is not None:
+        return _reprocess_record(actor=actor, item=item, status="unreadable", detail=problem)
     if fetched is None:
         return _reprocess_record(
             actor=actor, item=item, status="nothing_to_store", detail=f"read from the {source}: not a message"

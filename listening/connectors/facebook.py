@@ -121,6 +121,8 @@ class _Stream:
         return cls(name=name, since=since, seen=seen, newest=since, newest_ids=set(seen))
 
     def is_new(self, external_id: str, when: dt.datetime) -> bool:
+        if not self.since:
+            return True  # nothing stored yet, whatever the item's (possibly absurd) date
         second = int(when.timestamp())
         return second > self.since or (second == self.since and external_id not in self.seen)
 

@@ -244,12 +244,12 @@ class LinkedInConnector(Connector):
                 )
                 continue
             created = _to_millis(post.created_at)
-            if created > posts_since:
+            if not posts_since or created > posts_since:
                 result.items.append(post)
             newest_post = max(newest_post, created)
             for comment, raw in self._comments_under(post.external_id, result):
                 created = _to_millis(comment.created_at)
-                if created > since or (created == since and comment.external_id not in seen):
+                if not since or created > since or (created == since and comment.external_id not in seen):
                     result.items.append(self._with_author(comment, raw))
                 if created > newest:
                     newest, newest_ids = created, {comment.external_id}

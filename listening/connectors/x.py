@@ -147,6 +147,20 @@ def _parse_time(value: Any, name: str = "created_at") -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _next_token(meta: dict[str, Any], what: str) -> str:
+    """The token of the next page, "" at the end; a damaged one refuses the page.
+
+    Reading a damaged token as "no more pages" would end the walk and move the
+    cursor over every page we never read.
+    """
+    token = meta.get("next_token")
+    if token is None:
+        return ""
+    if not isinstance(token, str) or not token or len(token) > 1000:
+        raise ConnectorError(f"X answered {what} with a damaged next_token", permanent=False)
+    return token
+
+
 def _normalise_for_match(text: str) -> str:
     """What survives X's rewriting of a posted text: no t.co links, no leading @mentions."""
     text = _LEADING_MENTIONS.sub("", _unescape(text).strip())
@@ -446,12 +460,18 @@ class XConnector(Connector):
                 continue
             if item is not None:
                 page.items.append(item)
-        if isinstance(newest, str) and _ID.match(newest):
-            page.newest_id = newest
-        elif valid_ids:
-            page.newest_id = str(max(valid_ids))
-        next_token = meta.get("next_token")
-        page.next_token = next_token if isinstance(next_token, str) else ""
+        # The cursor is the newest id we actually saw. meta.newest_id is believed
+        # only where it can name an item we could not read the id of (quarantined
+        # without one): a damaged or lying meta must not move the cursor past
+        # posts that are not in this page.
+        seen = max(valid_ids, default=0)
+        claimed = int(newest) if isinstance(newest, str) and _ID.match(newest) else 0
+        idless = any(not q.external_id for q in page.quarantined)
+        newest_id = max(seen, claimed if idless else 0)
+        if newest_id and since and newest_id < int(since):
+            newest_id = int(since)  # a page of stale ids never moves the cursor back
+        page.newest_id = str(newest_id) if newest_id else ""
+        page.next_token = _next_token(meta, stream)
         return page
 
     def _tweet(self, raw: Any, users: dict[str, dict[str, Any]], *, stream: str) -> FetchedItem | None:
@@ -591,8 +611,7 @@ class XConnector(Connector):
             if item is not None:
                 page.items.append(item)
         page.newest_id = str(max(ids)) if ids else ""
-        next_token = meta.get("next_token")
-        page.next_token = next_token if isinstance(next_token, str) else ""
+        page.next_token = _next_token(meta, "dm_events")
         return page
 
     def _dm(self, raw: Any, users: dict[str, dict[str, Any]]) -> FetchedItem | None:

@@ -7,6 +7,7 @@ from django.db import DataError
 from django.utils import timezone
 
 from inbox.models import Conversation
+from listening import services
 from listening.connectors.base import DIRECTION_OUT, FetchResult, Quarantined
 from listening.models import Author, Mention, QuarantinedItem
 from listening.services import mentions_ingest
@@ -54,18 +55,33 @@ def test_the_signal_carries_only_new_mentions_after_commit(account, django_captu
     assert received[-1] == [Mention.objects.get(external_id="202").pk]
 
 
-def test_a_failure_keeps_the_cursor_where_it_was(account):
+def test_a_failure_keeps_the_cursor_where_it_was(account, monkeypatch):
     account.cursors = {"mentions": "100"}
     account.save()
-    good = fetched_item("300")
-    # A value the database refuses (kind is at most 16 characters) fails the whole page.
-    broken = good.__class__(**{**fetched_item("301").__dict__, "kind": "k" * 40})
-    page = FetchResult(items=[good, broken], cursors={"mentions": "301"})
+    page = FetchResult(items=[fetched_item("300"), fetched_item("301")], cursors={"mentions": "301"})
+    original = services._store_items
+
+    def store_then_fail(**kwargs):
+        original(**kwargs)
+        raise DataError("the database refused something")
+
+    monkeypatch.setattr(services, "_store_items", store_then_fail)
     with pytest.raises(DataError):
         mentions_ingest(account=account, result=page)
     account.refresh_from_db()
     assert account.cursors == {"mentions": "100"}
     assert not Mention.objects.filter(external_id="300").exists()
+
+
+def test_an_item_the_database_could_not_hold_is_quarantined_and_the_page_kept(account):
+    good = fetched_item("300")
+    # kind is at most 16 characters: stored as it is, it would fail the whole page.
+    odd = good.__class__(**{**fetched_item("301").__dict__, "kind": "k" * 40})
+    mentions_ingest(account=account, result=FetchResult(items=[good, odd], cursors={"mentions": "301"}))
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["300"]
+    assert QuarantinedItem.objects.get().external_id == "301"
+    account.refresh_from_db()
+    assert account.cursors == {"mentions": "301"}
 
 
 def test_quarantined_items_are_kept_with_their_reason(account):
