@@ -7,7 +7,10 @@ app_name = "listening"
 urlpatterns = [
     path("accounts/", views.account_health, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
+    # DEBUG only (the view answers 404 otherwise): the sandbox's scenarios.
+    path("sandbox/scenario/", views.sandbox_scenario, name="sandbox_scenario"),
     path("accounts/<int:pk>/test/", views.account_test_connection, name="account_test"),
+    path("accounts/<int:pk>/retweets/", views.account_retweets, name="account_retweets"),
     path(
         "accounts/<int:account_pk>/quarantine/<int:pk>/reprocess/",
         views.quarantined_item_reprocess,

@@ -2,8 +2,9 @@ import pytest
 from django.urls import reverse
 
 from bankbuzz.audit.models import AuditEvent
-from listening.models import SocialAccount
+from listening.models import Mention, SocialAccount
 from listening.sandbox import world
+from listening.services import account_poll
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,36 @@ def test_test_connection_reports_a_refused_token(client, lead, sandbox, x_accoun
     client.force_login(lead)
     html = client.post(reverse("listening:account_test", args=[x_account.pk])).content.decode()
     assert "refused the token" in html
+
+
+def test_leads_switch_retweets_on_and_the_next_poll_stores_them(client, lead, sandbox, x_account):
+    original = sandbox.post(network="x", text="@northbridgebank your app is great", customer=1)
+    retweet = sandbox.post(network="x", kind="retweet", retweet_of=original["id"], customer=2)
+    client.force_login(lead)
+    assert (
+        "Store retweets too" in client.get(reverse("listening:account", args=[x_account.pk])).content.decode()
+    )
+    client.post(reverse("listening:account_retweets", args=[x_account.pk]), {"include_retweets": "1"})
+    x_account.refresh_from_db()
+    assert x_account.include_retweets is True
+    assert AuditEvent.objects.get(verb="social_account.retweets_set").after == {"include_retweets": True}
+    account_poll(account_id=x_account.pk)
+    assert Mention.objects.filter(external_id=retweet["id"]).exists()
+
+
+def test_retweets_are_left_out_by_default(sandbox, x_account):
+    original = sandbox.post(network="x", text="@northbridgebank your app is great", customer=1)
+    retweet = sandbox.post(network="x", kind="retweet", retweet_of=original["id"], customer=2)
+    account_poll(account_id=x_account.pk)
+    assert Mention.objects.filter(external_id=original["id"]).exists()
+    assert not Mention.objects.filter(external_id=retweet["id"]).exists()
+
+
+def test_the_health_page_shows_the_rate_budget_and_items_counts(client, lead, sandbox, x_account):
+    sandbox.post(network="x", text="@northbridgebank hello")
+    account_poll(account_id=x_account.pk)
+    x_account.refresh_from_db()
+    assert x_account.rate_limit_remaining is not None
+    client.force_login(lead)
+    html = client.get(reverse("listening:accounts")).content.decode()
+    assert f'<td class="num">{x_account.rate_limit_remaining}</td>' in html
