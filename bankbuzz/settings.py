@@ -73,7 +73,7 @@ ROOT_URLCONF = "bankbuzz.urls"
 WSGI_APPLICATION = "bankbuzz.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "inbox:list"
+LOGIN_REDIRECT_URL = "home"  # which redirects by role (bankbuzz.views.home)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 TEMPLATES = [

@@ -12,6 +12,8 @@ from bankbuzz.health import health_report
 def home(request):
     if roles.can_read_inbox(request.user):
         return redirect("inbox:list")
+    if roles.has_role(request.user, roles.SPECIALIST):
+        return redirect("escalations:queue")
     return redirect("accounts:profile")
 
 

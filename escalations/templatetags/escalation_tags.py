@@ -27,14 +27,21 @@ def escalation_panel(context, conversation):
         return {"show": False}
     escalations = selectors.conversation_escalations(conversation)
     active = next((e for e in escalations if e.is_active), None)
+    # An answer the agent has not closed yet comes first; a suggestion then would only be noise.
+    pending_answer = any(e.state == Escalation.State.ANSWERED for e in escalations)
     can_write = roles.can_work_inbox(user)
-    suggestion = selectors.routing_suggest(conversation) if can_write and active is None else None
+    suggestion = (
+        selectors.routing_suggest(conversation)
+        if can_write and active is None and not pending_answer
+        else None
+    )
     return {
         "show": True,
         "conversation": conversation,
         "escalations": escalations,
         "active": active,
         "suggestion": suggestion,
+        "pending_answer": pending_answer,
         "can_write": can_write and conversation.status != "spam",
         "csrf_token": context.get("csrf_token"),
         "has_composer": False,  # the reply composer (another issue) is not on the page yet
