@@ -89,7 +89,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def measure(
-    *, agent, urls: dict[str, str], rounds: int, warmup: int = 5, log=print, specialist=None
+    *, agent, urls: dict[str, str], rounds: int, warmup: int = 3, log=print, specialist=None
 ) -> dict[str, PageResult]:
     agent_client = Client()
     agent_client.force_login(agent)
@@ -114,7 +114,7 @@ def measure(
         result.queries = len(queries.captured_queries)
         reset_queries()
         # The conversation pages take about a second each on a busy 2-core machine: fewer rounds.
-        for _ in range(rounds if not name.startswith("conversation") else max(1, rounds * 2 // 3)):
+        for _ in range(rounds if not name.startswith("conversation") else max(1, rounds // 2)):
             cpu = time.thread_time()
             started = time.perf_counter()
             client.get(url, **headers)

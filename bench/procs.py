@@ -258,8 +258,8 @@ def web_run(*, requests_count: int, log_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.procs")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--backlog", type=int, default=2000, help="X mentions waiting in the sandbox")
-    parser.add_argument("--requests", type=int, default=200, help="web requests")
+    parser.add_argument("--backlog", type=int, default=1000, help="X mentions waiting in the sandbox")
+    parser.add_argument("--requests", type=int, default=120, help="web requests")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
     import django

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from inbox.models import Tag
 
     total = args.mentions or SCALES[args.scale]
-    ingest_count = args.ingest or (1000 if total <= 10_000 else 2000)
+    ingest_count = args.ingest or (600 if total <= 10_000 else 2000)
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
     log(
