@@ -18,9 +18,9 @@ def test_screenshots_of_the_list_and_a_conversation(page, login, agent, other_ag
     expect(page.locator(".row")).to_have_count(10)
     page.locator(f"#row-{conversations['declined'].pk} .row-link").focus()
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "inbox-list.png"))
+    page.screenshot(path=str(DOCS / "inbox-list.png"), caret="initial")
 
     page.locator(f"#row-{conversations['card'].pk} .row-link").click()
     expect(page.locator("#pane .note")).to_contain_text("Card blocked by phone team")
     page.mouse.move(0, 0)
-    page.screenshot(path=str(DOCS / "inbox-conversation.png"))
+    page.screenshot(path=str(DOCS / "inbox-conversation.png"), caret="initial")
