@@ -14,9 +14,10 @@ from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
 from escalations.demo import seed_departments
 from listening.connectors.base import load_connectors
+from listening.crypto import CredentialsUnreadable
 from listening.models import SocialAccount
 from listening.sandbox import world
-from listening.services import account_schedule_sync, social_account_create
+from listening.services import account_credentials_set, account_schedule_sync, social_account_create
 
 # username, role, first name, last name. Passwords are "bankbuzz-<username>":
 # this is demo data for a local sandbox, refused outside DEBUG.
@@ -43,6 +44,20 @@ DEMO_ACCOUNTS = {
         world.BANK_LINKEDIN_ORG["name"],
     ),
 }
+
+
+def _ensure_demo_credentials(account: SocialAccount, demo: dict[str, str]) -> None:
+    """Give an account seeded by an older version the keys it lacks (the X user token reads DMs).
+
+    Only missing or unreadable keys are filled in: a token a person replaced on purpose is kept.
+    """
+    try:
+        current = account.get_credentials()
+    except CredentialsUnreadable:
+        current = {}
+    missing = {key: value for key, value in demo.items() if not current.get(key)}
+    if missing:
+        account_credentials_set(actor=None, account=account, credentials=missing)
 
 
 def demo_password(username: str) -> str:
@@ -86,6 +101,7 @@ class Command(BaseCommand):
                     poll_interval=poll_interval,
                 )
             else:
+                _ensure_demo_credentials(account, world.DEMO_CREDENTIALS[network])
                 account_schedule_sync(account=account)
         self.stdout.write("Demo logins (username / password):")
         for username, role, _first, _last in DEMO_USERS:
