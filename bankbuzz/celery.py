@@ -47,6 +47,7 @@ app.conf.beat_schedule = {
     # Proves beat and at least one worker are alive (see bankbuzz.health).
     "heartbeat": {"task": "bankbuzz.heartbeat", "schedule": HEARTBEAT_EVERY, "options": {"expires": 60}},
     "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
+    "dashboards-rollups": {"task": "dashboards.refresh_rollups", "schedule": 60, "options": {"expires": 55}},
 }
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("listening/", include("listening.urls")),
     path("escalations/", include("escalations.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
 ]

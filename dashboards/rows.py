@@ -1,0 +1,250 @@
+"""The rows behind a number: which figure (`metric` and its dims, from the URL), one page of
+them (keyset on the id, newest first), and all of them as CSV.
+
+The querysets are the selectors' own, the ones the figure was counted from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+from dashboards import selectors
+from dashboards.forms import Filters
+from dashboards.permissions import Scope
+from dashboards.report import NETWORK, PRIORITY, WEEKDAYS
+from escalations.models import Department
+from inbox.models import Conversation
+from inbox.selectors import capped_counts
+
+PAGE_SIZE = 100
+COUNT_CAP = 10_000
+EXPORT_CAP = 200_000
+METRICS = ("conversations", "escalations", "mentions", "kudos")
+TEXT_DIMS = {
+    "has": {"responded", "unanswered", "resolved"},
+    "bucket": selectors.BUCKET_KEYS,
+    "clock": {"response", "resolution"},
+    "outcome": set(selectors.OUTCOMES),
+    "sentiment": {"", "negative", "neutral", "positive"},
+    "intent": {"question", "complaint", "thanks", "other"},
+}
+INT_DIMS = ("tag", "priority", "weekday", "hour", "thanked", "expert", "kudos_agent", "turnaround")
+DATE_DIMS = ("day", "week")
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    metric: str
+    dims: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params: QueryDict) -> RowSpec | None:
+        metric = params.get("metric", "")
+        if metric not in METRICS:
+            return None
+        dims: dict = {}
+        for name, allowed in TEXT_DIMS.items():
+            if name in params and params[name] in allowed:
+                dims[name] = params[name]
+        for name in INT_DIMS:
+            value = params.get(name, "")
+            if value.isdigit():
+                dims[name] = int(value)
+        for name in DATE_DIMS:
+            with contextlib.suppress(ValueError):
+                dims[name] = dt.date.fromisoformat(params.get(name, ""))
+        specialist = params.get("specialist", "")
+        if specialist == "none" or specialist.isdigit():
+            dims["specialist"] = specialist
+        return cls(metric=metric, dims=dims)
+
+
+def queryset(spec: RowSpec, filters: Filters, scope: Scope) -> QuerySet:
+    if spec.metric == "conversations":
+        return selectors.conversations(filters, scope, spec.dims).select_related("customer", "assignee")
+    if spec.metric == "escalations":
+        return selectors.escalations(filters, scope, spec.dims).select_related(
+            "department", "assignee", "conversation", "conversation__customer"
+        )
+    if spec.metric == "mentions":
+        return selectors.mentions(filters, scope, spec.dims).select_related("author", "account")
+    return selectors.kudos(filters, scope, spec.dims).select_related(
+        "expert", "agent", "escalation__department", "conversation__customer"
+    )
+
+
+@dataclass
+class RowsPage:
+    rows: list
+    count: int
+    cap: int
+    next_cursor: int | None
+    conversation_ids: dict = field(default_factory=dict)  # mentions: (network, thread_key) -> id
+
+
+def page(spec: RowSpec, filters: Filters, scope: Scope, *, cursor: str | None = None) -> RowsPage:
+    qs = queryset(spec, filters, scope)
+    total = capped_counts({"n": qs}, cap=COUNT_CAP)["n"]
+    if cursor and cursor.isdigit():
+        qs = qs.filter(pk__lt=int(cursor))
+    items = list(qs.order_by("-pk")[: PAGE_SIZE + 1])
+    next_cursor = items[PAGE_SIZE - 1].pk if len(items) > PAGE_SIZE else None
+    items = items[:PAGE_SIZE]
+    result = RowsPage(rows=items, count=total, cap=COUNT_CAP, next_cursor=next_cursor)
+    if spec.metric == "mentions" and items and scope.conversations:
+        keys = Q(pk__in=[])
+        for m in items:
+            keys |= Q(network=m.network, thread_key=m.thread_key)
+        result.conversation_ids = {
+            (c["network"], c["thread_key"]): c["pk"]
+            for c in Conversation.objects.filter(keys).values("pk", "network", "thread_key")
+        }
+        for m in items:
+            m.dash_conversation_id = result.conversation_ids.get((m.network, m.thread_key))
+    return result
+
+
+OUTCOME_TEXT = {"met": "SLA met", "breached": "SLA breached", "running": "clock still running"}
+
+
+def describe(spec: RowSpec, filters: Filters) -> str:
+    """A title for the rows: what they are and which filters apply, in words."""
+    d = spec.dims
+    parts = [spec.metric.capitalize()]
+    if d.get("has"):
+        parts.append(d["has"])
+    if d.get("bucket"):
+        parts.append(
+            "no response yet"
+            if d["bucket"] == "none"
+            else "first response " + next(b[1] for b in selectors.BUCKETS if b[0] == d["bucket"]).lower()
+        )
+    if d.get("clock") and d.get("outcome"):
+        parts.append(f"{d['clock']} {OUTCOME_TEXT[d['outcome']]}")
+    if "priority" in d:
+        parts.append(f"{PRIORITY.get(d['priority'], d['priority'])} priority")
+    if d.get("sentiment"):
+        parts.append(d["sentiment"])
+    if d.get("intent"):
+        parts.append(d["intent"])
+    if d.get("turnaround"):
+        parts.append("negative to positive")
+    if filters.network:
+        parts.append(f"on {NETWORK.get(filters.network, filters.network)}")
+    if filters.department:
+        name = Department.objects.filter(pk=filters.department).values_list("name", flat=True).first()
+        parts.append(f"for {name}")
+    if d.get("day"):
+        parts.append(f"on {d['day']:%a %d %b %Y}")
+    elif d.get("week"):
+        parts.append(f"in the week of {d['week']:%d %b %Y}")
+    else:
+        parts.append(f"from {filters.start:%d %b %Y} to {filters.end:%d %b %Y}")
+    if d.get("weekday"):
+        parts.append(f"on {WEEKDAYS[d['weekday'] - 1]}s at {d.get('hour', 0):02d}h")
+    return ", ".join(str(p) for p in parts)
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def csv_rows(spec: RowSpec, filters: Filters, scope: Scope) -> tuple[list[str], object]:
+    """The header and an iterator of lines (masked text only: exports never carry personal data)."""
+    qs = queryset(spec, filters, scope).order_by("-pk")[:EXPORT_CAP]
+    if spec.metric == "conversations":
+        header = ["id", "network", "customer", "status", "priority", "assignee", "first_received_at",
+                  "first_response_at", "first_response_seconds", "resolved_at", "resolution_seconds",
+                  "preview"]  # fmt: skip
+        lines = (
+            [
+                c.pk,
+                c.network,
+                c.customer.handle,
+                c.status,
+                c.priority,
+                c.assignee.username if c.assignee else "",
+                _iso(c.first_received_at),
+                _iso(c.first_response_at),
+                c.fr,
+                _iso(c.resolved_at),
+                c.resolution,
+                c.preview,
+            ]
+            for c in qs.iterator(chunk_size=2000)
+        )
+    elif spec.metric == "escalations":
+        header = ["id", "conversation", "department", "priority", "state", "specialist", "opened_at",
+                  "first_response_at", "first_response_seconds", "response_sla", "resolved_at",
+                  "resolution_seconds", "resolution_sla", "response_due_at", "resolution_due_at"]  # fmt: skip
+        lines = (
+            [
+                e.pk,
+                e.conversation_id,
+                e.department.name,
+                e.priority,
+                e.state,
+                e.assignee.username if e.assignee else "",
+                _iso(e.opened_at),
+                _iso(e.first_response_at),
+                e.expert_response,
+                e.response_outcome,
+                _iso(e.stopped_at),
+                e.expert_resolution,
+                e.resolution_outcome,
+                _iso(e.response_due_at),
+                _iso(e.resolution_due_at),
+            ]
+            for e in qs.iterator(chunk_size=2000)
+        )
+    elif spec.metric == "mentions":
+        header = ["id", "network", "account", "author", "received_at", "created_at", "sentiment", "intent",
+                  "thread_key", "text"]  # fmt: skip
+        lines = (
+            [
+                m.pk,
+                m.network,
+                m.account.handle if m.account else "",
+                m.author.handle,
+                _iso(m.received_at),
+                _iso(m.created_at),
+                m.sentiment_label,
+                m.intent,
+                m.thread_key,
+                m.masked_text,
+            ]
+            for m in qs.iterator(chunk_size=2000)
+        )
+    else:
+        header = [
+            "id",
+            "escalation",
+            "department",
+            "conversation",
+            "customer",
+            "expert",
+            "agent",
+            "created_at",
+        ]
+        lines = (
+            [
+                k.pk,
+                k.escalation_id,
+                k.escalation.department.name,
+                k.conversation_id,
+                k.conversation.customer.handle,
+                k.expert.username if k.expert else "",
+                k.agent.username if k.agent else "",
+                _iso(k.created_at),
+            ]
+            for k in qs.iterator(chunk_size=2000)
+        )
+    return header, lines
