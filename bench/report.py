@@ -126,14 +126,14 @@ def render(results: dict, details: dict | None = None) -> str:
             "",
             f"Run {details.get('dates', {}).get(scale, '?')}; seeded in {info.get('seed_seconds', '?')} s.",
             "",
-            "| measure | p50 | p95 | queries |",
-            "|---|---:|---:|---:|",
+            "| page | p50 | p95 | CPU p50 | DB | queries |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        queries = info.get("queries", {})
+        queries, cpu, db = info.get("queries", {}), info.get("cpu_p50_ms", {}), info.get("db_ms", {})
         for page in _pages(numbers):
             lines.append(
                 f"| {page} | {numbers[f'{page}_p50_ms']:.1f} ms | {numbers[f'{page}_p95_ms']:.1f} ms "
-                f"| {queries.get(page, '')} |"
+                f"| {cpu.get(page, '')} ms | {db.get(page, '')} ms | {queries.get(page, '')} |"
             )
         ingest = info.get("ingest", {})
         lines += [

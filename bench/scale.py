@@ -65,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     specialist = get_user_model().objects.filter(username="spec01").first()
     pages = measure(agent=agent, urls=urls, rounds=args.rounds, log=log, specialist=specialist)
 
+    from bench.explain import explain_pages
+
+    plans = explain_pages(urls=urls, agent=agent, specialist=specialist)
+    log(f"[{args.scale}] database time per page (EXPLAIN ANALYZE of its queries):")
+    for name, info in plans.items():
+        log(f"  {name:<22} {info['db_ms']:7.1f} ms  (slowest query {info['slowest_ms']:.1f} ms)")
+
     log(f"[{args.scale}] ingest of {ingest_count:,} mentions in the sandbox's X wire format")
     ingest = run_ingest(count=ingest_count, log=log)
 
@@ -84,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         "urls": {name: r.url for name, r in pages.items()},
         "queries": {name: r.queries for name, r in pages.items()},
         "kib": {name: round(r.bytes / 1024) for name, r in pages.items()},
+        "db_ms": {name: info["db_ms"] for name, info in plans.items()},
+        "slowest_query": {name: [info["slowest_ms"], info["slowest_sql"]] for name, info in plans.items()},
         "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()},
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "rounds": args.rounds,

@@ -1,0 +1,93 @@
+"""PostgreSQL's own execution time of each page's queries (EXPLAIN ANALYZE), to tell DB from Python.
+
+    DATABASE_URL=.../bankbuzz_bench_1m DJANGO_SETTINGS_MODULE=bench.settings python -m bench.explain
+
+Each page is requested once; every SELECT it ran is run again under EXPLAIN (ANALYZE, BUFFERS).
+The sum is the database's share of the page's server time, unaffected by Python or by other
+processes waiting for the CPU; the slowest query of each page is printed with its plan.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def explain_page(client: Client, url: str, headers: dict) -> tuple[float, list[tuple[float, str, str]]]:
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, **headers)
+    total, rows = 0.0, []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+            ms = float(plan["Execution Time"]) + float(plan.get("Planning Time", 0))
+            total += ms
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            rows.append((ms, sql, text))
+    rows.sort(key=lambda row: -row[0])
+    return total, rows
+
+
+def explain_pages(*, urls: dict[str, str], agent, specialist=None) -> dict[str, dict]:
+    from bench.pages import HTMX
+
+    agent_client = Client()
+    agent_client.force_login(agent)
+    expert_client = Client()
+    expert_client.force_login(specialist or agent)
+    out = {}
+    for name, url in urls.items():
+        client = expert_client if name == "specialist_queue" else agent_client
+        headers = HTMX if name in ("conversation", "inbox_poll") else {}
+        client.get(url, **headers)
+        total, rows = explain_page(client, url, headers)
+        slowest = rows[0] if rows else (0.0, "", "")
+        out[name] = {
+            "db_ms": round(total, 2),
+            "slowest_ms": round(slowest[0], 2),
+            "slowest_sql": slowest[1][:600],
+        }
+        out[name]["slowest_plan"] = slowest[2]
+    return out
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from bench.pages import page_urls
+    from bench.seed import LONG_THREAD_KEY
+    from inbox.models import Conversation, Tag
+
+    users = get_user_model().objects
+    agent = users.get(username="agent00")
+    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
+    tag = Tag.objects.order_by("pk").first()
+    urls = page_urls(
+        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
+    )
+    for name, info in explain_pages(
+        urls=urls, agent=agent, specialist=users.filter(username="spec01").first()
+    ).items():
+        print(f"== {name}: database {info['db_ms']:.1f} ms, slowest query {info['slowest_ms']:.1f} ms")
+        print("   " + info["slowest_sql"][:300])
+        print("\n".join("     " + line for line in info["slowest_plan"].splitlines()[:14]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
