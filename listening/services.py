@@ -116,7 +116,13 @@ def _release(account_id: int, **fields) -> None:
     SocialAccount.objects.filter(pk=account_id).update(poll_lease_until=None, **fields)
 
 
-def account_poll(*, account_id: int, lease_seconds: int = 300) -> PollOutcome:
+# The poll task is killed at its hard time limit (180 s), so a lease a little
+# longer than that can only still be held by a poll that died: after a crash the
+# account is polled again within about three minutes, never twice at once.
+POLL_LEASE_SECONDS = 200
+
+
+def account_poll(*, account_id: int, lease_seconds: int = POLL_LEASE_SECONDS) -> PollOutcome:
     """Fetch everything new for one account and store it. Safe to run twice."""
     account = _claim(account_id, lease_seconds)
     if account is None:
