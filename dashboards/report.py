@@ -396,7 +396,7 @@ def _escalation_section(filters: Filters, scope: Scope, links: Links, now: dt.da
         table.rows.append(
             [
                 Cell(name),
-                Cell(PRIORITY.get(row["priority"], str(row["priority"])), raw=row["priority"]),
+                Cell(PRIORITY.get(row["priority"], str(row["priority"]))),
                 Cell(count(row["opened"]), links.rows("escalations", **dims), row["opened"], True),
                 Cell(percent(resp), resp_breached, resp, True, "sla-" + _sla_state(resp)),
                 Cell(count(row["response_breached"]), resp_breached, row["response_breached"], True),

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
@@ -89,7 +90,10 @@ class RowsPage:
 
 def page(spec: RowSpec, filters: Filters, scope: Scope, *, cursor: str | None = None) -> RowsPage:
     qs = queryset(spec, filters, scope)
-    total = capped_counts({"n": qs}, cap=COUNT_CAP)["n"]
+    try:
+        total = capped_counts({"n": qs}, cap=COUNT_CAP)["n"]
+    except EmptyResultSet:  # a scope that may see none of these (qs.none())
+        total = 0
     if cursor and cursor.isdigit():
         qs = qs.filter(pk__lt=int(cursor))
     items = list(qs.order_by("-pk")[: PAGE_SIZE + 1])
