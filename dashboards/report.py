@@ -716,7 +716,7 @@ def build(*, user, scope: Scope, filters: Filters, now: dt.datetime | None = Non
         headline += [
             Figure("First response median", duration(summary["fr_median"]), responded,
                    f"{count(summary['responded'])} responded"),
-            Figure("First response p90", duration(summary["fr_p90"]), responded, "9 in 10 answered within"),
+            Figure("First response p90", duration(summary["fr_p90"]), responded, "90th percentile"),
         ]  # fmt: skip
     escalation_section = _escalation_section(filters, scope, links, now)
     headline += [f for f in escalation_section.figures if f.label == "Response SLA met"]
