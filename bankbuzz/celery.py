@@ -48,6 +48,7 @@ app.conf.beat_schedule = {
     "heartbeat": {"task": "bankbuzz.heartbeat", "schedule": HEARTBEAT_EVERY, "options": {"expires": 60}},
     "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
     "dashboards-rollups": {"task": "dashboards.refresh_rollups", "schedule": 60, "options": {"expires": 55}},
+    "listening-spikes": {"task": "listening.detect_spikes", "schedule": 60, "options": {"expires": 55}},
 }
 
 

@@ -541,7 +541,8 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     update one that exists. Returns the ids of the conversations touched.
     """
     mentions = (
-        Mention.objects.filter(pk__in=mention_ids)
+        # A listening query's search hits may be kept out of the inbox (Mention.for_inbox).
+        Mention.objects.filter(pk__in=mention_ids, for_inbox=True)
         .select_related("author", "account")
         .order_by("created_at", "id")
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from listening.models import Author, Mention, QuarantinedItem, SocialAccount
+from listening.models import Author, ListeningQuery, Mention, QuarantinedItem, SocialAccount, SpikeAlert
 
 
 @admin.register(SocialAccount)
@@ -45,3 +45,29 @@ class MentionAdmin(admin.ModelAdmin):
 class QuarantinedItemAdmin(admin.ModelAdmin):
     list_display = ("created_at", "account", "stream", "external_id", "reason", "reprocessed_at")
     list_filter = ("stream",)
+
+
+@admin.register(ListeningQuery)
+class ListeningQueryAdmin(admin.ModelAdmin):
+    """Read-only: queries are written on the listening pages, through the services (audited)."""
+
+    list_display = ("name", "kind", "inbox_policy", "is_active", "last_run_at")
+    readonly_fields = [f.name for f in ListeningQuery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SpikeAlert)
+class SpikeAlertAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "ended_at", "is_open", "peak_count", "terms")
+    readonly_fields = [f.name for f in SpikeAlert._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

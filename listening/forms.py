@@ -34,3 +34,74 @@ class CredentialsForm(forms.Form):
         if not any(cleaned.values()):
             raise forms.ValidationError("Enter at least one new value; blank fields keep what is stored.")
         return cleaned
+
+
+class ListeningQueryForm(forms.Form):
+    """A listening query; the text is checked by the query parser (errors point at the mistake)."""
+
+    name = forms.CharField(max_length=100, help_text="What the page calls it, e.g. “Card problems”.")
+    text = forms.CharField(
+        label="Query",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "query-text"}),
+        help_text='AND, OR, NOT, (parentheses), "exact phrases", -exclusions, @handles, #hashtags, lang:en.',
+    )
+    kind = forms.ChoiceField(label="About", choices=())
+    networks = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    inbox_policy = forms.ChoiceField(
+        label="What reaches the inbox",
+        choices=(),
+        widget=forms.RadioSelect,
+        help_text="X search hits only: comments on the bank's own pages always reach the inbox.",
+    )
+    spike_sensitivity = forms.FloatField(
+        label="Spike sensitivity",
+        required=False,
+        min_value=1.0,
+        max_value=20.0,
+        help_text="Standard deviations above the usual volume that raise an alert (blank: 5). "
+        "Lower is more sensitive.",
+    )
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+
+    def __init__(self, *args, instance=None, **kwargs):
+        from listening.models import ListeningQuery, Network
+
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ListeningQuery.Kind.choices
+        self.fields["networks"].choices = Network.choices
+        self.fields["inbox_policy"].choices = ListeningQuery.InboxPolicy.choices
+        if instance is None and not self.is_bound:
+            self.initial.update(
+                {
+                    "networks": list(Network.values),
+                    "inbox_policy": ListeningQuery.InboxPolicy.QUESTIONS,
+                    "is_active": True,
+                }
+            )
+
+    def clean_name(self):
+        from listening.models import ListeningQuery
+
+        name = self.cleaned_data["name"].strip()
+        clash = ListeningQuery.objects.filter(name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another query has this name.")
+        return name
+
+    def clean(self):
+        from listening.query_services import QueryInvalid, query_validate
+
+        cleaned = super().clean()
+        text, networks = cleaned.get("text"), cleaned.get("networks")
+        self.syntax_error = None
+        if text and networks:
+            try:
+                query_validate(text=text, networks=networks)
+            except QueryInvalid as exc:
+                self.syntax_error = exc.syntax
+                self.add_error("text", exc.message)
+        return cleaned

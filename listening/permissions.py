@@ -35,3 +35,34 @@ def quarantined_item_for_user(user, account_pk: int, pk: int) -> QuarantinedItem
         return QuarantinedItem.objects.select_related("account").get(pk=pk, account_id=account_pk)
     except QuarantinedItem.DoesNotExist:
         raise Http404("No such quarantined item") from None
+
+
+# --- Listening insights, queries and alerts --------------------------------------------
+
+
+def insights_access(user) -> None:
+    """Everyone who reads the inbox reads what is said about the bank; specialists do not."""
+    if not roles.can_read_inbox(user):
+        raise PermissionDenied("Listening insights are for the social team, managers and compliance.")
+
+
+def can_manage_queries(user) -> bool:
+    return roles.has_role(user, roles.LEAD, roles.ADMIN)
+
+
+def queries_manage(user) -> None:
+    if not can_manage_queries(user):
+        raise PermissionDenied("Only social leads and administrators write listening queries.")
+
+
+def query_for_user(user, pk: int, *, write: bool = False):
+    from listening.models import ListeningQuery
+
+    if write:
+        queries_manage(user)
+    else:
+        insights_access(user)
+    try:
+        return ListeningQuery.objects.get(pk=pk)
+    except ListeningQuery.DoesNotExist:
+        raise Http404("No such listening query") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -213,6 +214,7 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
                 )
             )
     new_ids = _store_items(account=account, items=storable)
+    _record_query_matches(new_ids)
     if quarantined:
         QuarantinedItem.objects.bulk_create(
             QuarantinedItem(
@@ -246,6 +248,14 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
     if new_ids:
         transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))
     return new_ids
+
+
+def _record_query_matches(mention_ids: list[int]) -> None:
+    """Evaluate the listening queries on new mentions, in the transaction that stores them."""
+    if mention_ids:
+        from listening.query_services import query_matches_record
+
+        query_matches_record(mention_ids=mention_ids)
 
 
 def _unstorable(item: base.FetchedItem) -> str | None:
@@ -360,7 +370,20 @@ def _apply_edits(network: str, edits: list[base.FetchedItem]) -> list[base.Fetch
     return unmatched
 
 
-def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> list[int]:
+def _store_items(
+    *,
+    account: SocialAccount,
+    items: list[base.FetchedItem],
+    for_inbox: Callable[[base.FetchedItem, enrichment_bridge.StoredEnrichment], bool] | None = None,
+) -> list[int]:
+    """Insert new items; returns the ids of rows that are new, or newly meant for the inbox.
+
+    `for_inbox` decides per item whether the inbox should see it (listening
+    queries keep noise out); by default everything is for the inbox. When an
+    item a query kept out of the inbox is later read from an account's own
+    stream (it @-mentions the bank), it is promoted: for_inbox becomes true and
+    its id is returned as new, so the inbox gets it.
+    """
     if not items:
         return []
     network = account.network
@@ -404,6 +427,7 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
                 extra.priority_hint,
                 extra.intent,
                 extra.is_spam,
+                True if for_inbox is None else bool(for_inbox(item, extra)),
             )
         )
     # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
@@ -414,9 +438,10 @@ def _store_items(*, account: SocialAccount, items: list[base.FetchedItem]) -> li
             INSERT INTO {Mention._meta.db_table}
                 (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
                  in_reply_to, created_at, received_at, raw, edit_history, lang, sentiment_score,
-                 sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam)
+                 sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam, for_inbox)
             VALUES %s
-            ON CONFLICT (network, external_id) DO NOTHING
+            ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
+                WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
             RETURNING id
             """,  # noqa: S608 - table name from the model, values bound
             rows,
@@ -579,6 +604,7 @@ def _reprocess_record(
             detail = f"{detail}; it was already stored"
         elif fetched.replaces:
             new_ids = []  # an edit applied to its original: nothing new for the inbox
+        _record_query_matches(new_ids)
     before = {"reprocess_attempts": locked.reprocess_attempts, "outcome": locked.outcome}
     locked.reprocess_attempts += 1
     words = {

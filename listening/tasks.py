@@ -24,3 +24,21 @@ def poll_account(self, account_id: int) -> str:
     except (services.TransientPollError, OperationalError, InterfaceError) as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     return outcome.status
+
+
+@shared_task(name="listening.run_query", bind=True, max_retries=4, soft_time_limit=120, time_limit=180)
+def run_query(self, query_id: int) -> str:
+    from listening import query_services
+
+    try:
+        outcome = query_services.query_run(query_id=query_id)
+    except (query_services.TransientRunError, OperationalError, InterfaceError) as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return outcome.status
+
+
+@shared_task(name="listening.detect_spikes", soft_time_limit=50, time_limit=60)
+def detect_spikes() -> int:
+    from listening import spikes
+
+    return len(spikes.spikes_detect().spiking)

@@ -5,6 +5,12 @@ from listening import views
 app_name = "listening"
 
 urlpatterns = [
+    path("", views.listening_index, name="index"),
+    path("queries/new/", views.query_create, name="query_create"),
+    path("queries/preview/", views.query_preview, name="query_preview"),
+    path("queries/<int:pk>/", views.query_detail, name="query"),
+    path("queries/<int:pk>/edit/", views.query_edit, name="query_edit"),
+    path("alerts/", views.alerts, name="alerts"),
     path("accounts/", views.account_health, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
     # DEBUG only (the view answers 404 otherwise): the sandbox's scenarios.

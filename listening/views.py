@@ -5,8 +5,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from listening import permissions, selectors, services
-from listening.forms import CredentialsForm
+from listening import insights as insights_selectors
+from listening import permissions, query_services, selectors, services
+from listening.forms import CredentialsForm, ListeningQueryForm
 from listening.models import Network, QuarantinedItem
 from listening.sandbox.world import DEMO_TOKEN
 
@@ -123,3 +124,81 @@ def account_retweets(request, pk: int):
         else "Retweets will be left out from the next poll on.",
     )
     return redirect("listening:account", pk=account.pk)
+
+
+# --- Listening insights, queries and alerts ------------------------------------------------
+
+
+def _insights_context(request, query):
+    data = insights_selectors.insights(query, range_key=request.GET.get("range"))
+    return {
+        "insights": data,
+        "charts": data.charts(),
+        "ranges": insights_selectors.RANGES.values(),
+        "open_alert": insights_selectors.open_alert(),
+        "can_manage_queries": permissions.can_manage_queries(request.user),
+    }
+
+
+@require_GET
+def listening_index(request):
+    permissions.insights_access(request.user)
+    context = _insights_context(request, None)
+    context["rows"] = insights_selectors.query_rows()
+    return render(request, "listening/index.html", context)
+
+
+@require_GET
+def query_detail(request, pk: int):
+    query = permissions.query_for_user(request.user, pk)
+    context = _insights_context(request, query)
+    context["query"] = query
+    context["alerts"], _ = insights_selectors.alerts_page(query_id=query.pk)
+    return render(request, "listening/query_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def query_create(request):
+    permissions.queries_manage(request.user)
+    form = ListeningQueryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        query = query_services.query_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Query “{query.name}” saved: it matched the last 7 days of stored posts.")
+        return redirect("listening:query", pk=query.pk)
+    return render(request, "listening/query_form.html", {"form": form, "query": None})
+
+
+@require_http_methods(["GET", "POST"])
+def query_edit(request, pk: int):
+    query = permissions.query_for_user(request.user, pk, write=True)
+    initial = {name: getattr(query, name) for name in ListeningQueryForm.base_fields}
+    form = ListeningQueryForm(request.POST or None, instance=query, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        query_services.query_update(actor=request.user, query=query, **form.cleaned_data)
+        messages.success(request, f"Query “{form.cleaned_data['name']}” saved.")
+        return redirect("listening:query", pk=query.pk)
+    return render(request, "listening/query_form.html", {"form": form, "query": query})
+
+
+@require_POST
+def query_preview(request):
+    """htmx: the query run over the last 7 days of stored posts, or the mistake in it."""
+    permissions.queries_manage(request.user)
+    text = request.POST.get("text", "")[:2000]
+    networks = [n for n in request.POST.getlist("networks") if n in Network.values]
+    try:
+        preview = query_services.query_preview(text=text, networks=networks)
+    except query_services.QueryInvalid as exc:
+        return render(request, "listening/_preview.html", {"error": exc})
+    return render(request, "listening/_preview.html", {"preview": preview})
+
+
+@require_GET
+def alerts(request):
+    permissions.insights_access(request.user)
+    try:
+        before = int(request.GET.get("before", "") or 0) or None
+    except ValueError:
+        before = None
+    rows, next_before = insights_selectors.alerts_page(before=before)
+    return render(request, "listening/alerts.html", {"alerts": rows, "next_before": next_before})

@@ -15,6 +15,7 @@ from bankbuzz.accounts.services import user_set_role
 from escalations.demo import seed_departments
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
+from listening.demo import seed_queries
 from listening.models import SocialAccount
 from listening.sandbox import world
 from listening.services import account_credentials_set, account_schedule_sync, social_account_create
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             else:
                 _ensure_demo_credentials(account, world.DEMO_CREDENTIALS[network])
                 account_schedule_sync(account=account)
+        seed_queries()
         self.stdout.write("Demo logins (username / password):")
         for username, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")

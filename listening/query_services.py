@@ -1,0 +1,390 @@
+"""Writes of listening queries: create, change, run on X, match stored items, preview.
+
+A query finds items two ways:
+- on X, as a recent search (`query_run`, ticked by beat per query): its hits are
+  stored like any polled item, and the query's inbox policy decides whether the
+  inbox sees them (`Mention.for_inbox`);
+- on every network, by local evaluation of each newly stored item
+  (`query_matches_record`, called in the storing transaction), which is how
+  Facebook and LinkedIn comments count. Those are said to the bank's own pages
+  and always go to the inbox: the policy is about search noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from bankbuzz.audit.services import audit_record
+from listening.connectors import base
+from listening.crypto import CredentialsUnreadable
+from listening.models import ListeningQuery, Mention, Network, QuarantinedItem, QueryMatch, SocialAccount
+from listening.query import Matcher, QuerySyntaxError, QueryTooLong, parse, to_x
+from listening.query.evaluate import Doc
+from listening.signals import mentions_received
+
+logger = logging.getLogger(__name__)
+
+RUN_TASK_NAME = "listening.run_query"
+INBOX_INTENTS = frozenset({"question", "complaint"})
+# The preview and the backfill read at most this many of the newest stored items.
+SCAN_LIMIT = 50_000
+LOOKBACK = dt.timedelta(days=7)
+
+
+class QueryInvalid(ValueError):
+    """A query that cannot be saved: a syntax error (with its position) or too long for X."""
+
+    def __init__(self, message: str, *, syntax: QuerySyntaxError | None = None):
+        super().__init__(message)
+        self.message = message
+        self.syntax = syntax
+
+
+def query_validate(*, text: str, networks: list[str]) -> str:
+    """The X form of `text` ("" when X is not among `networks`), or QueryInvalid."""
+    try:
+        node = parse(text)
+    except QuerySyntaxError as exc:
+        raise QueryInvalid(str(exc), syntax=exc) from exc
+    if Network.X not in networks:
+        return ""
+    try:
+        return to_x(node)
+    except QueryTooLong as exc:
+        raise QueryInvalid(str(exc)) from exc
+
+
+# --- Create and change ------------------------------------------------------------------
+
+
+def query_schedule_sync(*, query: ListeningQuery) -> PeriodicTask:
+    """The beat entry that runs the query's X search on its own interval."""
+    schedule, _ = IntervalSchedule.objects.get_or_create(
+        every=query.run_interval, period=IntervalSchedule.SECONDS
+    )
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=f"Listening query {query.pk}",
+        defaults={
+            "task": RUN_TASK_NAME,
+            "interval": schedule,
+            "args": f"[{query.pk}]",
+            "enabled": query.is_active and Network.X in query.networks,
+            "expire_seconds": query.run_interval,
+        },
+    )
+    return task
+
+
+_FIELDS = ("name", "text", "kind", "networks", "inbox_policy", "is_active", "spike_sensitivity")
+
+
+def _snapshot(query: ListeningQuery) -> dict:
+    return {name: getattr(query, name) for name in _FIELDS}
+
+
+@transaction.atomic
+def query_create(
+    *,
+    actor,
+    name: str,
+    text: str,
+    kind: str = ListeningQuery.Kind.TOPIC,
+    networks: list[str] | None = None,
+    inbox_policy: str = ListeningQuery.InboxPolicy.QUESTIONS,
+    is_active: bool = True,
+    spike_sensitivity: float | None = None,
+) -> ListeningQuery:
+    networks = sorted(networks if networks is not None else Network.values)
+    query_validate(text=text, networks=networks)
+    query = ListeningQuery.objects.create(
+        name=name,
+        text=text,
+        kind=kind,
+        networks=networks,
+        inbox_policy=inbox_policy,
+        is_active=is_active,
+        spike_sensitivity=spike_sensitivity,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    query_schedule_sync(query=query)
+    matched = query_backfill(query=query)
+    audit_record(
+        actor=actor,
+        verb="listening_query.create",
+        obj=query,
+        after={**_snapshot(query), "backfilled": matched},
+    )
+    return query
+
+
+@transaction.atomic
+def query_update(*, actor, query: ListeningQuery, **changes) -> ListeningQuery:
+    """Change a query. A new text starts afresh: its X cursor and matches are rebuilt from the last 7 days."""
+    query = ListeningQuery.objects.select_for_update().get(pk=query.pk)
+    unknown = set(changes) - set(_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    before = _snapshot(query)
+    if "networks" in changes:
+        changes["networks"] = sorted(changes["networks"])
+    for name, value in changes.items():
+        setattr(query, name, value)
+    query_validate(text=query.text, networks=query.networks)
+    redo = query.text != before["text"] or query.networks != before["networks"]
+    if redo:
+        query.cursors = {}
+        query.last_error = ""
+    query.updated_at = timezone.now()
+    query.save()
+    query_schedule_sync(query=query)
+    after = _snapshot(query)
+    if redo:
+        QueryMatch.objects.filter(query=query).delete()
+        after["backfilled"] = query_backfill(query=query)
+    audit_record(
+        actor=actor,
+        verb="listening_query.update",
+        obj=query,
+        before={k: v for k, v in before.items() if before[k] != after.get(k)},
+        after={k: v for k, v in after.items() if before.get(k) != v},
+    )
+    return query
+
+
+# --- Matching stored items -----------------------------------------------------------------
+
+_matchers: dict[tuple[int, str], Matcher] = {}
+
+
+def _matcher(query: ListeningQuery) -> Matcher | None:
+    key = (query.pk, query.text)
+    if key not in _matchers:
+        try:
+            _matchers[key] = Matcher(query.text)
+        except QuerySyntaxError:
+            logger.warning("listening query %s no longer parses; skipped", query.pk)
+            return None
+        if len(_matchers) > 500:
+            _matchers.clear()
+            _matchers[key] = Matcher(query.text)
+    return _matchers[key]
+
+
+def query_matches_record(*, mention_ids: list[int], queries: list[ListeningQuery] | None = None) -> int:
+    """Record which active queries match the given mentions (inbound, not spam). Idempotent."""
+    if queries is None:
+        queries = list(ListeningQuery.objects.filter(is_active=True))
+    active = [(q, m) for q in queries if (m := _matcher(q)) is not None]
+    if not active or not mention_ids:
+        return 0
+    rows = (
+        Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN, is_spam=False)
+        .values_list("pk", "network", "text", "lang", "created_at")
+        .iterator(chunk_size=2000)
+    )
+    matches = []
+    for pk, network, text, lang, created_at in rows:
+        doc = Doc.of(text, lang)
+        for query, matcher in active:
+            if network in query.networks and matcher.matches_doc(doc):
+                matches.append(QueryMatch(query=query, mention_id=pk, created_at=created_at))
+    QueryMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
+    return len(matches)
+
+
+def _recent_items(networks: list[str], *, now: dt.datetime | None = None):
+    now = now or timezone.now()
+    return (
+        Mention.objects.filter(
+            created_at__gte=now - LOOKBACK,
+            created_at__lte=now,
+            direction=Mention.Direction.IN,
+            is_spam=False,
+            network__in=networks,
+        )
+        .order_by("-created_at")
+        .values_list("pk", "text", "lang", "created_at")[:SCAN_LIMIT]
+    )
+
+
+def query_backfill(*, query: ListeningQuery) -> int:
+    """Match the last 7 days of stored items, so a new query has a volume and a baseline at once."""
+    matcher = _matcher(query)
+    if matcher is None:
+        return 0
+    matches = [
+        QueryMatch(query=query, mention_id=pk, created_at=created_at)
+        for pk, text, lang, created_at in _recent_items(query.networks).iterator(chunk_size=2000)
+        if matcher.matches(text, lang)
+    ]
+    QueryMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
+    return len(matches)
+
+
+@dataclass
+class Preview:
+    text: str
+    networks: list[str]
+    matched: int = 0
+    scanned: int = 0
+    truncated: bool = False
+    x_query: str = ""
+    per_day: list[tuple[dt.date, int]] = field(default_factory=list)
+    samples: list[Mention] = field(default_factory=list)
+
+
+def query_preview(*, text: str, networks: list[str], sample_size: int = 10) -> Preview:
+    """Run a query over what is stored from the last 7 days, without saving anything.
+
+    Raises QueryInvalid (with the position of a syntax error) like saving would.
+    """
+    networks = sorted(networks or Network.values)
+    x_query = query_validate(text=text, networks=networks)
+    matcher = Matcher(text)
+    preview = Preview(text=text, networks=networks, x_query=x_query)
+    hits: list[int] = []
+    days: dict[dt.date, int] = {}
+    for pk, item_text, lang, created_at in _recent_items(networks).iterator(chunk_size=2000):
+        preview.scanned += 1
+        if matcher.matches(item_text, lang):
+            preview.matched += 1
+            if len(hits) < sample_size:
+                hits.append(pk)
+            day = timezone.localtime(created_at).date()
+            days[day] = days.get(day, 0) + 1
+    preview.truncated = preview.scanned >= SCAN_LIMIT
+    preview.per_day = sorted(days.items())
+    preview.samples = list(
+        Mention.objects.filter(pk__in=hits).select_related("author").order_by("-created_at")
+    )
+    return preview
+
+
+# --- Running on X ------------------------------------------------------------------------------
+
+
+class TransientRunError(Exception):
+    """The search failed in a way a retry may fix."""
+
+
+@dataclass
+class RunOutcome:
+    status: str  # "ok", "skipped", "invalid", "no_account", "rate_limited", "failing"
+    new_mentions: int = 0
+    detail: str = ""
+
+
+def _x_account() -> SocialAccount | None:
+    """The connected X account whose credentials run the searches."""
+    return (
+        SocialAccount.objects.filter(network=Network.X, is_active=True)
+        .exclude(health=SocialAccount.Health.NEEDS_REAUTH)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _run_failed(query_id: int, message: str) -> None:
+    ListeningQuery.objects.filter(pk=query_id).update(last_run_at=timezone.now(), last_error=message[:1000])
+
+
+def query_run(*, query_id: int) -> RunOutcome:
+    """Search X for what is new for one query and store it. Safe to run twice."""
+    query = ListeningQuery.objects.filter(pk=query_id, is_active=True).first()
+    if query is None or Network.X not in query.networks:
+        return RunOutcome(status="skipped")
+    try:
+        compiled = to_x(query.text)
+    except (QuerySyntaxError, QueryTooLong) as exc:
+        _run_failed(query_id, str(exc))
+        return RunOutcome(status="invalid", detail=str(exc))
+    account = _x_account()
+    if account is None:
+        _run_failed(query_id, "No connected X account can run the search: connect one under Accounts.")
+        return RunOutcome(status="no_account")
+    try:
+        connector = base.connector_for(account.as_account_info())
+        result = connector.search(query=compiled, cursors=dict(query.cursors.get(Network.X, {})))
+    except base.RateLimited as exc:
+        _run_failed(query_id, f"X is rate limiting the search until {exc.reset_at:%H:%M} UTC")
+        return RunOutcome(status="rate_limited")
+    except (base.AuthFailed, CredentialsUnreadable) as exc:
+        _run_failed(query_id, f"X refused the account's credentials: {exc}")
+        return RunOutcome(status="failing", detail=str(exc))
+    except base.ConnectorError as exc:
+        _run_failed(query_id, exc.message)
+        if exc.permanent:
+            return RunOutcome(status="failing", detail=exc.message)
+        raise TransientRunError(exc.message) from exc
+    new_ids = query_results_ingest(query=query, account=account, result=result)
+    return RunOutcome(status="ok", new_mentions=len(new_ids))
+
+
+def _inbox_rule(policy: str):
+    if policy == ListeningQuery.InboxPolicy.ALL:
+        return lambda item, extra: True
+    if policy == ListeningQuery.InboxPolicy.NONE:
+        return lambda item, extra: False
+    return lambda item, extra: extra.intent in INBOX_INTENTS
+
+
+@transaction.atomic
+def query_results_ingest(
+    *, query: ListeningQuery, account: SocialAccount, result: base.FetchResult
+) -> list[int]:
+    """Store a page of search hits, the query's matches and its X cursor in one transaction."""
+    from listening.services import _jsonable, _store_items, _unstorable
+
+    storable = [item for item in result.items if _unstorable(item) is None]
+    new_ids = _store_items(account=account, items=storable, for_inbox=_inbox_rule(query.inbox_policy))
+    # X chose these for the query: they match it, whatever local evaluation would say.
+    found = Mention.objects.filter(
+        network=account.network, external_id__in=[item.external_id for item in storable]
+    ).values_list("pk", "created_at", "direction")
+    QueryMatch.objects.bulk_create(
+        [
+            QueryMatch(query=query, mention_id=pk, created_at=at)
+            for pk, at, direction in found
+            if direction == "in"
+        ],
+        ignore_conflicts=True,
+    )
+    query_matches_record(mention_ids=new_ids)
+    unreadable = [item for item in result.items if _unstorable(item) is not None]
+    if result.quarantined or unreadable:
+        QuarantinedItem.objects.bulk_create(
+            [
+                QuarantinedItem(
+                    account=account,
+                    stream=q.stream[:64],
+                    external_id=q.external_id[:128],
+                    reason=q.reason,
+                    raw=_jsonable(q.raw),
+                )
+                for q in result.quarantined
+            ]
+            + [
+                QuarantinedItem(
+                    account=account,
+                    stream="search",
+                    external_id=i.external_id[:128],
+                    reason=_unstorable(i),
+                    raw=_jsonable(i.raw),
+                )
+                for i in unreadable
+            ]
+        )
+    ListeningQuery.objects.filter(pk=query.pk).update(
+        cursors={**query.cursors, Network.X: result.cursors},
+        last_run_at=timezone.now(),
+        last_error="",
+    )
+    if new_ids:
+        transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))
+    return new_ids

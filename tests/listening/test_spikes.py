@@ -1,0 +1,157 @@
+"""Spike alerts: a steady simulated week raises none; a sandbox outage raises one, within two intervals.
+
+Time is simulated: mentions are written through the real ingest service with
+chosen timestamps, and detection runs with a chosen `now`. Nothing sleeps.
+"""
+
+import datetime as dt
+import math
+import random
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bankbuzz.accounts.models import Notification
+from listening.connectors import base
+from listening.models import SpikeAlert
+from listening.query_services import query_create
+from listening.sandbox import content
+from listening.services import account_poll, mentions_ingest
+from listening.spikes import BUCKET, baseline, bucket_start, spikes_detect
+
+pytestmark = pytest.mark.django_db
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _steady_rate(at: dt.datetime) -> float:
+    """Customer posts per 15 minutes: quiet at night, busy at lunch, a little busier on weekdays."""
+    hour = at.hour + at.minute / 60
+    daytime = max(0.0, math.sin(math.pi * (hour - 6) / 16)) if 6 <= hour <= 22 else 0.0
+    return (0.4 + 5.5 * daytime) * (1.0 if at.weekday() < 5 else 0.7)
+
+
+def _write_steady(account, start: dt.datetime, end: dt.datetime, *, seed: int = 3) -> int:
+    """Steady sandbox-like traffic between start and end, one ingest per simulated hour."""
+    rng = random.Random(seed)
+    written, at, batch = 0, start, []
+    while at < end:
+        for _ in range(_poisson(rng, _steady_rate(at))):
+            written += 1
+            text = content.compose(rng, topic=content.pick_topic(rng), network="x")
+            created = at + dt.timedelta(seconds=rng.randrange(900))
+            batch.append(_item(f"steady-{seed}-{written}", text, created, rng))
+        at += BUCKET
+        if len(batch) >= 20 or at >= end:
+            mentions_ingest(account=account, result=base.FetchResult(items=batch))
+            batch = []
+    return written
+
+
+def _item(external_id: str, text: str, created: dt.datetime, rng: random.Random) -> base.FetchedItem:
+    author = rng.randrange(500)
+    return base.FetchedItem(
+        external_id=external_id,
+        kind=base.KIND_MENTION,
+        text=text,
+        author=base.FetchedAuthor(
+            external_id=str(1000 + author), handle=f"customer{author}", followers=author
+        ),
+        created_at=created,
+        thread_key=external_id,
+        raw={},
+        lang="en",
+    )
+
+
+def test_baseline_is_robust_to_a_past_spike():
+    quiet = [3] * 200
+    with_spike = [3] * 100 + [60, 80] + [3] * 98
+    assert baseline(with_spike).mean < baseline(quiet).mean + 1.5
+
+
+def test_a_steady_simulated_week_raises_no_alert(x_account):
+    query_create(actor=None, name="Brand", text="@northbridgebank OR northbridge", kind="brand")
+    start = bucket_start(timezone.now()) - dt.timedelta(days=7)
+    end = start + dt.timedelta(days=7)
+    assert _write_steady(x_account, start, end) > 1500
+    at, checks = start + dt.timedelta(hours=3), 0
+    while at < end:
+        outcome = spikes_detect(now=at + dt.timedelta(minutes=1))
+        assert outcome.opened is None, f"false alarm at {at}: {[s.as_json() for s in outcome.spiking]}"
+        at += BUCKET
+        checks += 1
+    assert checks > 650
+    assert not SpikeAlert.objects.exists()
+
+
+def test_a_sandbox_outage_raises_one_alert_naming_its_terms_within_two_intervals(
+    sandbox, x_account, lead, manager, agent
+):
+    query = query_create(
+        actor=lead,
+        name="Card problems",
+        text='("card declined" OR "can\'t log in") -test lang:en',
+        networks=["x"],
+        inbox_policy="none",
+    )
+    now = timezone.now()
+    _write_steady(x_account, now - dt.timedelta(days=2), bucket_start(now) - BUCKET)
+    assert spikes_detect(now=now).opened is None
+
+    # The outage starts: the sandbox's burst, read by the account's real poll.
+    sandbox.scenario("outage", network="x")
+    sandbox.generate(40, network="x", outage=True)
+    assert account_poll(account_id=x_account.pk).status == "ok"
+
+    opened = None
+    for interval in range(2):  # detected within two intervals
+        outcome = spikes_detect(now=timezone.now() + interval * BUCKET)
+        opened = opened or outcome.opened
+    assert opened is not None
+    alert = SpikeAlert.objects.get()
+    labels = {scope["label"] for scope in alert.scopes}
+    assert str(x_account) in labels and query.name in labels
+    assert set(alert.terms) & {"log in", "app", "app down", "logs me out", "locked out", "spins"}, alert.terms
+    assert alert.title.startswith("Spike in")
+
+    # In the app and by e-mail, to leads and managers, once.
+    recipients = set(
+        Notification.objects.filter(verb="listening.spike").values_list("recipient__username", flat=True)
+    )
+    assert recipients == {lead.username, manager.username}
+
+    # Still spiking a quarter later: the same alert, no new notification.
+    spikes_detect(now=timezone.now() + 2 * BUCKET)
+    assert SpikeAlert.objects.count() == 1
+    assert Notification.objects.filter(verb="listening.spike").count() == 2
+
+    # Quiet again: it closes after two quiet quarter hours.
+    outcome = spikes_detect(now=timezone.now() + 5 * BUCKET)
+    assert outcome.closed is not None
+    alert.refresh_from_db()
+    assert not alert.is_open and alert.ended_at
+
+
+def test_the_alert_email_is_sent(sandbox, x_account, manager):
+    from bankbuzz.accounts.notifications import notification_emails_send
+
+    now = timezone.now()
+    _write_steady(x_account, now - dt.timedelta(days=1), bucket_start(now) - BUCKET, seed=5)
+    sandbox.scenario("outage", network="x")
+    sandbox.generate(40, network="x", outage=True)
+    account_poll(account_id=x_account.pk)
+    spikes_detect(now=timezone.now())
+    ids = list(Notification.objects.filter(verb="listening.spike").values_list("pk", flat=True))
+    assert ids
+    notification_emails_send(notification_ids=ids)
+    assert "Spike in" in mail.outbox[0].subject
+    assert "/listening/alerts/#alert-" in mail.outbox[0].body
