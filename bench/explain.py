@@ -39,16 +39,13 @@ def explain_page(client: Client, url: str, headers: dict) -> tuple[float, list[t
     return total, rows
 
 
-def explain_pages(*, urls: dict[str, str], agent, specialist=None) -> dict[str, dict]:
-    from bench.pages import HTMX
+def explain_pages(*, urls: dict[str, str], agent, specialist=None, manager=None) -> dict[str, dict]:
+    from bench.pages import HTMX, PAGE_ROLE, clients_for
 
-    agent_client = Client()
-    agent_client.force_login(agent)
-    expert_client = Client()
-    expert_client.force_login(specialist or agent)
+    clients = clients_for(agent=agent, specialist=specialist, manager=manager)
     out = {}
     for name, url in urls.items():
-        client = expert_client if name == "specialist_queue" else agent_client
+        client = clients[PAGE_ROLE.get(name, "agent")]
         headers = HTMX if name in ("conversation", "inbox_poll") else {}
         client.get(url, **headers)
         total, rows = explain_page(client, url, headers)
@@ -80,9 +77,16 @@ def main() -> int:
     urls = page_urls(
         conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
     )
-    for name, info in explain_pages(
-        urls=urls, agent=agent, specialist=users.filter(username="spec01").first()
-    ).items():
+    pages = explain_pages(
+        urls=urls,
+        agent=agent,
+        specialist=users.filter(username="spec01").first(),
+        manager=users.filter(username="manager01").first(),
+    )
+    only = set(sys.argv[1:])
+    for name, info in pages.items():
+        if only and name not in only:
+            continue
         print(f"== {name}: database {info['db_ms']:.1f} ms, slowest query {info['slowest_ms']:.1f} ms")
         print("   " + info["slowest_sql"][:300])
         print("\n".join("     " + line for line in info["slowest_plan"].splitlines()[:14]))

@@ -88,17 +88,25 @@ def page_urls(*, conversation_id: int, search_word: str, agent, tag_id: int | No
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def clients_for(*, agent, specialist=None, manager=None) -> dict[str, Client]:
+    """A logged-in client per role: the specialist queue as a specialist, the dashboard as a manager."""
+    out = {}
+    for role, user in (("agent", agent), ("specialist", specialist or agent), ("manager", manager or agent)):
+        out[role] = Client()
+        out[role].force_login(user)
+    return out
+
+
+PAGE_ROLE = {"specialist_queue": "specialist", "dashboard": "manager"}
+
+
 def measure(
-    *, agent, urls: dict[str, str], rounds: int, warmup: int = 3, log=print, specialist=None
+    *, agent, urls: dict[str, str], rounds: int, warmup: int = 3, log=print, specialist=None, manager=None
 ) -> dict[str, PageResult]:
-    agent_client = Client()
-    agent_client.force_login(agent)
-    # The specialist queue is measured as a specialist (agents may see it; experts live in it).
-    expert_client = Client()
-    expert_client.force_login(specialist or agent)
+    clients = clients_for(agent=agent, specialist=specialist, manager=manager)
     results = {}
     for name, url in urls.items():
-        client = expert_client if name == "specialist_queue" else agent_client
+        client = clients[PAGE_ROLE.get(name, "agent")]
         headers = HTMX if name == "conversation" else {}
         if name == "inbox_poll":
             headers = HTMX

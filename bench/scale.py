@@ -63,11 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     log(f"[{args.scale}] pages: server time over {args.rounds} requests each, as {agent.username} (agent)")
     specialist = get_user_model().objects.filter(username="spec01").first()
-    pages = measure(agent=agent, urls=urls, rounds=args.rounds, log=log, specialist=specialist)
+    manager = get_user_model().objects.filter(username="manager01").first()
+    pages = measure(
+        agent=agent, urls=urls, rounds=args.rounds, log=log, specialist=specialist, manager=manager
+    )
 
     from bench.explain import explain_pages
 
-    plans = explain_pages(urls=urls, agent=agent, specialist=specialist)
+    plans = explain_pages(urls=urls, agent=agent, specialist=specialist, manager=manager)
     log(f"[{args.scale}] database time per page (EXPLAIN ANALYZE of its queries):")
     for name, info in plans.items():
         log(f"  {name:<22} {info['db_ms']:7.1f} ms  (slowest query {info['slowest_ms']:.1f} ms)")

@@ -1,0 +1,80 @@
+"""Measure some pages again on an already seeded bench database, and merge them into the results.
+
+    DATABASE_URL=.../bankbuzz_bench_1m DJANGO_SETTINGS_MODULE=bench.settings \
+        python -m bench.remeasure --scale 1m dashboard
+
+For a page that appeared after the seed (the 1M seed takes ten minutes): migrates the database to
+the current code, refreshes the dashboard rollups as beat would, times the pages named (or every
+page) and writes their p50/p95 into `var/bench/results.json` under the scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.remeasure")
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--results", default=str(ROOT / "var" / "bench" / "results.json"))
+    parser.add_argument("pages", nargs="*")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from bench.explain import explain_pages
+    from bench.pages import measure, page_urls
+    from bench.seed import LONG_THREAD_KEY, _refresh_rollups
+    from inbox.models import Conversation, Tag
+
+    call_command("migrate", verbosity=0, interactive=False)
+    _refresh_rollups(print)
+    users = get_user_model().objects
+    agent = users.get(username="agent00")
+    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
+    tag = Tag.objects.order_by("pk").first()
+    urls = page_urls(
+        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
+    )
+    if args.pages:
+        urls = {name: url for name, url in urls.items() if name in args.pages}
+    people = {
+        "specialist": users.filter(username="spec01").first(),
+        "manager": users.filter(username="manager01").first(),
+    }
+    results = measure(agent=agent, urls=urls, rounds=args.rounds, **people)
+    plans = explain_pages(urls=urls, agent=agent, **people)
+    path = Path(args.results)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    numbers = data.setdefault(args.scale, {})
+    details_path = path.parent / "details.json"
+    details = json.loads(details_path.read_text()) if details_path.exists() else {}
+    info = details.setdefault("details", {}).setdefault(args.scale, {})
+    for name, result in results.items():
+        numbers[f"{name}_p50_ms"] = round(result.p50, 2)
+        numbers[f"{name}_p95_ms"] = round(result.p95, 2)
+        info.setdefault("queries", {})[name] = result.queries
+        info.setdefault("cpu_p50_ms", {})[name] = round(statistics.median(result.cpu_ms), 1)
+        info.setdefault("db_ms", {})[name] = plans[name]["db_ms"]
+        info.setdefault("remeasured", {})[name] = f"load {os.getloadavg()[0]:.2f}"
+        print(f"{name}: DB {plans[name]['db_ms']:.1f} ms; slowest:\n{plans[name]['slowest_plan'][:1500]}")
+    info["missing_pages"] = [k for k in info.get("missing_pages", []) if f"{k}_p50_ms" not in numbers]
+    path.write_text(json.dumps(data, indent=2))
+    details_path.write_text(json.dumps(details, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
