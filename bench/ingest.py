@@ -249,7 +249,7 @@ def _timed(function, timers: dict, key: str):
 
 def run_copy(pages: list[bytes], *, connector, account) -> float:
     """COPY the same mentions (same columns, same enrichment) into the mention table, timed."""
-    from bench.seed import copy_rows
+    from bench.seed import Table, copy_rows
     from listening import enrichment_bridge
     from listening.models import Author, Mention
     from listening.services import _jsonable
@@ -264,59 +264,38 @@ def run_copy(pages: list[bytes], *, connector, account) -> float:
         )
     )
     now = timezone.now()
-    columns = [
-        "network",
-        "external_id",
-        "account_id",
-        "author_id",
-        "kind",
-        "direction",
-        "text",
-        "url",
-        "thread_key",
-        "in_reply_to",
-        "created_at",
-        "received_at",
-        "raw",
-        "edit_history",
-        "lang",
-        "sentiment_score",
-        "sentiment_label",
-        "pii_findings",
-        "has_pii",
-        "priority_hint",
-        "intent",
-        "is_spam",
-    ]
     rows = [
-        (
-            "x",
-            f"copy{item.external_id}",
-            account.pk,
-            author_ids[item.author.external_id],
-            item.kind,
-            item.direction,
-            item.text,
-            item.url,
-            item.thread_key,
-            item.in_reply_to,
-            item.created_at,
-            now,
-            _jsonable(item.raw),
-            [],
-            extra.lang or item.lang[:8],
-            extra.sentiment_score,
-            extra.sentiment_label,
-            extra.pii_findings,
-            extra.has_pii,
-            extra.priority_hint,
-            extra.intent,
-            extra.is_spam,
-        )
+        {
+            "network": "x",
+            "external_id": f"copy{item.external_id}",
+            "account_id": account.pk,
+            "author_id": author_ids[item.author.external_id],
+            "kind": item.kind,
+            "direction": item.direction,
+            "text": item.text,
+            "url": item.url,
+            "thread_key": item.thread_key,
+            "in_reply_to": item.in_reply_to,
+            "created_at": item.created_at,
+            "received_at": now,
+            "raw": _jsonable(item.raw),
+            "edit_history": [],
+            "lang": extra.lang or item.lang[:8],
+            "sentiment_score": extra.sentiment_score,
+            "sentiment_label": extra.sentiment_label,
+            "pii_findings": extra.pii_findings,
+            "has_pii": extra.has_pii,
+            "priority_hint": extra.priority_hint,
+            "intent": extra.intent,
+            "is_spam": extra.is_spam,
+        }
         for item, extra in zip(items, enriched, strict=True)
     ]
+    # Columns from the model (the id from its sequence), so a column added later gets its default.
+    table = Table(Mention, rows[0], skip=("id",))
+    tuples = [table.row(row) for row in rows]
     started = time.perf_counter()
-    copy_rows(Mention._meta.db_table, columns, rows)
+    copy_rows(Mention._meta.db_table, table.columns, tuples)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Mention._meta.db_table} WHERE external_id LIKE 'copy%%'")  # noqa: S608

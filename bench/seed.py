@@ -651,7 +651,7 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
         author = author_for(network)
         text = rng.choice(pool["search"] if network == "x" else pool[network])
         at = now - rng.random() * 365 * DAY
-        return mention_row(
+        row = mention_row(
             network=network,
             author=author,
             kind="search" if network == "x" else "post",
@@ -660,6 +660,9 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
             thread_key=f"{network}-l{mention_id + 1}",
             created_at=at,
         )
+        # Listening hits stay out of the inbox (used where the model has the flag).
+        row["for_inbox"] = False
+        return row
 
     def all_mentions() -> Iterator[dict]:
         yield from thread(
