@@ -49,6 +49,8 @@ def _list_state(request, params: QueryDict | None = None):
 def _list_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
     params = params if params is not None else request.GET
     form, query, workers = _list_state(request, params)
+    # Taken before the rows are read, so a conversation arriving in between is counted as new.
+    since = timezone.now().isoformat()
     page = selectors.conversation_list(user=request.user, query=query, cursor=cursor, page_size=_page_size())
     row_ids = [c.pk for c in page.conversations]
     return {
@@ -63,7 +65,7 @@ def _list_context(request, *, params: QueryDict | None = None, cursor: str | Non
         "count_cap": selectors.COUNT_CAP,
         "list_params": _list_params(params),
         "view_params": _list_params(_without(params, "view", "cursor")),
-        "since": timezone.now().isoformat(),
+        "since": since,
         "presence": presence.present_in_many(conversation_ids=row_ids, exclude_user_id=request.user.pk),
         "accounts": list(SocialAccount.objects.filter(is_active=True).order_by("network", "handle")),
         "can_write": roles.can_work_inbox(request.user),
