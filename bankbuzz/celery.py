@@ -49,6 +49,7 @@ app.conf.beat_schedule = {
     "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
     "dashboards-rollups": {"task": "dashboards.refresh_rollups", "schedule": 60, "options": {"expires": 55}},
     "listening-spikes": {"task": "listening.detect_spikes", "schedule": 60, "options": {"expires": 55}},
+    "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
 }
 
 

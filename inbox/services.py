@@ -8,14 +8,15 @@ customer changed something that matters since (see `StaleAction`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
-from django.db.models import F, Value
+from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -534,24 +535,85 @@ def _masked_preview(mention: Mention) -> str:
     return " ".join(mention.masked_text.split())[:280]
 
 
+ATTACH_CHUNK = 200  # mentions per transaction: few commits, bounded lock time
+
+
 def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     """Attach new mentions to their conversations, creating or reopening them.
 
     Inbound messages from customers open a conversation; our own posts only
     update one that exists. Returns the ids of the conversations touched.
+
+    A thread's mentions are attached together under a savepoint and its search
+    vector rebuilt once, so a backlog of hundreds costs a few commits rather than
+    hundreds. A thread that fails is logged and left for `conversations_attach_orphans`
+    (beat, every minute): the mention is stored, so it is late, never lost.
     """
-    mentions = (
+    mentions = list(
         # A listening query's search hits may be kept out of the inbox (Mention.for_inbox).
         Mention.objects.filter(pk__in=mention_ids, for_inbox=True)
         .select_related("author", "account")
         .order_by("created_at", "id")
     )
-    touched: list[int] = []
+    threads: dict[tuple[str, str], list[Mention]] = {}
     for mention in mentions:
-        conversation_id = _attach_one(mention)
-        if conversation_id is not None:
-            touched.append(conversation_id)
+        threads.setdefault((mention.network, mention.thread_key), []).append(mention)
+    touched: list[int] = []
+    batch: list[list[Mention]] = []
+    size = 0
+    for thread in threads.values():
+        batch.append(thread)
+        size += len(thread)
+        if size >= ATTACH_CHUNK:
+            touched.extend(_attach_threads(batch))
+            batch, size = [], 0
+    if batch:
+        touched.extend(_attach_threads(batch))
     return touched
+
+
+@transaction.atomic
+def _attach_threads(threads: list[list[Mention]]) -> list[int]:
+    touched = []
+    for thread in threads:
+        try:
+            with transaction.atomic():
+                conversation = None
+                for mention in thread:
+                    conversation = _attach_one(mention) or conversation
+                if conversation is not None:
+                    conversation_reindex(conversation=conversation)
+                    touched.append(conversation.pk)
+        except DatabaseError:
+            logger.exception(
+                "could not attach thread %s:%s; the orphan sweep will retry",
+                thread[0].network,
+                thread[0].thread_key,
+            )
+    return touched
+
+
+def conversations_attach_orphans(*, window: dt.timedelta = dt.timedelta(days=2)) -> list[int]:
+    """Attach customer messages that a failed or killed attach left behind.
+
+    An orphan is an inbound message for the inbox, received within `window`,
+    whose thread has no conversation, or whose conversation has not seen it
+    (its last inbound time is older than the message).
+    """
+    since = timezone.now() - window
+    conversations = Conversation.objects.filter(
+        network=OuterRef("network"), thread_key=OuterRef("thread_key")
+    )
+    orphans = (
+        Mention.objects.filter(received_at__gte=since, direction=Mention.Direction.IN, for_inbox=True)
+        .exclude(account__isnull=False, author__external_id=F("account__external_id"))
+        .filter(
+            ~Exists(conversations) | Exists(conversations.filter(last_inbound_at__lt=OuterRef("created_at")))
+        )
+        .values_list("pk", flat=True)[:5000]
+    )
+    ids = list(orphans)
+    return conversations_attach_mentions(mention_ids=ids) if ids else []
 
 
 def _event(conversation: Conversation, kind: str, text: str, data: dict) -> None:
@@ -560,13 +622,14 @@ def _event(conversation: Conversation, kind: str, text: str, data: dict) -> None
     )
 
 
-@transaction.atomic
-def _attach_one(mention: Mention) -> int | None:
+def _attach_one(mention: Mention) -> Conversation | None:
+    """Apply one mention to its conversation. Runs inside `_attach_threads`' savepoint."""
     own_account = mention.account is not None and mention.author.external_id == mention.account.external_id
     if mention.direction == Mention.Direction.OUT or own_account:
         # The bank's own words never open a conversation.
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("customer")
             .filter(network=mention.network, thread_key=mention.thread_key)
             .first()
         )
@@ -579,29 +642,38 @@ def _attach_one(mention: Mention) -> int | None:
             conversation.first_response_at = mention.created_at
         conversation.save(update_fields=["last_activity_at", "message_count", "version", "first_response_at"])
         _event(conversation, Kind.REPLY, "the bank replied", {"mention": mention.external_id})
-        conversation_reindex(conversation=conversation)
-        return conversation.pk
+        return conversation
 
     priority = PRIORITY_FROM_HINT.get(mention.priority_hint, Conversation.Priority.NORMAL)
-    conversation, created = Conversation.objects.select_for_update().get_or_create(
-        network=mention.network,
-        thread_key=mention.thread_key,
-        defaults={
-            "account": mention.account,
-            "customer": mention.author,
-            "status": Status.SPAM if mention.is_spam else Status.NEW,
-            "priority": priority,
-            "preview": _masked_preview(mention),
-            "has_pii": mention.has_pii,
-            "sentiment_label": mention.sentiment_label,
-            "lang": mention.lang,
-            "kind": mention.kind,
-            "message_count": 1,
-            "first_received_at": mention.created_at,
-            "last_inbound_at": mention.created_at,
-            "last_activity_at": mention.created_at,
-        },
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(network=mention.network, thread_key=mention.thread_key)
+        .first()
     )
+    created = conversation is None
+    if created:
+        # No savepoint of its own: a concurrent insert of the same thread fails the
+        # caller's savepoint, and the orphan sweep attaches the message a minute later.
+        conversation = Conversation.objects.create(
+            network=mention.network,
+            thread_key=mention.thread_key,
+            **{
+                "account": mention.account,
+                "customer": mention.author,
+                "status": Status.SPAM if mention.is_spam else Status.NEW,
+                "priority": priority,
+                "preview": _masked_preview(mention),
+                "has_pii": mention.has_pii,
+                "sentiment_label": mention.sentiment_label,
+                "lang": mention.lang,
+                "kind": mention.kind,
+                "message_count": 1,
+                "first_received_at": mention.created_at,
+                "last_inbound_at": mention.created_at,
+                "last_activity_at": mention.created_at,
+            },
+        )
     if created:
         _event(conversation, Kind.OPENED, f"@{mention.author.handle} wrote", {"mention": mention.external_id})
         audit_record(
@@ -610,8 +682,7 @@ def _attach_one(mention: Mention) -> int | None:
             obj=conversation,
             after={"status": conversation.status, "mention": mention.external_id},
         )
-        conversation_reindex(conversation=conversation)
-        return conversation.pk
+        return conversation
 
     before = {"status": conversation.status}
     if mention.created_at >= conversation.last_inbound_at:
@@ -646,8 +717,7 @@ def _attach_one(mention: Mention) -> int | None:
             before=before,
             after={"status": conversation.status, "mention": mention.external_id},
         )
-    conversation_reindex(conversation=conversation)
-    return conversation.pk
+    return conversation
 
 
 def conversation_reindex(*, conversation: Conversation) -> None:

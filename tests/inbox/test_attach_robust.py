@@ -1,0 +1,56 @@
+"""Attaching survives a backlog and a failure: nothing stored is left out of the inbox."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from inbox.models import Conversation
+from inbox.services import conversations_attach_mentions, conversations_attach_orphans
+from tests.factories import MentionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_thread_of_several_new_messages_is_attached_in_one_go():
+    first = MentionFactory(thread_key="t-many")
+    rest = [MentionFactory(thread_key="t-many", author=first.author) for _ in range(4)]
+    conversations_attach_mentions(mention_ids=[first.pk, *(m.pk for m in rest)])
+    conversation = Conversation.objects.get()
+    assert conversation.message_count == 5
+
+
+def test_query_count_per_new_conversation_is_small():
+    mentions = [MentionFactory(thread_key=f"t-{n}") for n in range(20)]
+    with CaptureQueriesContext(connection) as queries:
+        conversations_attach_mentions(mention_ids=[m.pk for m in mentions])
+    assert Conversation.objects.count() == 20
+    assert len(queries) <= 20 * 9, "\n".join(q["sql"][:100] for q in queries[:30])
+
+
+def test_the_sweep_attaches_messages_a_failed_attach_left_behind():
+    orphan = MentionFactory(thread_key="t-orphan", text="nobody saw me")
+    # The poll stored it, but the attach never ran (a killed worker, a bug).
+    assert not Conversation.objects.exists()
+    conversations_attach_orphans()
+    conversation = Conversation.objects.get()
+    assert conversation.thread_key == "t-orphan"
+    assert orphan.text in conversation.preview
+
+
+def test_the_sweep_applies_a_missed_follow_up_and_leaves_the_rest_alone():
+    first = MentionFactory(thread_key="t-follow")
+    conversations_attach_mentions(mention_ids=[first.pk])
+    MentionFactory(thread_key="t-follow", author=first.author, text="hello again?")
+    conversations_attach_orphans()
+    conversation = Conversation.objects.get()
+    assert conversation.message_count == 2
+    assert conversation.preview == "hello again?"
+    conversations_attach_orphans()
+    conversation.refresh_from_db()
+    assert conversation.message_count == 2
+
+
+def test_the_sweep_ignores_our_own_posts():
+    MentionFactory(thread_key="t-ours", direction="out")
+    assert conversations_attach_orphans() == []
+    assert not Conversation.objects.exists()
