@@ -6,7 +6,7 @@ class InboxConfig(AppConfig):
     verbose_name = "Shared inbox"
 
     def ready(self) -> None:
-        from inbox import receivers
+        from inbox import receivers, reply_tasks  # noqa: F401 - registers the outbox's tasks
         from listening.signals import mentions_received
 
         mentions_received.connect(receivers.on_mentions_received, dispatch_uid="inbox.attach_mentions")

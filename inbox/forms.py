@@ -157,3 +157,39 @@ def parse_selection(values: list[str]) -> list[tuple[int, int]]:
         if pk.isdigit() and version.isdigit():
             items.append((int(pk), int(version)))
     return items
+
+
+class ReplyForm(VersionedForm):
+    channel = forms.ChoiceField(choices=[("public", "Public reply"), ("private", "Private message")])
+    text = forms.CharField(max_length=10000, widget=forms.Textarea, label="Reply", strip=False)
+    saved_reply = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    override_reason = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
+    # The "send it privately instead" button of a blocked public reply.
+    switch = forms.ChoiceField(choices=[("", ""), ("private", "private")], required=False)
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(max_length=1000, required=False, widget=forms.Textarea, label="Comment")
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(max_length=100)
+    body = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Text",
+        help_text="Variables: {customer_name}, {handle}, {agent_first_name}, {bank_name}.",
+    )
+    shortcut = forms.CharField(
+        max_length=30,
+        required=False,
+        help_text="Typed as ;shortcut in the composer. Letters, digits, - and _.",
+    )
+    tags = forms.CharField(max_length=200, required=False, help_text="Comma-separated.")
+    networks = forms.MultipleChoiceField(
+        choices=Network.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every network.",
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Offered in the composer")

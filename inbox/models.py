@@ -140,6 +140,9 @@ class ConversationEvent(models.Model):
         UNTAGGED = "untagged", "Tag removed"
         NOTE = "note", "Note"
         ESCALATION = "escalation", "Escalation"
+        REPLY_QUEUED = "reply_queued", "Reply on its way"
+        OUTBOX = "outbox", "Outbox"
+        HIDDEN = "hidden", "Comment hidden"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -179,3 +182,141 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on conversation {self.conversation_id}"
+
+
+class SavedReply(models.Model):
+    """An approved answer the team reuses; leads own the library, agents adapt the text.
+
+    The body may use {customer_name}, {handle}, {agent_first_name} and {bank_name};
+    they are filled in when the reply is inserted into the composer.
+    """
+
+    title = models.CharField(max_length=100)
+    body = models.TextField(max_length=2000)
+    shortcut = models.CharField(
+        max_length=30, blank=True, help_text="Typed as ;shortcut in the composer (letters, digits, - and _)."
+    )
+    tags = models.JSONField(default=list, blank=True)
+    # Networks it is meant for; empty means every network.
+    networks = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("title",)
+        constraints = [
+            # ";card" must insert one reply, whatever its case.
+            models.UniqueConstraint(
+                Lower("shortcut"), condition=~models.Q(shortcut=""), name="uniq_saved_reply_shortcut_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def for_network(self, network: str) -> bool:
+        return not self.networks or network in self.networks
+
+
+class Reply(models.Model):
+    """An outgoing message through its life: the outbox.
+
+    draft -> awaiting_approval -> approved -> queued -> sending -> sent | failed.
+    Every transition is a conditional UPDATE on the state it leaves (see
+    inbox.reply_services), so two workers, or a worker and a person, never both win.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Channel(models.TextChoices):
+        PUBLIC = "public", "Public reply"
+        PRIVATE = "private", "Private message"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    text = models.TextField(max_length=10000)
+    # Public: the external id of the message answered. Private: the customer's id on the
+    # network and/or the private thread ("dm:..." on X, "m:..." on Messenger).
+    in_reply_to = models.CharField(max_length=128, blank=True)
+    recipient_id = models.CharField(max_length=64, blank=True)
+    private_thread = models.CharField(max_length=160, blank=True)
+    saved_reply = models.ForeignKey(
+        SavedReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    approval_reasons = models.JSONField(default=list, blank=True)
+    # What the guard found and a person overrode: kind, validity and a masked preview, never the data.
+    override_findings = models.JSONField(default=list, blank=True)
+    override_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    # Sending: attempts made (any attempt may have reached the network), the wait for a
+    # rate-limit reset, and the lease of the worker that is sending it now.
+    attempts = models.PositiveIntegerField(default=0)
+    not_before = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    mention = models.ForeignKey(
+        "listening.Mention", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    PENDING = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.SENDING)
+
+    class Meta:
+        indexes = [
+            # The approvals queue: oldest waiting first.
+            models.Index(
+                fields=["created_at"],
+                name="reply_awaiting_idx",
+                condition=models.Q(state="awaiting_approval"),
+            ),
+            # The conversation pane's outbox.
+            models.Index(fields=["conversation", "created_at"], name="reply_conversation_idx"),
+            # The recovery sweep: queued or sending replies whose worker may be gone.
+            models.Index(
+                fields=["state", "lease_until"],
+                name="reply_in_flight_idx",
+                condition=models.Q(state__in=["queued", "sending"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="sent") | ~models.Q(external_id=""),
+                name="reply_sent_has_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk} ({self.state}) on conversation {self.conversation_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in self.PENDING

@@ -58,3 +58,38 @@ def tag_for_manager(user, pk: int) -> Tag:
         return Tag.objects.get(pk=pk)
     except Tag.DoesNotExist:
         raise Http404("No such tag") from None
+
+
+def reply_for_user(user, pk: int):
+    """A reply of a conversation the user may work, or 404/403."""
+    from inbox.models import Reply
+
+    try:
+        reply = Reply.objects.select_related("conversation__customer", "author").get(pk=pk)
+    except Reply.DoesNotExist:
+        raise Http404("No such reply") from None
+    if not conversations_visible_to(user).filter(pk=reply.conversation_id).exists():
+        raise Http404("No such reply")
+    return reply
+
+
+def approvals_access(user) -> None:
+    """Leads approve replies; compliance officers see the queue and approve guard overrides."""
+    if not roles.has_role(user, roles.LEAD, roles.COMPLIANCE):
+        raise PermissionDenied("Only social leads and compliance officers approve replies.")
+
+
+def saved_reply_for_manager(user, pk: int):
+    from inbox.models import SavedReply
+
+    if not roles.has_role(user, roles.LEAD):
+        raise PermissionDenied("Only social leads manage saved replies.")
+    try:
+        return SavedReply.objects.get(pk=pk)
+    except SavedReply.DoesNotExist:
+        raise Http404("No such saved reply") from None
+
+
+def saved_replies_access(user) -> None:
+    if not roles.has_role(user, roles.LEAD):
+        raise PermissionDenied("Only social leads manage saved replies.")

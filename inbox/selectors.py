@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
-from inbox.models import Conversation, ConversationEvent, Note, Tag
+from inbox.models import Conversation, ConversationEvent, Note, Reply, Tag
 from inbox.permissions import conversations_visible_to
 from listening.models import Mention
 
@@ -326,6 +326,8 @@ THREAD_EVENT_KINDS = [
     ConversationEvent.Kind.PRIORITY,
     ConversationEvent.Kind.TAGGED,
     ConversationEvent.Kind.UNTAGGED,
+    ConversationEvent.Kind.OUTBOX,
+    ConversationEvent.Kind.HIDDEN,
     ConversationEvent.Kind.ESCALATION,
 ]
 
@@ -348,13 +350,25 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadItem]:
         .select_related("author")
         .order_by("created_at")
     ]
-    events = [
-        ThreadItem("event", e.created_at, e)
-        for e in ConversationEvent.objects.filter(conversation=conversation, kind__in=THREAD_EVENT_KINDS)
+    event_rows = list(
+        ConversationEvent.objects.filter(conversation=conversation, kind__in=THREAD_EVENT_KINDS)
         .select_related("actor")
         .order_by("created_at", "id")
+    )
+    events = [ThreadItem("event", e.created_at, e) for e in event_rows]
+    # A comment a lead hid on the network is marked on the message itself.
+    hidden = {e.data.get("mention") for e in event_rows if e.kind == ConversationEvent.Kind.HIDDEN}
+    for item in messages:
+        item.obj.is_hidden = item.obj.pk in hidden
+    # The outbox: our replies not sent yet (a sent one is the outbound message in the thread).
+    replies = [
+        ThreadItem("reply", r.created_at, r)
+        for r in Reply.objects.filter(conversation=conversation)
+        .exclude(state__in=[Reply.State.SENT, Reply.State.CANCELLED, Reply.State.DRAFT])
+        .select_related("author", "decided_by")
+        .order_by("created_at", "id")
     ]
-    return sorted(chain(messages, notes, events), key=lambda item: item.at)
+    return sorted(chain(messages, notes, events, replies), key=lambda item: item.at)
 
 
 def changes_since(*, conversation: Conversation, version: int, user) -> list[ConversationEvent]:
@@ -380,4 +394,21 @@ def customer_other_conversations(*, conversation: Conversation, limit: int = 8) 
         .exclude(pk=conversation.pk)
         .select_related("customer")
         .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def replies_awaiting_approval(*, limit: int = 200) -> list[Reply]:
+    """The leads' approvals queue, oldest first (the partial index reply_awaiting_idx)."""
+    return list(
+        Reply.objects.filter(state=Reply.State.AWAITING_APPROVAL)
+        .select_related("author", "conversation__customer", "conversation__account")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def replies_recently_decided(*, limit: int = 20) -> list[Reply]:
+    return list(
+        Reply.objects.filter(decided_at__isnull=False)
+        .select_related("author", "decided_by", "conversation__customer")
+        .order_by("-decided_at")[:limit]
     )

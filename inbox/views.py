@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
-from inbox import forms, permissions, presence, selectors, services
-from inbox.models import Conversation, Tag
+from inbox import forms, guard, permissions, presence, reply_services, selectors, services
+from inbox.models import Conversation, Reply, SavedReply, Tag
 from listening.models import Mention, SocialAccount
 
 # Filters that belong to the list's URL (kept when opening a conversation, paging, polling).
@@ -188,7 +188,34 @@ def _pane_context(request, conversation: Conversation, **extra) -> dict:
         "can_write": can_write,
         "can_unmask": permissions.can_unmask(user),
         "list_params": _list_params(request.GET),
+        **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
+    }
+
+
+def _composer_context(request, conversation: Conversation, state: dict | None) -> dict:
+    """What the reply composer needs: where a reply can go, limits, saved replies, the guard's verdict."""
+    state = state or {}
+    routes = reply_services.reply_routes(conversation=conversation)
+    channel = state.get("channel") or (
+        "public" if routes["public"].available or not routes["private"].available else "private"
+    )
+    blocked = state.get("blocked")
+    return {
+        "routes": routes,
+        "reply_channel": channel,
+        "reply_text": state.get("text", ""),
+        "reply_saved": state.get("saved_reply") or "",
+        "reply_error": state.get("error", ""),
+        "reply_blocked": blocked,
+        "reply_segments": blocked.result.segments(blocked.text) if blocked else [],
+        "limits": {
+            "public": guard.length_limit(conversation.network, "public") or "",
+            "private": guard.length_limit(conversation.network, "private") or "",
+        },
+        "saved_replies": reply_services.saved_replies_for(conversation=conversation, agent=request.user),
+        "can_override": reply_services.can_override(request.user),
+        "can_hide": reply_services.can_hide_comments(request.user) and conversation.network == "facebook",
     }
 
 
@@ -209,7 +236,13 @@ def conversation_detail(request, pk: int):
 
 
 def _action_response(
-    request, conversation: Conversation, *, error: str = "", status: int = 200, notice: str = ""
+    request,
+    conversation: Conversation,
+    *,
+    error: str = "",
+    status: int = 200,
+    notice: str = "",
+    composer: dict | None = None,
 ):
     """After an action: the pane as it is now (with the outcome) and the list row, refreshed."""
     if not _is_htmx(request):
@@ -221,7 +254,7 @@ def _action_response(
     fresh = permissions.conversation_for_user(request.user, conversation.pk)
     rows = selectors.conversation_rows(user=request.user, ids=[fresh.pk])
     context = _pane_context(
-        request, fresh, error=error, notice=notice, refreshed_row=rows[0] if rows else None
+        request, fresh, error=error, notice=notice, refreshed_row=rows[0] if rows else None, composer=composer
     )
     return render(request, "inbox/_conversation.html", context, status=status)
 
@@ -397,6 +430,7 @@ def conversation_live(request, pk: int):
             tags=list(conversation.tags.order_by("name")),
             can_write=roles.can_work_inbox(request.user),
             can_unmask=permissions.can_unmask(request.user),
+            can_hide=reply_services.can_hide_comments(request.user) and conversation.network == "facebook",
             changes=selectors.changes_since(conversation=conversation, version=version, user=request.user),
             changes_text=services.describe_changes(
                 selectors.changes_since(conversation=conversation, version=version, user=request.user)
@@ -435,3 +469,229 @@ def tag_delete(request, tag_pk: int):
     services.tag_delete(actor=request.user, tag=tag)
     messages.success(request, f"Tag {tag.name} deleted.")
     return redirect("inbox:tags")
+
+
+# --- Replying -----------------------------------------------------------------------------------
+
+
+def _composer_response(request, conversation: Conversation, *, composer: dict, error: str, status: int):
+    """A refused reply: the pane again, with the text kept and the reason (and spans) shown."""
+    if _is_htmx(request):
+        return _action_response(request, conversation, error=error, status=status, composer=composer)
+    fresh = permissions.conversation_for_user(request.user, conversation.pk)
+    context = _pane_context(request, fresh, error=error, composer=composer)
+    context.update(_list_context(request, params=QueryDict()))
+    return render(request, "inbox/list.html", context, status=status)
+
+
+@require_POST
+def reply_submit(request, pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        composer = {"text": request.POST.get("text", "")[:10000], "channel": request.POST.get("channel", "")}
+        return _composer_response(
+            request,
+            conversation,
+            composer=composer,
+            error="Write the reply (at most 10,000 characters).",
+            status=422,
+        )
+    data = form.cleaned_data
+    channel = "private" if data.get("switch") == "private" else data["channel"]
+    saved = SavedReply.objects.filter(pk=data["saved_reply"]).first() if data.get("saved_reply") else None
+    composer = {"text": data["text"], "channel": channel, "saved_reply": saved.pk if saved else ""}
+    try:
+        reply = reply_services.reply_submit(
+            actor=request.user,
+            conversation=conversation,
+            channel=channel,
+            text=data["text"],
+            seen_version=data["version"],
+            saved_reply=saved,
+            override_reason=data.get("override_reason") or "",
+        )
+    except reply_services.ReplyBlocked as exc:
+        composer["blocked"] = exc
+        composer["error"] = str(exc)
+        return _composer_response(request, conversation, composer=composer, error=str(exc), status=422)
+    except services.StaleAction as exc:
+        composer["error"] = str(exc)
+        return _composer_response(request, conversation, composer=composer, error=str(exc), status=409)
+    except services.InboxError as exc:
+        composer["error"] = str(exc)
+        return _composer_response(request, conversation, composer=composer, error=str(exc), status=422)
+    if reply.state == Reply.State.AWAITING_APPROVAL:
+        notice = "Waiting for a lead's approval: " + "; ".join(reply.approval_reasons) + "."
+    else:
+        notice = "On its way: it shows in the thread once the network has it."
+    return _action_response(request, conversation, notice=notice)
+
+
+def _reply_action(request, reply_pk: int, action, notice: str):
+    reply = permissions.reply_for_user(request.user, reply_pk)
+    conversation = permissions.conversation_for_user(request.user, reply.conversation_id)
+    return _run(request, conversation, lambda: action(reply), notice=notice)
+
+
+@require_POST
+def reply_retry(request, reply_pk: int):
+    permissions.inbox_access(request.user, write=True)
+    return _reply_action(
+        request, reply_pk, lambda r: reply_services.reply_retry(actor=request.user, reply=r), "Queued again."
+    )
+
+
+@require_POST
+def reply_cancel(request, reply_pk: int):
+    permissions.inbox_access(request.user, write=True)
+    return _reply_action(
+        request, reply_pk, lambda r: reply_services.reply_cancel(actor=request.user, reply=r), "Withdrawn."
+    )
+
+
+@require_POST
+def comment_hide(request, pk: int, mention_pk: int):
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    mention = get_object_or_404(Mention, pk=mention_pk)
+    return _run(
+        request,
+        conversation,
+        lambda: reply_services.comment_hide(actor=request.user, conversation=conversation, mention=mention),
+        notice="Hidden on Facebook. The customer and their friends still see it; nobody else does.",
+    )
+
+
+# --- Approvals (leads) ------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def approvals(request):
+    permissions.approvals_access(request.user)
+    waiting = selectors.replies_awaiting_approval()
+    return render(
+        request,
+        "inbox/approvals.html",
+        {
+            "waiting": [
+                (r, reply_services.can_approve(request.user, r) and r.author_id != request.user.pk)
+                for r in waiting
+            ],
+            "decided": selectors.replies_recently_decided(),
+        },
+    )
+
+
+def _decide(request, reply_pk: int, decide, done: str):
+    permissions.approvals_access(request.user)
+    reply = permissions.reply_for_user(request.user, reply_pk)
+    form = forms.DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        decide(reply, comment)
+        messages.success(request, done)
+    except services.InboxError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox:approvals")
+
+
+@require_POST
+def reply_approve(request, reply_pk: int):
+    return _decide(
+        request,
+        reply_pk,
+        lambda r, c: reply_services.reply_approve(actor=request.user, reply=r, comment=c),
+        "Approved: the reply is on its way.",
+    )
+
+
+@require_POST
+def reply_reject(request, reply_pk: int):
+    return _decide(
+        request,
+        reply_pk,
+        lambda r, c: reply_services.reply_reject(actor=request.user, reply=r, comment=c),
+        "Sent back to its author with your comment.",
+    )
+
+
+# --- Saved replies (leads) ---------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def saved_reply_list(request):
+    permissions.saved_replies_access(request.user)
+    return render(
+        request,
+        "inbox/saved_replies.html",
+        {"saved_replies": SavedReply.objects.order_by("-is_active", "title"), "form": forms.SavedReplyForm()},
+    )
+
+
+def _saved_reply_form_view(request, saved: SavedReply | None):
+    if request.method == "POST":
+        form = forms.SavedReplyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if saved is None:
+                    reply_services.saved_reply_create(
+                        actor=request.user,
+                        title=data["title"],
+                        body=data["body"],
+                        shortcut=data["shortcut"],
+                        tags=data["tags"],
+                        networks=data["networks"],
+                    )
+                else:
+                    reply_services.saved_reply_update(
+                        actor=request.user,
+                        saved=saved,
+                        title=data["title"],
+                        body=data["body"],
+                        shortcut=data["shortcut"],
+                        tags=data["tags"],
+                        networks=data["networks"],
+                        is_active=data["is_active"],
+                    )
+            except services.InboxError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Saved reply saved.")
+                return redirect("inbox:saved_replies")
+    elif saved is not None:
+        form = forms.SavedReplyForm(
+            initial={
+                "title": saved.title,
+                "body": saved.body,
+                "shortcut": saved.shortcut,
+                "tags": ", ".join(saved.tags),
+                "networks": saved.networks,
+                "is_active": saved.is_active,
+            }
+        )
+    else:
+        form = forms.SavedReplyForm()
+    return render(request, "inbox/saved_reply_edit.html", {"form": form, "saved": saved})
+
+
+@never_cache
+def saved_reply_new(request):
+    permissions.saved_replies_access(request.user)
+    return _saved_reply_form_view(request, None)
+
+
+@never_cache
+def saved_reply_edit(request, saved_pk: int):
+    saved = permissions.saved_reply_for_manager(request.user, saved_pk)
+    return _saved_reply_form_view(request, saved)
+
+
+@require_POST
+def saved_reply_delete(request, saved_pk: int):
+    saved = permissions.saved_reply_for_manager(request.user, saved_pk)
+    reply_services.saved_reply_delete(actor=request.user, saved=saved)
+    messages.success(request, f"Saved reply “{saved.title}” deleted.")
+    return redirect("inbox:saved_replies")

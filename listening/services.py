@@ -696,3 +696,60 @@ def sandbox_scenario_set(*, actor, network: str, name: str, on: bool) -> None:
         object_repr=f"sandbox {network}",
         after={"scenario": name, "on": on},
     )
+
+
+# --- Our own sent messages ------------------------------------------------------------
+
+
+@transaction.atomic
+def mention_record_sent(
+    *,
+    account: SocialAccount,
+    sent: base.SentMessage,
+    text: str,
+    kind: str,
+    thread_key: str,
+    in_reply_to: str = "",
+    sent_at: dt.datetime | None = None,
+) -> tuple[Mention, bool]:
+    """Store a message the bank just posted as an outbound mention; (mention, created).
+
+    Idempotent on (network, external_id), like ingest: a poll that read our post first,
+    or a second call after a crash, finds the row already there. No `mentions_received`
+    signal: the caller (the inbox's outbox) updates its conversation itself, with the
+    person who wrote the reply as the actor.
+    """
+    from listening.enrichment import EnrichmentConfig
+    from listening.enrichment.pii import find_pii
+
+    author, _ = Author.objects.get_or_create(
+        network=account.network,
+        external_id=account.external_id,
+        defaults={"handle": account.handle[:100], "name": (account.name or account.handle)[:200]},
+    )
+    config = EnrichmentConfig.from_settings()
+    # A private message may carry what the lighter private policy allows (an IBAN the
+    # customer asked about): the thread shows it masked, like theirs.
+    findings = [
+        dataclasses.asdict(f)
+        for f in find_pii(text, account_patterns=config.account_patterns, allowed=config.public_contacts)
+    ]
+    mention, created = Mention.objects.get_or_create(
+        network=account.network,
+        external_id=sent.external_id[:128],
+        defaults={
+            "account": account,
+            "author": author,
+            "kind": kind,
+            "direction": Mention.Direction.OUT,
+            "text": _clean(text),
+            "url": _http_url(sent.url),
+            "thread_key": thread_key[:160],
+            "in_reply_to": in_reply_to[:128],
+            "created_at": sent_at or timezone.now(),
+            "raw": _jsonable(sent.raw),
+            "pii_findings": findings,
+            "has_pii": bool(findings),
+        },
+    )
+    return mention, created

@@ -109,16 +109,28 @@
 
   function noteBox() { return $("#pane #note-text"); }
 
-  function saveDraft() {
+  function replyBox() { return $("#pane #reply-text"); }
+  var replyDrafts = {}; // conversation id -> reply text, kept across pane refreshes
+
+  function saveDraft(fromReplyForm) {
     var box = noteBox();
     var id = openConversationId();
     if (box && id) drafts[id] = box.value;
+    // A submitted reply comes back in the response when it was refused; never restore it over that.
+    if (id && fromReplyForm) delete replyDrafts[id];
+    else if (id && replyBox()) replyDrafts[id] = replyBox().value;
   }
 
   function restoreDraft() {
     var box = noteBox();
     var id = openConversationId();
     if (box && id && drafts[id] && !box.value) box.value = drafts[id];
+    var reply = replyBox();
+    if (reply && id && replyDrafts[id] && !reply.value) {
+      reply.value = replyDrafts[id];
+      selectTab("reply", false);
+    }
+    updateCounter();
   }
 
   function scrollThreadToEnd() {
@@ -133,7 +145,8 @@
     var target = event.detail.target;
     if (target && target.id === "pane") {
       paneHadFocus = target.contains(document.activeElement);
-      saveDraft();
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      saveDraft(!!(elt && elt.closest && elt.closest("#reply-form")));
     }
   });
 
@@ -278,7 +291,7 @@
       case "r":
         if ($("#pane #tab-reply")) {
           selectTab("reply", false);
-          $("#pane #reply-placeholder").focus();
+          if (replyBox()) replyBox().focus();
         } else handled = false;
         break;
       case "n":
@@ -301,9 +314,191 @@
     if (handled) event.preventDefault();
   });
 
+  // --- The reply composer ----------------------------------------------------------------------------
+  // Counting, saved replies and copying text in. The server checks everything again.
+
+  var URL_RE = /https?:\/\/\S+/gi;
+  var X_URL_LENGTH = 23;
+
+  function xWeight(ch) {
+    var code = ch.codePointAt(0);
+    if ((code <= 4351) || (code >= 8192 && code <= 8205) || (code >= 8208 && code <= 8223) ||
+        (code >= 8242 && code <= 8247)) return 1;
+    return 2;
+  }
+
+  function networkLength(network, text) {
+    if (network !== "x") return Array.from(text).length;
+    var total = 0;
+    var last = 0;
+    var match;
+    URL_RE.lastIndex = 0;
+    while ((match = URL_RE.exec(text)) !== null) {
+      Array.from(text.slice(last, match.index)).forEach(function (ch) { total += xWeight(ch); });
+      total += X_URL_LENGTH;
+      last = match.index + match[0].length;
+    }
+    Array.from(text.slice(last)).forEach(function (ch) { total += xWeight(ch); });
+    return total;
+  }
+
+  function updateCounter() {
+    var form = $("#pane #reply-form");
+    var box = replyBox();
+    var out = $("#pane #reply-count");
+    if (!form || !box || !out) return;
+    var channel = $('input[name="channel"]:checked', form);
+    var limit = channel ? parseInt(channel.getAttribute("data-limit"), 10) : NaN;
+    var used = networkLength(form.getAttribute("data-network"), box.value.trim());
+    out.textContent = isNaN(limit) ? used + " characters" : used + " / " + limit;
+    out.classList.toggle("is-over", !isNaN(limit) && used > limit);
+    var send = $("#pane #reply-send");
+    if (send) send.disabled = !isNaN(limit) && used > limit;
+  }
+
+  function savedItems() { return $all("#pane .saved-item"); }
+
+  function insertReply(text, savedId) {
+    var box = replyBox();
+    if (!box) return;
+    selectTab("reply", false);
+    var start = box.selectionStart || 0;
+    var end = box.selectionEnd || 0;
+    if (!box.value.trim()) { start = 0; end = box.value.length; }
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = start + text.length;
+    var hidden = $("#pane #reply-saved");
+    if (hidden && savedId) hidden.value = savedId;
+    updateCounter();
+  }
+
+  function filterSaved(query) {
+    var list = $("#pane #saved-list");
+    if (!list) return;
+    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    savedItems().forEach(function (item) {
+      var haystack = item.getAttribute("data-search") + " " + item.getAttribute("data-body").toLowerCase();
+      var match = words.every(function (w) { return haystack.indexOf(w.replace(/^;/, "")) !== -1; });
+      item.hidden = !match;
+      if (match) shown += 1;
+    });
+    list.hidden = shown === 0;
+  }
+
+  function pickSaved(item) {
+    insertReply(item.getAttribute("data-body"), item.getAttribute("data-saved-id"));
+    var search = $("#pane #saved-search");
+    if (search) search.value = "";
+    var list = $("#pane #saved-list");
+    if (list) list.hidden = true;
+  }
+
+  // ";shortcut" followed by a space or Tab, typed in the reply, becomes that saved reply.
+  function expandShortcut(box) {
+    var before = box.value.slice(0, box.selectionStart);
+    var match = /(^|\s);([A-Za-z0-9_-]{1,30})\s$/.exec(before);
+    if (!match) return false;
+    var key = match[2].toLowerCase();
+    var item = savedItems().filter(function (i) { return i.getAttribute("data-shortcut") === key; })[0];
+    if (!item) return false;
+    var cut = before.length - key.length - 2;
+    box.selectionStart = cut;
+    box.selectionEnd = before.length;
+    insertReply(item.getAttribute("data-body"), item.getAttribute("data-saved-id"));
+    return true;
+  }
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.id === "reply-text") {
+      expandShortcut(target);
+      updateCounter();
+    }
+    if (target.id === "saved-search") filterSaved(target.value);
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "channel" && event.target.closest("#reply-form")) updateCounter();
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "saved-search") filterSaved(event.target.value);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (target.id === "saved-search" || (target.classList && target.classList.contains("saved-item"))) {
+      var visible = savedItems().filter(function (i) { return !i.hidden; });
+      var index = visible.indexOf(target);
+      if (event.key === "ArrowDown" && visible.length) {
+        visible[Math.min(visible.length - 1, index + 1)].focus();
+        event.preventDefault();
+      } else if (event.key === "ArrowUp" && index > 0) {
+        visible[index - 1].focus();
+        event.preventDefault();
+      } else if (event.key === "Enter") {
+        var chosen = index >= 0 ? target : visible[0];
+        if (chosen) pickSaved(chosen);
+        event.preventDefault();
+      } else if (event.key === "Escape") {
+        var list = $("#pane #saved-list");
+        if (list) list.hidden = true;
+      }
+    }
+    if (target.id === "reply-text" && event.key === "Tab" && !event.shiftKey) {
+      // Tab after ";shortcut" expands it instead of leaving the field.
+      var box = target;
+      var pos = box.selectionStart;
+      box.value = box.value.slice(0, pos) + " " + box.value.slice(pos);
+      box.selectionStart = box.selectionEnd = pos + 1;
+      if (expandShortcut(box)) event.preventDefault();
+      else {
+        box.value = box.value.slice(0, pos) + box.value.slice(pos + 1);
+        box.selectionStart = box.selectionEnd = pos;
+      }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var item = event.target.closest(".saved-item");
+    if (item) pickSaved(item);
+    // An expert's proposed reply (escalations panel), or a reply a lead sent back.
+    var copy = event.target.closest("[data-copy-into-composer], [data-copy-text]");
+    if (copy) {
+      var source = document.getElementById(
+        copy.getAttribute("data-copy-into-composer") || copy.getAttribute("data-copy-text")
+      );
+      var box = replyBox();
+      if (source && box) {
+        box.value = "";
+        insertReply(source.value, "");
+      }
+    }
+    var list = $("#pane #saved-list");
+    if (list && !event.target.closest(".saved-picker")) list.hidden = true;
+  });
+
+  // "Waiting for the rate limit: retrying in 42 s".
+  function tickCountdowns() {
+    $all("[data-until]").forEach(function (el) {
+      var left = Math.round((Date.parse(el.getAttribute("data-until")) - Date.now()) / 1000);
+      el.textContent = left > 0 ? "(retrying in " + left + " s)" : "(retrying now)";
+    });
+  }
+  setInterval(tickCountdowns, 1000);
+
+  document.addEventListener("htmx:afterSettle", function () {
+    updateCounter();
+    tickCountdowns();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     markActive();
     updateBulkBar();
     scrollThreadToEnd();
+    updateCounter();
+    if ($("#pane #guard-block") || $("#pane #reply-form .banner-error")) selectTab("reply", false);
   });
 })();
