@@ -9,12 +9,14 @@ Options, and why:
 - Soft and hard time limits: a hung network call cannot pin a worker forever.
 - The broker's visibility timeout is longer than the longest retry countdown,
   otherwise Redis would hand a delayed retry to a second worker too.
+- Beat takes a lock in Redis before its first tick (`bankbuzz.beatlock`): a
+  second beat started by mistake exits instead of sending every schedule twice.
 """
 
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import beat_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
 
@@ -66,3 +68,13 @@ def warm_up_enrichment(**kwargs) -> None:
     from listening.enrichment import EnrichmentConfig, warm_up
 
     warm_up(EnrichmentConfig.from_settings())
+
+
+@beat_init.connect
+def take_beat_lock(sender=None, **kwargs) -> None:
+    """Exactly one beat: exit here, before the first tick, if another one runs."""
+    from django.conf import settings
+
+    from bankbuzz.beatlock import hold_for_beat
+
+    hold_for_beat(settings.REDIS_URL, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
