@@ -4,8 +4,8 @@ Pure functions over text and a few facts; `inbox.reply_services` calls them befo
 stores a reply, and the composer shows what they say. Settings (all optional):
 
 * ``REPLY_PRIVATE_BLOCKED_KINDS``: kinds of personal data refused even in a private
-  message (default: card numbers and social security numbers; the bank never asks for
-  them, so it never writes them either).
+  message (default: social security numbers, which the bank never writes anywhere). A
+  direct message may confirm a card, IBAN or account number to the customer who sent it.
 * ``REPLY_OVERRIDE_ROLES``: roles that may send a public reply the guard blocked, with a
   written reason (default: social leads). Every override waits for a second person.
 * ``REPLY_APPROVAL_PHRASES``: phrases that make an agent's reply wait for a lead.
@@ -26,7 +26,7 @@ from listening.enrichment.pii import Finding, find_customer_contact, find_pii
 PUBLIC = "public"
 PRIVATE = "private"
 
-DEFAULT_PRIVATE_BLOCKED = ("card", "ssn")
+DEFAULT_PRIVATE_BLOCKED = ("ssn",)
 DEFAULT_OVERRIDE_ROLES = ("lead",)
 DEFAULT_APPROVAL_PHRASES = ("refund", "compensation", "interest rate", "goodwill payment", "reimburse")
 DEFAULT_APPROVAL_FOLLOWERS = 10_000
@@ -162,7 +162,8 @@ def check(text: str, *, channel: str, customer_emails=(), customer_phones=()) ->
         own = []
     own_spans = {(f.start, f.end) for f in own}
     merged: list[Hit] = []
-    for finding in sorted([*findings, *own], key=lambda f: (f.start, -(f.end - f.start))):
+    # The customer's own details first: "their own phone number" says more than "a phone number".
+    for finding in [*own, *findings]:
         if any(finding.start < hit.end and hit.start < finding.end for hit in merged):
             continue
         merged.append(
@@ -175,7 +176,7 @@ def check(text: str, *, channel: str, customer_emails=(), customer_phones=()) ->
                 reason=_reason(finding, own=(finding.start, finding.end) in own_spans),
             )
         )
-    return GuardResult(hits=merged)
+    return GuardResult(hits=sorted(merged, key=lambda hit: hit.start))
 
 
 def override_roles() -> tuple[str, ...]:

@@ -1,0 +1,20 @@
+"""Conversations that really came from the sandbox, so replies go through the real client libraries."""
+
+from __future__ import annotations
+
+from inbox.models import Conversation
+from listening.services import account_poll
+
+
+def sandbox_conversation(sandbox, account, capture, *, network: str = "x", **post) -> Conversation:
+    """Post as a customer in the sandbox, poll the bank's account, return the conversation."""
+    posted = sandbox.post(network=network, **post)
+    with capture(execute=True):
+        outcome = account_poll(account_id=account.pk)
+    assert outcome.status == "ok", outcome
+    thread = posted["thread"]
+    if network == "x" and posted["kind"] == "dm":
+        thread = f"dm:{thread}"
+    if network == "facebook" and posted["kind"] == "message":
+        thread = f"m:{thread}"
+    return Conversation.objects.select_related("customer", "account").get(network=network, thread_key=thread)

@@ -1,0 +1,112 @@
+"""The personal-data guard on replies: a detection table, lengths, and the approval rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox import guard
+
+PUBLIC, PRIVATE = guard.PUBLIC, guard.PRIVATE
+
+
+def kinds(text: str, channel: str = PUBLIC, **contacts) -> list[tuple[str, bool | None, str]]:
+    result = guard.check(text, channel=channel, **contacts)
+    return [(hit.kind, hit.valid, text[hit.start : hit.end]) for hit in result.hits]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Card numbers: Luhn-valid in every common layout.
+        ("Your card 4111 1111 1111 1111 is fine", [("card", True, "4111 1111 1111 1111")]),
+        ("card 4111-1111-1111-1111 ok", [("card", True, "4111-1111-1111-1111")]),
+        ("card 4111.1111.1111.1111 ok", [("card", True, "4111.1111.1111.1111")]),
+        ("card 4111111111111111 ok", [("card", True, "4111111111111111")]),
+        ("amex 3782 822463 10005 ok", [("card", True, "3782 822463 10005")]),
+        # Unicode digits (fullwidth, Arabic-Indic) and no-break spaces are still a card.
+        ("card ４１１１ １１１１ １１１１ １１１１", [("card", True, "４１１１ １１１１ １１１１ １１１１")]),
+        ("card ٤١١١\u00a0١١١١\u00a0١١١١\u00a0١١١١", [("card", True, "٤١١١\u00a0١١١١\u00a0١١١١\u00a0١١١١")]),
+        # A mistyped card written in card groups is still most of a real card.
+        ("card 4111 1111 1111 1112 ok", [("card", False, "4111 1111 1111 1112")]),
+        # An unseparated run that fails Luhn is an order number, not a card.
+        ("order 4111111111111112 shipped", []),
+        # Inside a longer run of digits: not a card (a reference, an id).
+        ("ref 99941111111111111111999 ok", []),
+        ("tweet 1790012345678901234 ok", []),
+        # IBANs: valid and invalid check digits told apart; spaces and lower case.
+        ("pay GB82 WEST 1234 5698 7654 32 today", [("iban", True, "GB82 WEST 1234 5698 7654 32")]),
+        ("pay DE89370400440532013000 today", [("iban", True, "DE89370400440532013000")]),
+        ("pay DE89370400440532013001 today", [("iban", False, "DE89370400440532013001")]),
+        # Social security numbers.
+        ("SSN 123-45-6789 on file", [("ssn", None, "123-45-6789")]),
+        # Nothing personal: amounts, dates, short numbers.
+        ("We refunded £12.50 on 03/04/2024, ticket 4471", []),
+    ],
+)
+def test_public_detection_table(text, expected):
+    assert kinds(text) == expected
+
+
+def test_the_customers_own_contact_details_in_any_layout():
+    found = kinds(
+        "Hi Rosa, we will call you on 07700 900 123 or write to Rosa.G@Example.com",
+        customer_emails=["rosa.g@example.com"],
+        customer_phones=["+44 7700 900123"],
+    )
+    assert [(k, t) for k, _v, t in found] == [("phone", "07700 900 123"), ("email", "Rosa.G@Example.com")]
+    result = guard.check(
+        "Email Rosa.G@example.com", channel=PUBLIC, customer_emails=["rosa.g@example.com"], customer_phones=()
+    )
+    assert result.hits[0].reason == "the customer's own e-mail address"
+
+
+def test_the_banks_published_contacts_pass(settings):
+    settings.BANK_PUBLIC_CONTACTS = ["0345 300 0000", "help@northbridge.example"]
+    assert kinds("Call us on 0345 300 0000 or help@northbridge.example") == []
+
+
+def test_private_messages_have_a_lighter_policy(settings):
+    text = "Your card 4111 1111 1111 1111 and SSN 123-45-6789"
+    assert [k for k, _v, _t in kinds(text, PRIVATE)] == ["ssn"]
+    settings.REPLY_PRIVATE_BLOCKED_KINDS = ["card", "ssn"]
+    assert [k for k, _v, _t in kinds(text, PRIVATE)] == ["card", "ssn"]
+
+
+def test_segments_mark_the_exact_spans():
+    text = "card 4111 1111 1111 1111 thanks"
+    result = guard.check(text, channel=PUBLIC)
+    parts = result.segments(text)
+    assert parts[0] == ("card ", None)
+    assert parts[1][0] == "4111 1111 1111 1111" and parts[1][1].kind == "card"
+    assert parts[2] == (" thanks", None)
+    assert "a card number (it passes the Luhn check)" in result.message(PUBLIC)
+    assert "4111" not in str(result.hits[0].as_record())
+
+
+@pytest.mark.parametrize(
+    ("network", "text", "length"),
+    [
+        ("x", "a" * 280, 280),
+        ("x", "see https://example.com/a/very/long/path/that/goes/on/and/on/and/on", 4 + 23),
+        ("x", "two links http://a.example and https://b.example/x", 10 + 23 + 5 + 23),
+        ("x", "日本", 4),
+        ("facebook", "https://example.com/long", 24),
+    ],
+)
+def test_length_as_the_network_counts(network, text, length):
+    assert guard.reply_length(network, text) == length
+
+
+def test_approval_rules():
+    def reasons(text="Thanks for waiting", **kw):
+        facts = {"author_is_trainee": False, "author_is_lead": False, "followers": 100, "overridden": False}
+        return guard.approval_reasons(text=text, **{**facts, **kw})
+
+    assert reasons() == []
+    assert reasons(author_is_trainee=True) == ["written by a trainee"]
+    assert reasons("We will REFUND the fee") == ["mentions “refund”"]
+    assert reasons("our Interest\nrate is 4%") == ["mentions “interest rate”"]
+    assert reasons(followers=250_000) == ["the customer has 250,000 followers (over 10,000)"]
+    # Leads are the checkers; only an override needs a second person.
+    assert reasons("refund", author_is_lead=True) == []
+    assert reasons(author_is_lead=True, overridden=True) == ["the personal-data guard was overridden"]
