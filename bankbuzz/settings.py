@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_celery_beat",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "bankbuzz.accounts",
     "bankbuzz.audit",
     "listening",
@@ -67,6 +71,18 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "bankbuzz.audit.middleware.AuditContextMiddleware",
+    # Security and compliance (README "Security and compliance"): the second factor, session
+    # timeouts, then django-axes' lockout answer. Order matters: see bankbuzz/accounts/middleware.py.
+    "django_otp.middleware.OTPMiddleware",
+    "bankbuzz.accounts.middleware.SessionTimeoutMiddleware",
+    "bankbuzz.accounts.middleware.SecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "bankbuzz.urls"
@@ -246,7 +262,34 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 60 * 60, minimum=60)
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends SESSION_IDLE_TIMEOUT seconds after the person last did something (htmx polls do
+# not count: SESSION_BACKGROUND_VIEWS), and SESSION_ABSOLUTE_TIMEOUT after login whatever happens.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 10 * 60 * 60, minimum=60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_BACKGROUND_VIEWS = frozenset({"inbox:poll", "inbox:live", "accounts:notification_badge"})
+
+# Two-factor login (django-otp): TOTP apps and recovery codes. Failed codes slow down
+# exponentially per device (throttle factor 1 s, doubling).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", f"BankBuzz ({BANK_NAME})")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username lock it
+# for AXES_COOLOFF_MINUTES, from every address (credential stuffing moves between addresses).
+# An administrator unlocks early in the admin (Axes > Access attempts: delete the row).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 wants the address in the lockout key, against attackers rotating user agents or
+# cookies; a username key is not affected by either. Keying on the address would lock a whole
+# office behind one NAT address after five typos, so the username alone it is.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -319,6 +362,8 @@ LOGGING = {
         # urllib3 logs full request URLs at DEBUG, and Graph puts the access token in the query string.
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
+        # django-axes logs every successful login at INFO; lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("bankbuzz.accounts.urls")),
+    path("audit/", include("bankbuzz.audit.urls")),
     path("inbox/", include("inbox.urls")),
     path("listening/", include("listening.urls")),
     path("escalations/", include("escalations.urls")),

@@ -59,6 +59,14 @@ def outsider(db):
     return make_person("olly", None)
 
 
+@pytest.fixture
+def client():
+    """Django's test client; `force_login` also passes the second factor (every user needs one)."""
+    from tests.security.auth import VerifiedClient
+
+    return VerifiedClient()
+
+
 # --- The sandbox ---------------------------------------------------------------------
 
 

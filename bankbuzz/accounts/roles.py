@@ -30,6 +30,7 @@ ROLE_LABELS = {
 INBOX_WRITERS = frozenset({AGENT, LEAD})
 INBOX_READERS = frozenset({AGENT, LEAD, MANAGER, COMPLIANCE, ADMIN})
 ACCOUNT_MANAGERS = frozenset({LEAD, ADMIN})
+AUDIT_READERS = frozenset({COMPLIANCE, ADMIN})
 
 
 def roles_of(user) -> frozenset[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -45,3 +46,50 @@ def audit_record(
         after=_jsonable(after),
         client_address=client_address.get(),
     )
+
+
+def audit_export(*, actor, start, end, fmt: str):
+    """Write the events of [start, end] (whole days) as a hash-chained export; record the export.
+
+    Returns (file positioned at 0, trailer). The `audit.export` event keeps the head hash, so a
+    file whose whole chain was recomputed after an edit no longer matches what was exported.
+    """
+    import tempfile
+
+    from django.utils import timezone
+
+    from bankbuzz.audit import export
+
+    if fmt not in export.FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if end < start:
+        raise ValueError("the end date is before the start date")
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+b")  # noqa: SIM115 - returned
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    events = export.events_between(start, end, timezone.get_current_timezone())
+    trailer = export.write(
+        text, fmt, export.chained_rows(events, start, end), start=start, end=end, now=timezone.now()
+    )
+    text.flush()
+    text.detach()
+    out.seek(0)
+    audit_record(
+        actor=actor,
+        verb="audit.export",
+        object_type="audit.export",
+        object_id=trailer.head[:64],
+        object_repr=f"{fmt} {trailer.start}..{trailer.end}",
+        after={
+            "format": fmt,
+            "start": trailer.start,
+            "end": trailer.end,
+            "rows": trailer.rows,
+            "head": trailer.head,
+        },
+    )
+    return out, trailer
+
+
+def audit_export_recorded(head: str) -> AuditEvent | None:
+    """The `audit.export` event that produced a file with this head hash, if this database has one."""
+    return AuditEvent.objects.filter(verb="audit.export", object_id=head[:64]).order_by("at").first()

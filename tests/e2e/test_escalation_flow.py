@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from bankbuzz.accounts import roles
 from escalations import services
 from tests.conftest import PASSWORD, make_person
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import log_in, screenshot
 from tests.escalations.conftest import make_department
 from tests.factories import AuthorFactory, ConversationFactory, MentionFactory
 
@@ -16,11 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server, username: str, landing: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}{landing}")
+    log_in(page, live_server.url, username, PASSWORD, landing=landing)  # password, then the second factor
 
 
 def _fresh_page(browser):

@@ -12,6 +12,7 @@ from django.db import transaction
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
+from bankbuzz.accounts.twofactor import demo_second_factor_enrol
 from escalations.demo import seed_departments
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
@@ -86,6 +87,8 @@ class Command(BaseCommand):
                 user.save()
                 user_set_role(actor=None, user=user, role=role)
         expert_logins = seed_departments(password_for=demo_password)
+        demo_usernames = [username for username, *_ in DEMO_USERS] + [u for u, _ in expert_logins]
+        second_factor = demo_second_factor_enrol(User.objects.filter(username__in=demo_usernames))
         available = load_connectors()
         for network, (external_id, handle, name) in DEMO_ACCOUNTS.items():
             if network not in available:
@@ -110,3 +113,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")
         for username, label in expert_logins:
             self.stdout.write(f"  {label:<20} {username:<11} {demo_password(username)}")
+        self.stdout.write(second_factor)
