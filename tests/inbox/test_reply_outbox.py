@@ -183,10 +183,10 @@ def test_saved_replies_fill_variables_and_count_use(conv, agent, lead):
         rs.saved_reply_create(actor=agent, title="x", body="y")
     with pytest.raises(Exception, match="Unknown variable"):
         rs.saved_reply_create(actor=lead, title="Bad", body="Hi {name}")
+    body = "Hi {customer_name}, {agent_first_name} from {bank_name} here."
     saved = rs.saved_reply_create(
-        actor=lead, title="Card declined", body="Hi {customer_name}, {agent_first_name} from {bank_name} here.",
-        shortcut="declined", networks=["x"],
-    )  # fmt: skip
+        actor=lead, title="Declined", body=body, shortcut="declined", networks=["x"]
+    )
     [(found, filled)] = rs.saved_replies_for(conversation=conv, agent=agent)
     assert found == saved and filled.endswith("Amira from Northbridge Bank here.")
     submit(conv, agent, text=filled, saved_reply=saved)
