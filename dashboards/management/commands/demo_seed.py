@@ -14,6 +14,7 @@ from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
 from bankbuzz.accounts.twofactor import demo_second_factor_enrol
 from escalations.demo import seed_departments
+from inbox.demo import seed_saved_replies
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
 from listening.demo import seed_queries
@@ -108,6 +109,7 @@ class Command(BaseCommand):
                 _ensure_demo_credentials(account, world.DEMO_CREDENTIALS[network])
                 account_schedule_sync(account=account)
         seed_queries()
+        seed_saved_replies()
         self.stdout.write("Demo logins (username / password):")
         for username, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")
