@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -34,6 +34,19 @@ POLL_TASK_NAME = "listening.poll_account"
 
 class TransientPollError(Exception):
     """The poll failed in a way a retry may fix (5xx, timeout, dead connection)."""
+
+
+class PollDatabaseError(TransientPollError):
+    """The database went away mid-poll, perhaps before the lease could be given back.
+
+    `lease_until` is the lease this poll took: its retry passes it to `account_poll`
+    (`held_lease`) to take the account again, instead of being shut out for minutes
+    by its own lease (found by the PostgreSQL-restart drill).
+    """
+
+    def __init__(self, message: str, *, lease_until: dt.datetime):
+        super().__init__(message)
+        self.lease_until = lease_until
 
 
 @dataclass
@@ -97,13 +110,20 @@ def social_account_create(
 # --- Polling ---------------------------------------------------------------------
 
 
-def _claim(account_id: int, lease_seconds: int) -> SocialAccount | None:
-    """Take the poll lease of an account, or None if it may not be polled now."""
+def _claim(account_id: int, lease_seconds: int, held_lease: dt.datetime | None) -> SocialAccount | None:
+    """Take the poll lease of an account, or None if it may not be polled now.
+
+    `held_lease`: the lease a failed poll of this same task could not give back;
+    it is still ours, and only ours, while the account holds exactly that value.
+    """
     now = timezone.now()
+    free = Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now)
+    if held_lease is not None:
+        free |= Q(poll_lease_until=held_lease)
     claimed = (
         SocialAccount.objects.filter(pk=account_id, is_active=True)
         .exclude(health=SocialAccount.Health.NEEDS_REAUTH)
-        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        .filter(free)
         # No request is wasted before a rate limit resets.
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
         .update(poll_lease_until=now + dt.timedelta(seconds=lease_seconds), last_poll_at=now)
@@ -123,11 +143,21 @@ def _release(account_id: int, **fields) -> None:
 POLL_LEASE_SECONDS = 200
 
 
-def account_poll(*, account_id: int, lease_seconds: int = POLL_LEASE_SECONDS) -> PollOutcome:
+def account_poll(
+    *, account_id: int, lease_seconds: int = POLL_LEASE_SECONDS, held_lease: dt.datetime | None = None
+) -> PollOutcome:
     """Fetch everything new for one account and store it. Safe to run twice."""
-    account = _claim(account_id, lease_seconds)
+    account = _claim(account_id, lease_seconds, held_lease)
     if account is None:
         return PollOutcome(status="skipped")
+    try:
+        return _poll_claimed(account)
+    except (OperationalError, InterfaceError) as exc:
+        raise PollDatabaseError(str(exc).strip(), lease_until=account.poll_lease_until) from exc
+
+
+def _poll_claimed(account: SocialAccount) -> PollOutcome:
+    account_id = account.pk
     now = timezone.now()
     try:
         connector = base.connector_for(account.as_account_info())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from celery import shared_task
@@ -18,9 +19,16 @@ def backoff(retries: int, *, base: int = 10) -> int:
 
 
 @shared_task(name="listening.poll_account", bind=True, max_retries=6, soft_time_limit=120, time_limit=180)
-def poll_account(self, account_id: int) -> str:
+def poll_account(self, account_id: int, held_lease: str | None = None) -> str:
+    """`held_lease` (ISO time): set by a retry after the database went away mid-poll, see
+    `services.PollDatabaseError`; beat never passes it."""
     try:
-        outcome = services.account_poll(account_id=account_id)
+        outcome = services.account_poll(
+            account_id=account_id, held_lease=dt.datetime.fromisoformat(held_lease) if held_lease else None
+        )
+    except services.PollDatabaseError as exc:
+        kwargs = {"held_lease": exc.lease_until.isoformat()} if exc.lease_until else {}
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries), kwargs=kwargs) from exc
     except (services.TransientPollError, OperationalError, InterfaceError) as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     return outcome.status

@@ -25,14 +25,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate, *, seconds: float, what: str, interval: float = 0.05):
+def wait_for(predicate, *, seconds: float, what, interval: float = 0.05):
+    """Wait until `predicate()` is true; `what` (a string, or a callable for a late log) says for what."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+    raise AssertionError(f"timed out after {seconds} s waiting for {what() if callable(what) else what}")
 
 
 def free_port() -> int:
