@@ -24,7 +24,7 @@ from listening.models import Mention, QuarantinedItem, SocialAccount
 from listening.tasks import poll_account
 from tests.faults.drills import ROOT, PrivatePostgres, base_env, celery_worker, wait_for
 
-pytestmark = [pytest.mark.faults]
+pytestmark = [pytest.mark.faults, pytest.mark.long_drill]
 
 ALIAS = "drill_pg"
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.faults.drills import PrivateRedis, base_env, celery_beat, celery_worker, sender, wait_for
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.long_drill, pytest.mark.django_db(transaction=True)]
 
 QUEUED = 30
 NO_ACCOUNT = 987_654_321  # a poll of an account that does not exist: "skipped", quickly

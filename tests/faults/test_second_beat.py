@@ -20,6 +20,7 @@ from tests.faults.drills import base_env, celery_beat, wait_for
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.long_drill
 def test_a_second_beat_exits_and_the_first_keeps_ticking(sandbox_server, tmp_path):
     queue = f"bankbuzz-beat-{uuid.uuid4().hex[:8]}"
     env = base_env(sandbox_server.url, BEAT_LOCK_WAIT="2")

@@ -1,0 +1,22 @@
+"""Long drills run in `make test-faults` (`pytest -m faults`) only, not in the default `make test`.
+
+A drill marked `long_drill` takes a minute or more of real processes and servers; the
+default run (CI, under 15 minutes on two cores) keeps the quick, robust ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long_drill: a drill of a minute or more; only with `-m faults`")
+
+
+def pytest_collection_modifyitems(config, items):
+    if "faults" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="a long drill: runs in `make test-faults`")
+    for item in items:
+        if item.get_closest_marker("long_drill"):
+            item.add_marker(skip)
