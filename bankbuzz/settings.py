@@ -361,6 +361,8 @@ LOGGING = {
     "loggers": {
         # urllib3 logs full request URLs at DEBUG, and Graph puts the access token in the query string.
         "urllib3": {"level": "WARNING"},
+        # tweepy logs every request's headers at DEBUG, the bearer token included.
+        "tweepy": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # django-axes logs every successful login at INFO; lockouts come at WARNING.
         "axes": {"level": "WARNING"},
