@@ -18,3 +18,24 @@ def sandbox_conversation(sandbox, account, capture, *, network: str = "x", **pos
     if network == "facebook" and posted["kind"] == "message":
         thread = f"m:{thread}"
     return Conversation.objects.select_related("customer", "account").get(network=network, thread_key=thread)
+
+
+def send_replies_through(worker, monkeypatch) -> None:
+    """Route `inbox.send_reply` (queued on commit by the services) to the test worker's queue."""
+    from bankbuzz.celery import app
+
+    task = app.tasks["inbox.send_reply"]
+    monkeypatch.setattr(task, "queue", worker.queue, raising=False)
+    monkeypatch.setattr(task, "_exec_options", None)  # Celery caches the options with the queue
+
+
+def wait_for(predicate, *, seconds: float = 30, what: str = "condition"):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
