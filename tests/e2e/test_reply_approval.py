@@ -1,4 +1,4 @@
-"""Maker-checker in Chromium: a trainee's reply waits for a lead, who approves it; a real worker sends it once."""
+"""Maker-checker in Chromium: a trainee's reply waits for a lead who approves it; a real worker sends it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -48,7 +48,9 @@ def test_a_trainees_reply_waits_for_a_lead_then_goes_out_once(
     page.get_by_label("Reply to the customer").fill(TEXT)
     page.locator("#reply-send").click()
 
-    expect(page.locator("#pane .banner-ok")).to_contain_text("Waiting for a lead's approval: written by a trainee")
+    expect(page.locator("#pane .banner-ok")).to_contain_text(
+        "Waiting for a lead's approval: written by a trainee"
+    )
     reply = Reply.objects.get(conversation=conversation)
     outbox = page.locator(f"#reply-{reply.pk}")
     expect(outbox.locator(".chip-reply")).to_have_text("Waiting for approval")
