@@ -92,6 +92,7 @@ def totp_enrol_confirm(*, request, device: TOTPDevice, token: str) -> list[str] 
     otp_login(request, device)
     request.session.cycle_key()
     audit_record(actor=user, verb="user.second_factor_enrol", obj=user, after={"device": device.name})
+    audit_record(actor=user, verb="user.login", obj=user, after={"second_factor": device.name})
     return codes
 
 
@@ -107,6 +108,7 @@ def second_factor_verify(*, request, token: str) -> bool:
     otp_login(request, device)
     # The session gains a privilege: give it a new key, as login() does for the password.
     request.session.cycle_key()
+    audit_record(actor=user, verb="user.login", obj=user, after={"second_factor": device.name})
     if isinstance(device, StaticDevice):
         remaining = StaticToken.objects.filter(device=device).count()
         audit_record(

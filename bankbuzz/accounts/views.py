@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bankbuzz.accounts import notifications as notes
 from bankbuzz.accounts import twofactor
 from bankbuzz.accounts.middleware import session_start
+from bankbuzz.audit.services import audit_record
 
 RECOVERY_CODES_SESSION_KEY = "bankbuzz_recovery_codes"
 
@@ -48,6 +49,11 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's LogoutView): the session is flushed on the server, not just forgotten."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, verb="user.logout", obj=request.user)
+        return super().post(request, *args, **kwargs)
 
 
 @never_cache

@@ -3,6 +3,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from bankbuzz.audit.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.security.auth import current_code, totp_device
 
@@ -39,6 +40,8 @@ def test_login_then_logout_ends_the_session_on_the_server(agent):
     client.post(reverse("accounts:logout"))
     assert not Session.objects.filter(session_key=session_key).exists()
     assert client.get("/inbox/").status_code == 302
+    verbs = list(AuditEvent.objects.filter(actor=agent).order_by("id").values_list("verb", flat=True))
+    assert verbs[-2:] == ["user.login", "user.logout"]
 
 
 def test_a_new_session_key_on_login_and_again_after_the_second_factor(agent):
