@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "inbox",
     "escalations",
     "dashboards",
+    "rest_framework",
+    "drf_spectacular",
+    "bankbuzz.api",
 ]
 
 MIDDLEWARE = [
@@ -370,3 +373,56 @@ LOGGING = {
 }
 
 INBOX_PAGE_SIZE = env_int("INBOX_PAGE_SIZE", 50, minimum=5)
+
+# --- The REST API (bankbuzz/api, README "API") -----------------------------------------------
+
+# Personal tokens first: an unauthenticated call gets 401 with `WWW-Authenticate: Bearer`. A
+# session counts only after its second factor, like the pages. Throttled per token (the rates are
+# read from the two settings below by bankbuzz.api.throttling, e.g. "600/min").
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+API_WRITE_THROTTLE_RATE = env_str("API_WRITE_THROTTLE_RATE", "120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bankbuzz.api.authentication.ApiTokenAuthentication",
+        "bankbuzz.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "bankbuzz.api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "bankbuzz.api.throttling.TokenRateThrottle",
+        "bankbuzz.api.throttling.TokenWriteRateThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BankBuzz API",
+    "DESCRIPTION": "The shared inbox, escalations, mentions and dashboards of BankBuzz. "
+    "Authenticate with a personal token from your profile page: `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is for people and systems already let in (a token or a verified session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "inbox.api.CONVERSATION_STATUSES",
+        "SettableStatusEnum": "inbox.api.SETTABLE_STATUSES",
+        "ReplyStateEnum": "inbox.api.REPLY_STATES",
+        "MentionKindEnum": "listening.api.MENTION_KINDS",
+        "EscalationEventKindEnum": "escalations.api.EVENT_KINDS",
+        "EscalationStateEnum": "escalations.api.ESCALATION_STATES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bankbuzz.api.common.add_error_responses",
+    ],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "bbz_..."}}
+    },
+    "SECURITY": [{"bearerAuth": []}],
+}

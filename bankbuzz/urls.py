@@ -15,5 +15,6 @@ urlpatterns = [
     path("listening/", include("listening.urls")),
     path("escalations/", include("escalations.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("api/", include("bankbuzz.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
+from bankbuzz.api.webhooks import emit_escalation
 from bankbuzz.audit.services import audit_record
 from escalations import selectors
 from escalations.models import Department, Escalation, EscalationEvent, Holiday, Kudos, RoutingRule, SlaPolicy
@@ -440,6 +441,7 @@ def escalation_open(
         text=f"{_who(actor)} asked {department.name} about @{conversation.customer.handle}",
         url=_url(escalation),
     )
+    emit_escalation("escalation.opened", escalation)
     return escalation
 
 
@@ -566,6 +568,7 @@ def escalation_answer(
         f"@{escalation.conversation.customer.handle}" + (": a reply is proposed" if proposed_reply else ""),
         url=_conversation_url(escalation),
     )
+    emit_escalation("escalation.answered", escalation)
     return escalation
 
 
@@ -744,6 +747,7 @@ def _sla_signal(escalation_id: int, *, clock: str, level: str, now: dt.datetime)
         url=_url(escalation),
     )
     _mail_department(escalation, text)
+    emit_escalation(f"escalation.sla_{level}", escalation)
     return True
 
 

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from bankbuzz.api.webhooks import emit_spike
 from bankbuzz.audit.services import audit_record
 from listening.models import ListeningQuery, Mention, SocialAccount, SpikeAlert
 from listening.terms import distinctive_terms
@@ -248,6 +249,7 @@ def _open(spiking: list[ScopeSpike], *, now: dt.datetime) -> SpikeAlert:
         actor=None, verb="spike_alert.open", obj=alert, after={"scopes": alert.scopes, "terms": alert.terms}
     )
     _notify(alert)
+    emit_spike(alert)
     return alert
 
 

@@ -1,0 +1,240 @@
+"""Outgoing webhooks: `emit(event, payload)` from the services, signed POSTs with retries.
+
+Any app may call `emit` (it imports nothing above `bankbuzz`). The deliveries are written in the
+caller's transaction, so an event exists exactly when what it reports was committed, and each is
+queued after the commit. A payload says what happened and where to read more (ids and API
+paths); it never carries a customer's words or personal data, which the receiver reads through
+the API with its own token and rights.
+
+Signature: `X-BankBuzz-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the
+endpoint's secret. The receiver recomputes it, compares in constant time and refuses a `t` older
+than a few minutes (replays). `X-BankBuzz-Delivery` is the same on every retry of one delivery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import random
+import secrets
+import time
+
+import requests
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+EVENTS = {
+    "conversation.created": "A customer started a new conversation.",
+    "escalation.opened": "A conversation was escalated to a department.",
+    "escalation.answered": "A department's expert answered an escalation.",
+    "escalation.sla_warning": "An escalation's SLA clock is about to run out.",
+    "escalation.sla_breach": "An escalation's SLA clock ran out.",
+    "spike.opened": "Listening found an unusual spike of mentions.",
+}
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min, ... capped at BACKOFF_MAX, with jitter
+BACKOFF_MAX = 60 * 60  # no longer than the broker's visibility timeout allows (bankbuzz/celery.py)
+LEASE = dt.timedelta(seconds=60)
+TIMEOUT = 10
+SIGNATURE_HEADER = "X-BankBuzz-Signature"
+
+
+# --- Secrets --------------------------------------------------------------------------------
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in settings.CREDENTIALS_KEYS])
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def encrypt_secret(secret: str) -> str:
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def secret_of(endpoint: WebhookEndpoint) -> str:
+    return _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+
+
+def sign(secret: str, body: bytes, *, timestamp: int) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: str, body: bytes, header: str, *, tolerance: int = 300, now: float | None = None) -> bool:
+    """What a receiver does (and our tests): check the signature and the age of the timestamp."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs((now or time.time()) - timestamp) > tolerance:
+        return False
+    expected = sign(secret, body, timestamp=timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+# --- Emitting ---------------------------------------------------------------------------------
+
+
+def emit(event: str, payload: dict) -> None:
+    """Record `event` for every active endpoint that wants it; each is sent after the commit.
+
+    Never raises into the caller's work: a webhook problem must not stop an escalation.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    try:
+        with transaction.atomic():
+            endpoints = [
+                e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])
+            ]
+            if not endpoints:
+                return
+            body = {"event": event, "created_at": timezone.now().isoformat(), "data": payload}
+            deliveries = WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(endpoint=e, event=event, payload=body) for e in endpoints]
+            )
+    except Exception:
+        logger.exception("could not record the webhook event %s", event)
+        return
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: _enqueue(ids))
+
+
+def emit_escalation(event: str, escalation) -> None:
+    """An escalation's event (escalations.services calls this; no import of escalations here)."""
+    emit(
+        event,
+        {
+            "id": escalation.pk,
+            "state": escalation.state,
+            "department": escalation.department_id,
+            "conversation": escalation.conversation_id,
+            "priority": escalation.priority,
+            "url": f"/api/v1/escalations/{escalation.pk}/",
+        },
+    )
+
+
+def emit_spike(alert) -> None:
+    """A spike alert opened (listening.spikes calls this)."""
+    emit(
+        "spike.opened",
+        {
+            "id": alert.pk,
+            "started_at": alert.started_at.isoformat(),
+            "peak_count": alert.peak_count,
+            "baseline": alert.baseline,
+            "url": "/listening/alerts/",
+        },
+    )
+
+
+def _enqueue(ids: list[int], countdown: int = 0) -> None:
+    from bankbuzz.api.tasks import deliver_webhook
+
+    for pk in ids:
+        try:
+            deliver_webhook.apply_async(args=[pk], countdown=countdown)
+        except Exception:
+            logger.exception("could not queue webhook delivery %s", pk)
+
+
+# --- Delivering -------------------------------------------------------------------------------
+
+
+def backoff(attempt: int) -> int:
+    """Seconds before attempt `attempt + 1`: exponential, capped, with up to 20% jitter."""
+    delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+    return int(delay * (1 + random.random() * 0.2)) if delay < BACKOFF_MAX else BACKOFF_MAX
+
+
+def _claim(pk: int, now: dt.datetime) -> bool:
+    """Take the delivery for one attempt (a conditional UPDATE: two workers never send it twice at once).
+
+    A delivery left "sending" by a worker that died is taken again once its lease has run out.
+    """
+    lapsed = Q(state=WebhookDelivery.State.SENDING, lease_until__lt=now)
+    return bool(
+        WebhookDelivery.objects.filter(
+            Q(state=WebhookDelivery.State.PENDING) | lapsed, pk=pk, next_attempt_at__lte=now
+        ).update(state=WebhookDelivery.State.SENDING, lease_until=now + LEASE)
+    )
+
+
+def _transient(status: int | None) -> bool:
+    # No answer, a server error, a timeout or a throttle is worth another try; other 4xx are not.
+    return status is None or status >= 500 or status in (408, 409, 425, 429)
+
+
+def webhook_deliver(*, delivery_id: int, now: dt.datetime | None = None) -> int | None:
+    """One attempt. Returns the seconds until the next attempt, or None when there is none."""
+    now = now or timezone.now()
+    if not _claim(delivery_id, now):
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    status, error = None, ""
+    started = time.monotonic()
+    if not endpoint.is_active:
+        error = "endpoint switched off"
+        status = 0
+    else:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "BankBuzz-Webhooks/1",
+            "X-BankBuzz-Event": delivery.event,
+            "X-BankBuzz-Delivery": str(delivery.delivery_id),
+            SIGNATURE_HEADER: sign(secret_of(endpoint), body, timestamp=int(time.time())),
+        }
+        try:
+            response = requests.post(
+                endpoint.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
+            )
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+    ms = int((time.monotonic() - started) * 1000)
+    attempts = delivery.attempts + 1
+    entry = {"at": now.isoformat(), "status": status, "error": error, "ms": ms}
+    fields = {
+        "attempts": attempts,
+        "log": [*delivery.log, entry][-MAX_ATTEMPTS:],
+        "last_status": status or None,
+        "lease_until": None,
+    }
+    delay = None
+    if not error:
+        fields.update(state=WebhookDelivery.State.DELIVERED, delivered_at=timezone.now())
+    elif status != 0 and _transient(status) and attempts < MAX_ATTEMPTS:
+        delay = backoff(attempts)
+        fields.update(state=WebhookDelivery.State.PENDING, next_attempt_at=now + dt.timedelta(seconds=delay))
+    else:
+        fields.update(state=WebhookDelivery.State.FAILED)
+        logger.warning("webhook delivery %s to %s failed for good: %s", delivery.pk, endpoint.pk, error)
+    WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.SENDING).update(**fields)
+    return delay
+
+
+def webhook_redeliver(*, delivery: WebhookDelivery) -> None:
+    """An administrator sends a failed delivery again (from the admin's delivery log)."""
+    WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.FAILED).update(
+        state=WebhookDelivery.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: _enqueue([delivery.pk]))
