@@ -237,6 +237,58 @@ def _list_rows(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     )
 
 
+@dataclass
+class RowDisplay:
+    """What a list row shows, computed once in Python (benchmarks: no `{% url %}` or `date` per row)."""
+
+    url: str
+    iso: str
+    title_time: str
+    age: str
+    network_label: str
+    status_label: str
+    avatar: str
+    initial: str
+    tags: list[str]
+
+
+_DETAIL_PREFIX: list[str] = []
+
+
+def _detail_url(pk: int) -> str:
+    # `reverse` once per process: every row's link is the same path with its id.
+    if not _DETAIL_PREFIX:
+        from django.urls import reverse
+
+        _DETAIL_PREFIX.append(reverse("inbox:detail", args=[0])[:-2])
+    return f"{_DETAIL_PREFIX[0]}{pk}/"
+
+
+def decorate_rows(rows: list[Conversation]) -> list[Conversation]:
+    """Give each row its `row` (RowDisplay): links, timestamps and labels the row template prints."""
+    from inbox.templatetags.inbox_tags import http_url, short_age
+
+    network_labels = dict(Conversation._meta.get_field("network").flatchoices)
+    status_labels = dict(Conversation.Status.choices)
+    for conversation in rows:
+        at = conversation.last_activity_at
+        local = timezone.localtime(at) if at else None
+        customer = conversation.customer
+        conversation.row = RowDisplay(
+            url=_detail_url(conversation.pk),
+            iso=local.isoformat() if local else "",
+            title_time=f"{local.day} {local:%b %Y, %H:%M}" if local else "",
+            age=short_age(at),
+            network_label=str(network_labels.get(conversation.network, conversation.network)),
+            status_label=str(status_labels.get(conversation.status, conversation.status)),
+            avatar=http_url(customer.avatar_url),
+            initial=customer.handle[:1].upper(),
+            # Prefetched in name order (_list_rows): the first two.
+            tags=[tag.name for tag in conversation.tags.all()[:2]],
+        )
+    return rows
+
+
 def conversation_list(
     *, user, query: ListQuery | None = None, cursor: str | None = None, page_size: int = 50
 ) -> ConversationPage:
@@ -250,12 +302,12 @@ def conversation_list(
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     next_cursor = encode_cursor(rows[-1], query.sort) if has_more else None
-    return ConversationPage(conversations=rows, next_cursor=next_cursor)
+    return ConversationPage(conversations=decorate_rows(rows), next_cursor=next_cursor)
 
 
 def conversation_rows(*, user, ids: list[int]) -> list[Conversation]:
     """Given rows of the list, fresh (the live refresh of rows that changed)."""
-    return list(_list_rows(conversations_visible_to(user).filter(pk__in=ids)))
+    return decorate_rows(list(_list_rows(conversations_visible_to(user).filter(pk__in=ids))))
 
 
 def capped_counts(querysets: dict[str, QuerySet], *, cap: int = COUNT_CAP) -> dict[str, int]:

@@ -46,6 +46,33 @@ def _list_state(request, params: QueryDict | None = None):
     return form, form.list_query(), workers
 
 
+# The toolbar's selects, printed from plain lists (Django's select widgets cost about 18 ms a
+# page, option by option through widget templates; see docs/benchmarks.md).
+FILTER_SELECTS = ("network", "account", "status", "assignee", "tag", "sentiment", "priority")
+
+
+def _filter_selects(form: forms.ListFilterForm) -> list[dict]:
+    """[{name, label, options: [(value, label, selected)]}] for the toolbar, from the bound form."""
+    out = []
+    for name in FILTER_SELECTS:
+        field = form.fields[name]
+        if name == "tag":
+            choices = [("", field.empty_label), *Tag.objects.order_by("name").values_list("pk", "name")]
+        elif name == "account":
+            choices = [("", field.empty_label), *((a.pk, str(a)) for a in field.queryset)]
+        else:
+            choices = field.choices
+        current = str(form.data.get(name, "") or "")
+        out.append(
+            {
+                "name": name,
+                "label": name.capitalize(),
+                "options": [(str(value), label, str(value) == current) for value, label in choices],
+            }
+        )
+    return out
+
+
 def _list_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
     params = params if params is not None else request.GET
     form, query, workers = _list_state(request, params)
@@ -55,6 +82,7 @@ def _list_context(request, *, params: QueryDict | None = None, cursor: str | Non
     row_ids = [c.pk for c in page.conversations]
     return {
         "form": form,
+        "filter_selects": _filter_selects(form),
         "query": query,
         "page": page,
         "cursor": cursor,
