@@ -391,36 +391,105 @@ class ThreadItem:
     obj: object
 
 
-def conversation_thread(*, conversation: Conversation) -> list[ThreadItem]:
-    """Customer messages, our replies, notes and what people did, in time order (three queries)."""
+THREAD_PAGE = 50
+# Ties on the timestamp: messages, then notes, events and replies, each by id (the pane's order).
+_THREAD_RANK = {"message": 0, "note": 1, "event": 2, "reply": 3}
+
+
+class ThreadPage(list):
+    """The latest items of a thread, oldest first; `earlier` is the cursor of the page before, or None."""
+
+    earlier: str | None = None
+
+
+def _thread_before(rank: int, cursor: tuple | None) -> Q:
+    """Items of kind `rank` strictly before the cursor (at, rank, id) in the pane's order."""
+    if cursor is None:
+        return Q()
+    at, c_rank, c_id = cursor
+    if rank < c_rank:
+        return Q(created_at__lte=at)
+    if rank == c_rank:
+        return Q(created_at__lt=at) | Q(created_at=at, id__lt=c_id)
+    return Q(created_at__lt=at)
+
+
+def encode_thread_cursor(item: ThreadItem) -> str:
+    raw = json.dumps([item.at.isoformat(), _THREAD_RANK[item.kind], item.obj.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_thread_cursor(token: str) -> tuple:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        at, rank, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        return dt.datetime.fromisoformat(at), int(rank), int(pk)
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadCursor(
+            "This link to earlier messages is no longer valid; open the conversation again."
+        ) from exc
+
+
+def conversation_thread(
+    *, conversation: Conversation, before: str | None = None, limit: int = THREAD_PAGE
+) -> ThreadPage:
+    """The latest `limit` customer messages, replies, notes and events (before the cursor), in time order.
+
+    Each source is read newest first with a LIMIT (mention_thread_idx, note_thread_idx,
+    conv_event_version_idx), keyset-paginated on (created_at, kind, id): a 500-message thread
+    renders 50 items and an "Earlier messages" link, not all 500 (docs/benchmarks.md).
+    """
+    cursor = decode_thread_cursor(before) if before else None
+    take = limit + 1
     messages = [
-        ThreadItem("message", m.created_at, m) for m in conversation_messages(conversation=conversation)
+        ThreadItem("message", m.created_at, m)
+        for m in conversation_messages(conversation=conversation)
+        .filter(_thread_before(0, cursor))
+        .order_by("-created_at", "-id")[:take]
     ]
     notes = [
         ThreadItem("note", n.created_at, n)
-        for n in Note.objects.filter(conversation=conversation)
+        for n in Note.objects.filter(Q(conversation=conversation) & _thread_before(1, cursor))
         .select_related("author")
-        .order_by("created_at")
+        .order_by("-created_at", "-id")[:take]
     ]
-    event_rows = list(
-        ConversationEvent.objects.filter(conversation=conversation, kind__in=THREAD_EVENT_KINDS)
+    events = [
+        ThreadItem("event", e.created_at, e)
+        for e in ConversationEvent.objects.filter(
+            Q(conversation=conversation, kind__in=THREAD_EVENT_KINDS) & _thread_before(2, cursor)
+        )
         .select_related("actor")
-        .order_by("created_at", "id")
-    )
-    events = [ThreadItem("event", e.created_at, e) for e in event_rows]
-    # A comment a lead hid on the network is marked on the message itself.
-    hidden = {e.data.get("mention") for e in event_rows if e.kind == ConversationEvent.Kind.HIDDEN}
-    for item in messages:
-        item.obj.is_hidden = item.obj.pk in hidden
+        .order_by("-created_at", "-id")[:take]
+    ]
     # The outbox: our replies not sent yet (a sent one is the outbound message in the thread).
     replies = [
         ThreadItem("reply", r.created_at, r)
-        for r in Reply.objects.filter(conversation=conversation)
+        for r in Reply.objects.filter(Q(conversation=conversation) & _thread_before(3, cursor))
         .exclude(state__in=[Reply.State.SENT, Reply.State.CANCELLED, Reply.State.DRAFT])
         .select_related("author", "decided_by")
-        .order_by("created_at", "id")
+        .order_by("-created_at", "-id")[:take]
     ]
-    return sorted(chain(messages, notes, events, replies), key=lambda item: item.at)
+    newest_first = sorted(
+        chain(messages, notes, events, replies),
+        key=lambda item: (item.at, _THREAD_RANK[item.kind], item.obj.pk),
+        reverse=True,
+    )
+    shown = newest_first[:limit]
+    # A comment a lead hid on the network is marked on the message itself.
+    shown_messages = [item.obj for item in shown if item.kind == "message"]
+    hidden = set()
+    if shown_messages:
+        hidden = {
+            str(value)
+            for value in ConversationEvent.objects.filter(
+                conversation=conversation, kind=ConversationEvent.Kind.HIDDEN
+            ).values_list("data__mention", flat=True)
+        }
+    for message in shown_messages:
+        message.is_hidden = str(message.pk) in hidden
+    page = ThreadPage(reversed(shown))
+    page.earlier = encode_thread_cursor(shown[-1]) if len(newest_first) > limit else None
+    return page
 
 
 def changes_since(*, conversation: Conversation, version: int, user) -> list[ConversationEvent]:

@@ -204,7 +204,7 @@ def _pane_context(request, conversation: Conversation, **extra) -> dict:
     can_write = roles.can_work_inbox(user)
     return {
         "conversation": conversation,
-        "thread": selectors.conversation_thread(conversation=conversation),
+        "thread": _thread_page(request, conversation),
         "tags": list(conversation.tags.order_by("name")),
         "all_tags": list(Tag.objects.order_by("name").values_list("name", flat=True)) if can_write else [],
         "workers": list(selectors.inbox_workers()) if can_write else [],
@@ -219,6 +219,15 @@ def _pane_context(request, conversation: Conversation, **extra) -> dict:
         **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
     }
+
+
+def _thread_page(request, conversation: Conversation):
+    """The thread's latest page, or (a direct link without JavaScript) the page before `?before=`."""
+    before = request.GET.get("before") if request.method == "GET" else None
+    try:
+        return selectors.conversation_thread(conversation=conversation, before=before or None)
+    except selectors.BadCursor:
+        return selectors.conversation_thread(conversation=conversation)
 
 
 def _composer_context(request, conversation: Conversation, state: dict | None) -> dict:
@@ -251,6 +260,25 @@ def _composer_context(request, conversation: Conversation, state: dict | None) -
 @require_GET
 def conversation_detail(request, pk: int):
     conversation = permissions.conversation_for_user(request.user, pk)
+    before = request.GET.get("before")
+    if before and _is_htmx(request):
+        # "Earlier messages": the page of the thread before the cursor, in place of the link.
+        try:
+            thread = selectors.conversation_thread(conversation=conversation, before=before)
+        except selectors.BadCursor as exc:
+            return HttpResponseBadRequest(str(exc))
+        return render(
+            request,
+            "inbox/_thread.html",
+            {
+                "conversation": conversation,
+                "thread": thread,
+                "can_write": roles.can_work_inbox(request.user),
+                "can_unmask": permissions.can_unmask(request.user),
+                "can_hide": reply_services.can_hide_comments(request.user)
+                and conversation.network == "facebook",
+            },
+        )
     presence.heartbeat(conversation_id=conversation.pk, user=request.user)
     context = _pane_context(request, conversation)
     if _is_htmx(request):
