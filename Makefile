@@ -38,8 +38,8 @@ format: $(STAMP) ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-faults: $(STAMP) ## Reliability drills (kill, restart, flood)
-	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/pytest -m faults
+test-faults: $(STAMP) ## Reliability drills (kill, restart, flood); see docs/reliability.md
+	@DEBUG=1 CELERY_QUEUE=bankbuzz-faults-$$$$ $(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/pytest -m faults
 
 check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh
