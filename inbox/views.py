@@ -531,11 +531,15 @@ def tag_delete(request, tag_pk: int):
 
 
 def _composer_response(request, conversation: Conversation, *, composer: dict, error: str, status: int):
-    """A refused reply: the pane again, with the text kept and the reason (and spans) shown."""
+    """A refused reply: the pane again, with the text kept and the reason (and spans) shown.
+
+    The reason shows in the composer, next to the text it is about, not in the pane's banner.
+    """
+    composer.setdefault("error", error)
     if _is_htmx(request):
-        return _action_response(request, conversation, error=error, status=status, composer=composer)
+        return _action_response(request, conversation, status=status, composer=composer)
     fresh = permissions.conversation_for_user(request.user, conversation.pk)
-    context = _pane_context(request, fresh, error=error, composer=composer)
+    context = _pane_context(request, fresh, composer=composer)
     context.update(_list_context(request, params=QueryDict()))
     return render(request, "inbox/list.html", context, status=status)
 

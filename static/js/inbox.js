@@ -170,7 +170,10 @@
     if (target && target.id === "pane") {
       restoreDraft();
       scrollThreadToEnd();
-      var error = $("#pane #action-error");
+      // A refused reply: the composer says why, next to the text (the guard's verdict or the error).
+      var refused = $("#pane #guard-block") || $("#pane #reply-error");
+      var error = $("#pane #action-error") || refused;
+      if (refused) selectTab("reply", false);
       if (error) {
         error.setAttribute("tabindex", "-1");
         error.focus();
@@ -499,6 +502,6 @@
     updateBulkBar();
     scrollThreadToEnd();
     updateCounter();
-    if ($("#pane #guard-block") || $("#pane #reply-form .banner-error")) selectTab("reply", false);
+    if ($("#pane #guard-block") || $("#pane #reply-error")) selectTab("reply", false);
   });
 })();

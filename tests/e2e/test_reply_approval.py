@@ -3,10 +3,14 @@
 import pytest
 from playwright.sync_api import expect
 
+from bankbuzz.accounts import roles
 from bankbuzz.audit.models import AuditEvent
+from inbox import reply_services
 from inbox.models import Reply
-from tests.e2e.conftest import screenshot
-from tests.inbox.replying import sandbox_conversation, send_replies_through, wait_for
+from tests.conftest import make_person
+from tests.factories import SocialAccountFactory
+from tests.inbox.replying import sandbox_conversation, send_replies_through, shoot, wait_for
+from tests.inbox.world import customer_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +61,7 @@ def test_a_trainees_reply_waits_for_a_lead_then_goes_out_once(
     expect(outbox).to_contain_text("A lead approves it before it goes: written by a trainee")
     assert reply.state == Reply.State.AWAITING_APPROVAL
     assert sandbox.sent() == []
+    shoot(page, "reply-outbox")
 
     # The lead: notified, opens the approvals queue, approves.
     checker = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
@@ -68,7 +73,7 @@ def test_a_trainees_reply_waits_for_a_lead_then_goes_out_once(
     expect(item).to_contain_text("Trainee")
     expect(item).to_contain_text("Why: written by a trainee")
     expect(item).to_contain_text(TEXT)
-    screenshot(checker, "approvals-before")
+    shoot(checker, "approvals")
     item.get_by_role("button", name="Approve and send").click()
     expect(checker.locator(".flash")).to_contain_text("Approved: the reply is on its way.")
     expect(checker.locator(f"#approval-{reply.pk}")).to_have_count(0)
@@ -122,3 +127,72 @@ def test_a_lead_sends_a_reply_back_with_a_comment(browser, page, login, agent, l
     outbox.get_by_role("button", name="Edit in the composer").click()
     expect(page.get_by_label("Reply to the customer")).to_have_value("We will refund the fee today, promise!")
     assert sandbox.sent() == []
+
+
+def test_screenshot_of_the_approvals_queue(page, login, agent, other_agent, lead, monkeypatch):
+    """docs/screenshots/approvals.png (with UPDATE_SCREENSHOTS=1): a morning's queue, seen by a lead."""
+    monkeypatch.setattr(reply_services, "_enqueue", lambda reply_id: None)  # nothing is sent here
+    priya = make_person("priya", roles.LEAD, first_name="Priya", last_name="Nair")
+    agent.is_trainee = True
+    agent.save(update_fields=["is_trainee"])
+    accounts = {
+        network: SocialAccountFactory(network=network, handle="northbridgebank", name="Northbridge Bank")
+        for network in ("x", "facebook", "linkedin")
+    }
+
+    def conversation(network, thread, text, handle, name, **fields):
+        return customer_message(
+            text=text, thread=thread, network=network, account=accounts[network], handle=handle, name=name,
+            **fields,
+        )  # fmt: skip
+
+    def submit(actor, conv, text, **kw):
+        return reply_services.reply_submit(
+            actor=actor, conversation=conv, channel="public", text=text, seen_version=None, **kw
+        )
+
+    declined = conversation(
+        "x", "a1", "@northbridgebank card declined at Tesco again?!", "rosa_g", "Rosa García"
+    )
+    fee = conversation(
+        "facebook", "a2", "You charged me twice for the same transfer.", "mark.w", "Mark Wilson"
+    )
+    rate = conversation(
+        "linkedin", "a3", "What is the interest rate on the new saver?", "d-okoro", "Daniel Okoro",
+        followers=48_200,
+    )  # fmt: skip
+    card = conversation("x", "a4", "@northbridgebank which of my cards did you block?", "tom_h", "Tom Hughes")
+    app = conversation("x", "a5", "@northbridgebank app keeps logging me out", "jan_k", "Jan Kowalski")
+
+    rejected = submit(agent, app, "Have you tried turning it off and on again lol")
+    reply_services.reply_reject(
+        actor=lead, reply=rejected, comment="Too casual: use the saved reply ;outage."
+    )
+    approved = submit(
+        agent, fee, "Sorry Mark, we are checking the double charge now: please DM us your name."
+    )
+    reply_services.reply_approve(actor=lead, reply=approved)
+    submit(
+        agent, declined, "Hi Rosa, sorry about that! Could you send us a DM so we can check your card? Amira"
+    )
+    submit(
+        other_agent,
+        fee,
+        "Hi Mark, we see the second payment and will refund it by tomorrow. Sorry for the trouble! Ben",
+    )
+    submit(
+        other_agent,
+        rate,
+        "Hi Daniel, the Easy Saver pays 4.1% AER variable; you can open one in the app. Ben",
+    )
+    submit(
+        priya,
+        card,
+        "Tom, we blocked the card ending 4111 1111 1111 1111 as you asked; the other one works. Priya",
+        override_reason="The customer asked in public which card; the number is already in his own post.",
+    )
+
+    login(page, "laura")
+    page.goto(page.url.replace("/inbox/", "/inbox/approvals/"))
+    expect(page.locator(".approval")).to_have_count(4)
+    shoot(page, "approvals")

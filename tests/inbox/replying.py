@@ -39,3 +39,18 @@ def wait_for(predicate, *, seconds: float = 30, what: str = "condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot at the page's size: var/screenshots, or docs/screenshots with UPDATE_SCREENSHOTS=1.
+
+    `caret="initial"`: Playwright's caret hiding injects an inline style, which the CSP refuses.
+    """
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    folder = root / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "var") / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(folder / f"{name}.png"), caret="initial")
