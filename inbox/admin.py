@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inbox.models import Conversation, ConversationEvent, Note, Tag
+from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
 
 
 @admin.register(Conversation)
@@ -40,6 +40,45 @@ class ConversationEventAdmin(admin.ModelAdmin):
     list_display = ("conversation", "version", "kind", "actor", "text", "created_at")
     list_filter = ("kind",)
     raw_id_fields = ("conversation", "actor")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    """For looking only: a reply changes through inbox.reply_services (state-guarded, audited)."""
+
+    list_display = ("id", "conversation", "author", "channel", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "channel")
+    search_fields = ("external_id", "author__username")
+    raw_id_fields = ("conversation", "author", "saved_reply", "decided_by", "mention")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Leads manage the library on the Saved replies page (audited); the admin shows it."""
+
+    list_display = ("title", "shortcut", "is_active", "usage_count", "last_used_at", "updated_by")
+    list_filter = ("is_active",)
+    search_fields = ("title", "shortcut", "body")
+    raw_id_fields = ("created_by", "updated_by")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
