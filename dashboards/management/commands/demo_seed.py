@@ -13,6 +13,7 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
 from bankbuzz.accounts.twofactor import demo_second_factor_enrol
+from dashboards.demo import seed_history
 from escalations.demo import seed_departments
 from inbox.demo import seed_saved_replies
 from listening.connectors.base import load_connectors
@@ -110,6 +111,7 @@ class Command(BaseCommand):
                 account_schedule_sync(account=account)
         seed_queries()
         seed_saved_replies()
+        seed_history()
         self.stdout.write("Demo logins (username / password):")
         for username, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")
