@@ -56,11 +56,13 @@ def can_escalate(user) -> bool:
     return roles.can_work_inbox(user)
 
 
-def escalation_for_user(user, pk: int, *, write: bool = False, as_agent: bool = False) -> Escalation:
+def escalation_for_user(
+    user, pk: int, *, write: bool = False, as_agent: bool = False, close: bool = False
+) -> Escalation:
     """The escalation, or 404 when the user may not see it, or 403 when they may only read it.
 
     `write` asks for the expert's side (claim, answer, ...); `as_agent` for the social team's
-    side (give the information asked for, close).
+    side (give the information asked for); `close` for either side, as closing is both's.
     """
     try:
         escalation = (
@@ -81,6 +83,8 @@ def escalation_for_user(user, pk: int, *, write: bool = False, as_agent: bool = 
         raise PermissionDenied("Only the specialists of this department answer its escalations.")
     if as_agent and not roles.can_work_inbox(user):
         raise PermissionDenied("Only the social team works this side of an escalation.")
+    if close and not (can_answer(user, escalation) or roles.can_work_inbox(user)):
+        raise PermissionDenied("Only the department's specialists or the social team close an escalation.")
     return escalation
 
 

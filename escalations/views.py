@@ -175,7 +175,7 @@ def transfer(request, pk: int):
 
 @require_POST
 def close(request, pk: int):
-    escalation = permissions.escalation_for_user(request.user, pk)
+    escalation = permissions.escalation_for_user(request.user, pk, close=True)
     form = forms.CloseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _run(

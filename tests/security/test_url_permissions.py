@@ -59,10 +59,6 @@ def rule(allowed, hidden=frozenset(), xfail="", query="", debug=False, **kwargs)
 CONV = {"pk": "conversation"}
 ESC = {"pk": "escalation"}
 DEPT = {"pk": "cards"}
-READ_ONLY_CLOSE = (
-    "escalations:close answers a redirect with an error message, not 403, to read-only roles "
-    "(the service refuses; nothing changes)"
-)
 
 TABLE: dict[str, Rule] = {
     "home": rule(LOGGED_IN),
@@ -134,7 +130,7 @@ TABLE: dict[str, Rule] = {
     "escalations:answer": rule(CARDS_EXPERT, OTHER_DEPARTMENT, **ESC),
     "escalations:ask": rule(CARDS_EXPERT, OTHER_DEPARTMENT, **ESC),
     "escalations:transfer": rule(CARDS_EXPERT, OTHER_DEPARTMENT, **ESC),
-    "escalations:close": rule(WRITERS | CARDS_EXPERT, OTHER_DEPARTMENT, xfail=READ_ONLY_CLOSE, **ESC),
+    "escalations:close": rule(WRITERS | CARDS_EXPERT, OTHER_DEPARTMENT, **ESC),
     "escalations:give_info": rule(WRITERS, OTHER_DEPARTMENT, **ESC),
     "escalations:escalate": rule(WRITERS, conversation_pk="conversation"),
     "escalations:conversation": rule(READERS | CARDS_EXPERT, OTHER_DEPARTMENT, **CONV),
@@ -159,7 +155,8 @@ TABLE: dict[str, Rule] = {
     "api:schema": rule(LOGGED_IN),
     "api:docs": rule(LOGGED_IN),
     "api:token_create": rule(LOGGED_IN),  # an empty form: back to the profile with a message
-    "api:token_revoke": rule(LOGGED_IN, pk="api_token"),
+    # A token is its owner's (the agent's): everyone else is told it does not exist.
+    "api:token_revoke": rule({"agent"}, LOGGED_IN - {"agent"}, pk="api_token"),
     "api:not_found": rule((), EVERYONE),
     "api:conversation-list": rule(READERS),
     "api:conversation-detail": rule(READERS, **CONV),
@@ -310,7 +307,7 @@ def _walk(
     world = build_world()
     missing = [key for _, key in TABLE.get(name, Rule(frozenset())).kwargs if key not in world.objects]
     if missing and "__table__" not in missing:
-        pytest.skip(f"no {missing} in the world yet (its model is someone's work in progress)")
+        pytest.fail(f"the table names {missing}, which tests/security/world.py does not build")
     url = _url(world, name)
     problems = []
     for persona in PERSONAS:

@@ -12,6 +12,7 @@ from django.test import Client
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.notifications import notify
+from bankbuzz.api.tokens import api_token_create
 from escalations import services as escalation_services
 from inbox import services as inbox_services
 from inbox.models import Conversation
@@ -90,6 +91,7 @@ def build_world() -> World:
         recipients=[people["agent"]], verb="test", text="Hello", url="/inbox/", email=False
     )
     world.objects.update(_work_in_progress(conversation, people))
+    api_token, _raw = api_token_create(actor=people["agent"], name="CRM sync", scope="read", days=30)
     world.objects.update(
         account=account,
         customer=customer,
@@ -104,6 +106,7 @@ def build_world() -> World:
         quarantined=quarantined,
         notification=notification,
         query=query,
+        api_token=api_token,
     )
     return world
 
