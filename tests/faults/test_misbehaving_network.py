@@ -36,6 +36,7 @@ def x_calls(sandbox) -> int:
     return sum(sandbox.requests().get("x", {}).values())
 
 
+@pytest.mark.timeout(4 * PHASE + 360)
 def test_a_misbehaving_network_shows_its_state_loses_nothing_and_is_not_hammered(
     sandbox, sandbox_server, x_account, tmp_path
 ):
