@@ -41,7 +41,7 @@ def render_row(
     row = c.row
     customer = c.customer
     pk = c.pk
-    handle = escape(customer.handle)
+    handle = escape(customer.at_handle)
     url = escape(row.url)
     link = url + (f"?{escape(list_params)}" if list_params else "")
     swap = ' hx-swap-oob="true"' if oob else ""
@@ -55,7 +55,7 @@ def render_row(
         parts.append(
             '  <input type="checkbox" class="row-select" name="ids"'
             f' value="{pk}:{c.version}" form="bulk-form"'
-            f' aria-label="Select the conversation with @{handle}"{checked}>\n'
+            f' aria-label="Select the conversation with {escape(customer.name) or handle}"{checked}>\n'
         )
     if row.avatar:
         avatar = (
@@ -101,7 +101,7 @@ def render_row(
         '    <span class="row-main">\n'
         '      <span class="row-top">\n'
         f'        <span class="customer-name">{escape(customer.name or customer.handle)}</span>\n'
-        f'        <span class="handle">@{handle}</span>\n'
+        f'        <span class="handle">{handle}</span>\n'
         f'        <span class="net net-{network}" title="{network_label}">{network_label}</span>\n'
         f'        <time class="age" datetime="{escape(row.iso)}" title="{escape(row.title_time)}">'
         f"{escape(row.age)}</time>\n"

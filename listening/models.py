@@ -102,7 +102,12 @@ class Author(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"@{self.handle}"
+        return self.at_handle or self.name or f"{self.network}:{self.external_id}"
+
+    @property
+    def at_handle(self) -> str:
+        """The handle with its "@", or "" where the network gives people no handle (Facebook)."""
+        return f"@{self.handle}" if self.handle else ""
 
 
 class Mention(models.Model):
