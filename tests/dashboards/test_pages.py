@@ -35,7 +35,7 @@ def test_dashboard_shows_the_weeks_figures(manager_client, world, django_assert_
     assert "25 min" in html  # first response median
     assert "3 h 00 min" in html  # p90
     assert "60.0%" in html  # response SLA met
-    assert 'id="dashboard-charts" type="application/json"' in html
+    assert 'id="chart-data" type="application/json"' in html
     assert "<script>" not in html and "style=" not in html
 
 

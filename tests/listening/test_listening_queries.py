@@ -185,7 +185,7 @@ def test_a_lead_previews_saves_and_sees_the_volume(client, lead, x_account):
     query = ListeningQuery.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("listening:query", args=[query.pk])
     page = client.get(reverse("listening:query", args=[query.pk]) + "?range=24h").content.decode()
-    assert "Card problems" in page and "listening-charts" in page
+    assert "Card problems" in page and "chart-data" in page
     assert '<span class="dash-figure-value">1</span>' in page
     index = client.get(reverse("listening:index")).content.decode()
     assert "Card problems" in index

@@ -1,5 +1,6 @@
-/* Dashboards: draws each chart from the JSON of the page (json_script), nothing inline.
- * A bar or point with a link opens the rows behind it, as the numbers in the tables do. */
+/* Charts of the dashboards and listening pages, drawn from the page's JSON (the json_script
+ * element "chart-data"), nothing inline. A bar or point with a link opens the
+ * rows behind it, as the numbers in the tables do. */
 (function () {
   "use strict";
 
@@ -63,7 +64,7 @@
   }
 
   function init() {
-    var source = document.getElementById("dashboard-charts");
+    var source = document.getElementById("chart-data");
     if (!source || !window.Chart) { return; }
     var specs = JSON.parse(source.textContent);
     window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
