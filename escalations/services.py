@@ -1,10 +1,8 @@
 """Every write of escalations: keyword-only, atomic, audited, each step an `EscalationEvent`.
 
-The conversation side (its status, its thread) is changed only through `inbox.services`.
-`inbox.services.conversation_set_status` accepts only people who work the inbox as actors, so
-when a specialist's answer (or an automatic rule) moves the conversation, the status change is
-made on behalf of the agent who escalated (or the rule's author), and the escalation's own event
-and audit entry name the real actor.
+The conversation side (its status, its thread) is changed only through `inbox.services`:
+`conversation_follow_escalation` records the status change in the name of whoever took the
+step (the specialist who answered, or the system for an automatic rule).
 """
 
 from __future__ import annotations
@@ -96,26 +94,10 @@ def _thread(escalation: Escalation, *, actor: User | None, text: str) -> None:
 
 
 def _set_conversation_status(escalation: Escalation, *, status: str, actor: User | None) -> None:
-    """Move the conversation through inbox.services (see the module docstring on the actor)."""
-    person = actor if actor is not None and roles.can_work_inbox(actor) else None
-    if person is None:
-        fallbacks = [escalation.requested_by]
-        if escalation.rule_id and escalation.rule is not None:
-            fallbacks.append(escalation.rule.created_by)
-        person = next(
-            (u for u in fallbacks if u is not None and u.is_active and roles.can_work_inbox(u)), None
-        )
-    if person is None:
-        logger.warning(
-            "escalation %s: nobody may set conversation %s to %s",
-            escalation.pk,
-            escalation.conversation_id,
-            status,
-        )
-        return
+    """Move the conversation through inbox.services, in the name of who took the step."""
     try:
-        inbox_services.conversation_set_status(
-            actor=person, conversation=escalation.conversation, status=status, seen_version=None
+        inbox_services.conversation_follow_escalation(
+            actor=actor, conversation=escalation.conversation, status=status
         )
     except inbox_services.InboxError as exc:
         # The escalation step stands; the conversation keeps its status and the agent sees the event.

@@ -232,15 +232,7 @@ STATUS_TEXT = {
 }
 
 
-@transaction.atomic
-def conversation_set_status(
-    *, actor: User, conversation: Conversation, status: str, seen_version: int | None
-) -> Conversation:
-    _require_writer(actor)
-    if status not in STATUS_TEXT:
-        # "New" belongs to conversations nobody has looked at; people move them on, not back.
-        raise InboxError("That is not a status you can set.")
-
+def _status_change(status: str) -> Callable[[Conversation], Change | None]:
     def decide(current: Conversation) -> Change | None:
         if current.status == status:
             return None
@@ -259,8 +251,48 @@ def conversation_set_status(
             after={"status": status},
         )
 
+    return decide
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, actor: User, conversation: Conversation, status: str, seen_version: int | None
+) -> Conversation:
+    _require_writer(actor)
+    if status not in STATUS_TEXT:
+        # "New" belongs to conversations nobody has looked at; people move them on, not back.
+        raise InboxError("That is not a status you can set.")
     return _apply(
-        actor=actor, conversation=conversation, seen_version=seen_version, action="status", decide=decide
+        actor=actor,
+        conversation=conversation,
+        seen_version=seen_version,
+        action="status",
+        decide=_status_change(status),
+    )
+
+
+# The statuses an escalation step moves a conversation to.
+ESCALATION_STATUSES = frozenset({Status.WAITING_EXPERT, Status.OPEN})
+
+
+@transaction.atomic
+def conversation_follow_escalation(
+    *, actor: User | None, conversation: Conversation, status: str
+) -> Conversation:
+    """The status change an escalation step brings: waiting on expert, or back to open.
+
+    Recorded in the name of whoever took the step (the specialist who answered, the agent who
+    escalated) or of the system (a routing rule), so the thread and the audit log say who did it.
+    The caller has already checked that the actor may take that step.
+    """
+    if status not in ESCALATION_STATUSES:
+        raise InboxError("An escalation only moves a conversation to waiting on expert or back to open.")
+    return _apply(
+        actor=actor,
+        conversation=conversation,
+        seen_version=None,
+        action="status",
+        decide=_status_change(status),
     )
 
 

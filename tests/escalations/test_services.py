@@ -104,6 +104,13 @@ def test_the_answer_returns_the_conversation_to_the_agent_with_the_proposed_repl
     assert kinds == ["opened", "claimed", "answered"]
     verbs = set(AuditEvent.objects.filter(object_id=str(escalation.pk)).values_list("verb", flat=True))
     assert {"escalation.opened", "escalation.claimed", "escalation.answered"} <= verbs
+    # The conversation's move back to open is the specialist's, in its thread and in the audit log.
+    status_event = ConversationEvent.objects.filter(conversation=conversation, kind="status").last()
+    assert status_event.actor == cards_specialist
+    reopened = AuditEvent.objects.filter(
+        verb="conversation.status", object_id=str(conversation.pk), after__status="open"
+    ).get()
+    assert reopened.actor == cards_specialist
 
 
 def test_transfer_needs_a_reason_and_restarts_the_clock(cards_specialist, escalation, fraud):
@@ -188,8 +195,10 @@ def test_a_rule_may_escalate_automatically(lead, fraud, fraud_specialist):
     escalation = Escalation.objects.get(pk=opened[0])
     assert escalation.department == fraud and escalation.priority == 3 and escalation.requested_by is None
     assert "I think this is a SCAM!" in escalation.question
-    # Done on behalf of the rule's author, since inbox.services wants a person who works the inbox.
+    # A rule, not a person, moved it: the audit log says "system".
     assert Conversation.objects.get(pk=conversation.pk).status == Status.WAITING_EXPERT
+    moved = AuditEvent.objects.get(verb="conversation.status", object_id=str(conversation.pk))
+    assert moved.actor_label == "system"
     # Once escalated, a new message does not escalate it again.
     again = MentionFactory(author=customer, thread_key=conversation.thread_key, text="scam scam")
     assert services.escalations_auto_open(mention_ids=[again.pk]) == []
