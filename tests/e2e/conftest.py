@@ -87,4 +87,5 @@ def login(live_server):
 
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    # caret="initial": hiding the caret would put an inline style on the page, which the CSP refuses.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False, caret="initial")

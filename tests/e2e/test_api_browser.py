@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from inbox.models import Conversation, Reply
-from tests.e2e.conftest import browser, login, page  # noqa: F401 - the browser fixtures
 from tests.inbox.world import customer_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,7 +24,7 @@ def urgent(db):
     )
 
 
-def test_token_from_profile_then_list_claim_reply(page, login, live_server, agent, urgent):  # noqa: F811
+def test_token_from_profile_then_list_claim_reply(page, login, live_server, agent, urgent):
     login(page, "amira")
     page.goto(f"{live_server.url}/accounts/me/")
     page.get_by_label("Name").fill("curl")
@@ -59,7 +58,7 @@ def test_token_from_profile_then_list_claim_reply(page, login, live_server, agen
     assert Conversation.objects.get(pk=urgent.pk).assignee.username == "amira"
 
 
-def test_docs_page_renders_under_the_csp(page, login, live_server, agent):  # noqa: F811
+def test_docs_page_renders_under_the_csp(page, login, live_server, agent):
     login(page, "amira")
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
