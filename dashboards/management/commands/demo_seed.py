@@ -113,8 +113,9 @@ class Command(BaseCommand):
         seed_saved_replies()
         seed_history()
         self.stdout.write("Demo logins (username / password):")
-        for username, role, _first, _last in DEMO_USERS:
-            self.stdout.write(f"  {roles.ROLE_LABELS[role]:<20} {username:<11} {demo_password(username)}")
-        for username, label in expert_logins:
-            self.stdout.write(f"  {label:<20} {username:<11} {demo_password(username)}")
+        # Specialists are listed once, with their departments ("Expert: Cards" -> "Specialist, Cards").
+        experts = {user: "Specialist, " + label.removeprefix("Expert: ") for user, label in expert_logins}
+        rows = [(experts.pop(user, roles.ROLE_LABELS[role]), user) for user, role, *_names in DEMO_USERS]
+        for label, username in [*rows, *((label, user) for user, label in experts.items())]:
+            self.stdout.write(f"  {label:<34} {username:<11} {demo_password(username)}")
         self.stdout.write(second_factor)
