@@ -291,38 +291,30 @@ EXPERT_RESOLUTION = Seconds(F("stopped_at"), F("opened_at"))
 OUTCOMES = ("met", "breached", "running")
 
 
-def _response_outcome(now: dt.datetime) -> Case:
-    """met / breached / running, for the expert's first-response clock."""
+def _outcome(now: dt.datetime, *, stopped: str, due: str, breached: str) -> Case:
+    """met / breached / running, for one SLA clock: `stopped` when it stopped, `due` its
+    deadline, `breached` when the SLA beat saw it breach."""
     return Case(
-        When(response_breached_at__isnull=False, then=Value("breached")),
+        When(**{f"{breached}__isnull": False}, then=Value("breached")),
         When(
-            first_response_at__isnull=False,
-            response_due_at__isnull=False,
-            first_response_at__gt=F("response_due_at"),
+            **{f"{stopped}__isnull": False, f"{due}__isnull": False, f"{stopped}__gt": F(due)},
             then=Value("breached"),
         ),
-        When(first_response_at__isnull=False, then=Value("met")),
-        When(response_due_at__lte=now, then=Value("breached")),
+        When(**{f"{stopped}__isnull": False}, then=Value("met")),
+        When(**{f"{due}__lte": now}, then=Value("breached")),
         default=Value("running"),
         output_field=CharField(),
     )
+
+
+def _response_outcome(now: dt.datetime) -> Case:
+    """The expert's first-response clock."""
+    return _outcome(now, stopped="first_response_at", due="response_due_at", breached="response_breached_at")
 
 
 def _resolution_outcome(now: dt.datetime) -> Case:
-    """The same for resolution, which stops at the expert's answer (or at closing without one)."""
-    return Case(
-        When(resolution_breached_at__isnull=False, then=Value("breached")),
-        When(
-            stopped_at__isnull=False,
-            resolution_due_at__isnull=False,
-            stopped_at__gt=F("resolution_due_at"),
-            then=Value("breached"),
-        ),
-        When(stopped_at__isnull=False, then=Value("met")),
-        When(resolution_due_at__lte=now, then=Value("breached")),
-        default=Value("running"),
-        output_field=CharField(),
-    )
+    """Resolution, which stops at the expert's answer (or at closing without one)."""
+    return _outcome(now, stopped="stopped_at", due="resolution_due_at", breached="resolution_breached_at")
 
 
 def escalations(
