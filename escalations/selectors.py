@@ -126,7 +126,7 @@ def routing_suggest(
 
 def question_prefill(conversation: Conversation) -> str:
     """The customer's words, masked, as the start of the question to the expert."""
-    lines = [f"@{conversation.customer.handle} wrote:"]
+    lines = [f"{conversation.customer} wrote:"]
     for mention in customer_messages(conversation):
         text = " ".join(mention.masked_text.split())
         lines.append(f"> {text}")

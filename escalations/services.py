@@ -420,7 +420,7 @@ def escalation_open(
     notify(
         recipients=_department_people(department),
         verb="escalation.open",
-        text=f"{_who(actor)} asked {department.name} about @{conversation.customer.handle}",
+        text=f"{_who(actor)} asked {department.name} about {conversation.customer}",
         url=_url(escalation),
     )
     emit_escalation("escalation.opened", escalation)
@@ -466,7 +466,7 @@ def escalation_request_info(
         recipients=[u for u in (escalation.requested_by, escalation.conversation.assignee) if u],
         verb="escalation.info_requested",
         text=f"{_who(actor)} ({escalation.department.name}) needs more information about "
-        f"@{escalation.conversation.customer.handle}",
+        f"{escalation.conversation.customer}",
         url=_conversation_url(escalation),
     )
     return escalation
@@ -496,7 +496,7 @@ def escalation_give_info(
         if escalation.assignee
         else _department_people(escalation.department),
         verb="escalation.info_given",
-        text=f"{_who(actor)} answered your question about @{escalation.conversation.customer.handle}",
+        text=f"{_who(actor)} answered your question about {escalation.conversation.customer}",
         url=_url(escalation),
     )
     return escalation
@@ -547,7 +547,7 @@ def escalation_answer(
         recipients=[u for u in (escalation.requested_by, escalation.conversation.assignee) if u],
         verb="escalation.answered",
         text=f"{_who(actor)} ({escalation.department.name}) answered about "
-        f"@{escalation.conversation.customer.handle}" + (": a reply is proposed" if proposed_reply else ""),
+        f"{escalation.conversation.customer}" + (": a reply is proposed" if proposed_reply else ""),
         url=_conversation_url(escalation),
     )
     emit_escalation("escalation.answered", escalation)
@@ -592,8 +592,7 @@ def escalation_transfer(
     notify(
         recipients=_department_people(department),
         verb="escalation.transfer",
-        text=f"{_who(actor)} ({old.name}) passed you a question about "
-        f"@{escalation.conversation.customer.handle}",
+        text=f"{_who(actor)} ({old.name}) passed you a question about {escalation.conversation.customer}",
         url=_url(escalation),
     )
     return escalation

@@ -114,7 +114,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_network_display()} conversation {self.pk} with @{self.customer.handle}"
+        return f"{self.get_network_display()} conversation {self.pk} with {self.customer}"
 
     @property
     def is_closed(self) -> bool:

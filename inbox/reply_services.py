@@ -168,7 +168,7 @@ def _private_route(conversation: Conversation, *, now: dt.datetime | None = None
         return Route(
             Channel.PRIVATE,
             True,
-            f"X direct message to @{customer.handle}",
+            f"X direct message to {customer}",
             recipient_id=customer.external_id,
             private_thread=f"dm:{ids[0]}-{ids[1]}",
         )
@@ -246,7 +246,7 @@ def fill_variables(body: str, *, conversation: Conversation, agent: User) -> str
         "customer_name": (customer.name or customer.handle).split(" ")[0]
         if customer.name
         else customer.handle,
-        "handle": f"@{customer.handle}",
+        "handle": f"{customer}",
         "agent_first_name": agent.first_name or agent.get_username(),
         "bank_name": settings.BANK_NAME,
     }
@@ -541,7 +541,7 @@ def reply_submit(
         notify(
             recipients=people,
             verb="reply.approval",
-            text=f"{actor.display_name}'s reply to @{current.customer.handle} waits for approval: "
+            text=f"{actor.display_name}'s reply to {current.customer} waits for approval: "
             + "; ".join(reasons),
             url=reverse("inbox:approvals"),
             email=False,
@@ -587,7 +587,7 @@ def reply_approve(*, actor: User, reply: Reply, comment: str = "") -> Reply:
     notify(
         recipients=[reply.author],
         verb="reply.approved",
-        text=f"{actor.display_name} approved your reply to @{conversation.customer.handle}; it is on its way",
+        text=f"{actor.display_name} approved your reply to {conversation.customer}; it is on its way",
         url=_reply_url(reply),
         email=False,
     )
@@ -625,7 +625,7 @@ def reply_reject(*, actor: User, reply: Reply, comment: str) -> Reply:
     notify(
         recipients=[reply.author],
         verb="reply.rejected",
-        text=f"{actor.display_name} sent back your reply to @{conversation.customer.handle}: {comment[:150]}",
+        text=f"{actor.display_name} sent back your reply to {conversation.customer}: {comment[:150]}",
         url=_reply_url(reply),
         email=False,
     )
@@ -791,7 +791,7 @@ def _fail(reply: Reply, reason: str, *, from_state: str = State.SENDING) -> None
     notify(
         recipients=[reply.author],
         verb="reply.failed",
-        text=f"Your reply to @{reply.conversation.customer.handle} was not sent: {reason[:150]}",
+        text=f"Your reply to {reply.conversation.customer} was not sent: {reason[:150]}",
         url=_reply_url(reply),
         email=False,
     )
@@ -926,7 +926,7 @@ def comment_hide(*, actor: User, conversation: Conversation, mention: Mention) -
             conversation,
             actor=actor,
             kind=Kind.HIDDEN,
-            text=f"hid @{mention.author.handle}'s comment on Facebook",
+            text=f"hid {mention.author}'s comment on Facebook",
             data={"mention": mention.pk},
         )
         audit_record(

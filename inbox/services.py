@@ -208,7 +208,7 @@ def conversation_assign(
         notify(
             recipients=[assignee],
             verb="conversation.assign",
-            text=f"{actor.display_name} assigned you the conversation with @{result.customer.handle}",
+            text=f"{actor.display_name} assigned you the conversation with {result.customer}",
             url=_conversation_url(result),
             email=False,
         )
@@ -482,7 +482,7 @@ def note_add(*, actor: User, conversation: Conversation, text: str) -> Note:
         notify(
             recipients=people,
             verb="note.mention",
-            text=f"{actor.display_name} mentioned you in a note on @{conversation.customer.handle}",
+            text=f"{actor.display_name} mentioned you in a note on {conversation.customer}",
             url=f"{_conversation_url(conversation)}#note-{note.pk}",
         )
     return note
@@ -556,7 +556,7 @@ def conversations_bulk_apply(
                 conversation_mark_spam(actor=actor, conversation=conversation, seen_version=version)
             result.done += 1
         except InboxError as exc:
-            result.skipped.append(f"@{conversation.customer.handle}: {exc}")
+            result.skipped.append(f"{conversation.customer}: {exc}")
     return result
 
 
@@ -707,7 +707,7 @@ def _attach_one(mention: Mention) -> Conversation | None:
             },
         )
     if created:
-        _event(conversation, Kind.OPENED, f"@{mention.author.handle} wrote", {"mention": mention.external_id})
+        _event(conversation, Kind.OPENED, f"{mention.author} wrote", {"mention": mention.external_id})
         audit_record(
             actor=None,
             verb="conversation.open",
@@ -732,14 +732,12 @@ def _attach_one(mention: Mention) -> Conversation | None:
         conversation.status = Status.OPEN
         conversation.resolved_at = None
     conversation.save()
-    _event(
-        conversation, Kind.MESSAGE, f"@{mention.author.handle} wrote again", {"mention": mention.external_id}
-    )
+    _event(conversation, Kind.MESSAGE, f"{mention.author} wrote again", {"mention": mention.external_id})
     if reopened:
         _event(
             conversation,
             Kind.REOPENED,
-            f"it reopened because @{mention.author.handle} wrote again",
+            f"it reopened because {mention.author} wrote again",
             {"mention": mention.external_id},
         )
         audit_record(
