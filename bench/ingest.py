@@ -7,6 +7,12 @@ page parser, then `listening.services.mentions_ingest` stores it (enrichment, au
 upserts, cursor) and, on commit, the inbox attaches the new mentions to their conversations.
 That is everything a poll does except the HTTP round trip to the network.
 
+Alone, on a database that is seeded already (each run stores new mentions, so start from a fresh
+copy of the seeded database, e.g. `createdb -T bankbuzz_bench_10k ...`, or pass another --seed):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1/bb_copy REDIS_URL=redis://127.0.0.1:6379/0 \
+        python -m bench.ingest --count 1000 [--migrate] [--profile var/bench/ingest.prof]
+
 The traffic: 60 % new customer threads, 30 % customers writing again in a thread of this run,
 10 % the bank's own replies; authors drawn from a crowd where some write often.
 """
@@ -36,6 +42,9 @@ class IngestResult:
     conversations_touched: int = 0
     copy_seconds: float = 0.0
     queries_per_page: float = 0.0
+    statements: int = 0  # every statement of the timed run (savepoints included)
+    cpu_s: float = 0.0  # CPU time of this process during the timed run
+    db_cpu_s: float | None = None  # CPU time of its PostgreSQL backend (local server only)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -181,25 +190,37 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
     new = 0
     items_total = 0
     queries = 0
+    statements = [0]
+
+    def count_statements(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
     try:
         from django.test.utils import CaptureQueriesContext
 
+        connection.ensure_connection()
+        db_cpu_started = _backend_cpu_seconds()
+        cpu_started = time.process_time()
         started = time.perf_counter()
-        for number, body in enumerate(pages):
-            t0 = time.perf_counter()
-            page = connector._tweet_page(json.loads(body), stream="mentions", since="")
-            result = FetchResult(
-                items=page.items, quarantined=page.quarantined, cursors={"mentions": page.newest_id}
-            )
-            parse_s += time.perf_counter() - t0
-            items_total += len(page.items)
-            if number == len(pages) // 2:
-                with CaptureQueriesContext(connection) as captured:
+        with connection.execute_wrapper(count_statements):
+            for number, body in enumerate(pages):
+                t0 = time.perf_counter()
+                page = connector._tweet_page(json.loads(body), stream="mentions", since="")
+                result = FetchResult(
+                    items=page.items, quarantined=page.quarantined, cursors={"mentions": page.newest_id}
+                )
+                parse_s += time.perf_counter() - t0
+                items_total += len(page.items)
+                if number == len(pages) // 2:
+                    with CaptureQueriesContext(connection) as captured:
+                        new += len(services.mentions_ingest(account=account, result=result))
+                    queries = len(captured.captured_queries)
+                else:
                     new += len(services.mentions_ingest(account=account, result=result))
-                queries = len(captured.captured_queries)
-            else:
-                new += len(services.mentions_ingest(account=account, result=result))
-        seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            cpu_s = time.process_time() - cpu_started
+        db_cpu_ended = _backend_cpu_seconds()
     finally:
         enrichment_bridge.enrich_items = real_enrich
         inbox.receivers.conversations_attach_mentions = real_attach
@@ -215,16 +236,36 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         new_mentions=new,
         conversations_touched=len(set(touched)),
         queries_per_page=queries,
+        statements=statements[0],
+        cpu_s=cpu_s,
+        db_cpu_s=None if db_cpu_started is None or db_cpu_ended is None else db_cpu_ended - db_cpu_started,
     )
+    db_cpu = "" if out.db_cpu_s is None else f", PostgreSQL backend CPU {out.db_cpu_s:.1f} s"
     log(
         f"  ingest: {out.items:,} items in {out.seconds:.1f} s = {out.per_s:,.0f}/s "
         f"(parse {out.parse_s:.1f} s, enrich {out.enrich_s:.1f} s, inbox attach {out.attach_s:.1f} s, "
         f"escalations receivers {out.escalate_s:.1f} s, "
-        f"{queries} queries for one page of {PAGE})"
+        f"{queries} queries for one page of {PAGE}; {out.statements:,} statements in all; "
+        f"CPU {out.cpu_s:.1f} s in Python{db_cpu})"
     )
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
     return out
+
+
+def _backend_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend, when it runs here."""
+    import os
+    from pathlib import Path
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _optional_module(name: str):
@@ -300,3 +341,48 @@ def run_copy(pages: list[bytes], *, connector, account) -> float:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Mention._meta.db_table} WHERE external_id LIKE 'copy%%'")  # noqa: S608
     return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ingest measurement alone on the seeded database of DATABASE_URL."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest")
+    parser.add_argument("--count", type=int, default=600, help="mentions (the 10k scale uses 600)")
+    # `bench.scale` ingests seed 7 after seeding, so a database `make bench` left behind holds those.
+    parser.add_argument("--seed", type=int, default=8, help="another seed, other tweet ids")
+    parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    parser.add_argument("--profile", help="write a cProfile of the pipeline run to this file")
+    args = parser.parse_args(argv)
+    if not os.environ.get("DATABASE_URL"):
+        parser.error("DATABASE_URL must name a seeded bench database")
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        from bench.__main__ import bench_env
+
+        os.environ.update(bench_env(os.environ["DATABASE_URL"]))
+    import django
+
+    django.setup()
+    if args.migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            run_ingest(count=args.count, seed=args.seed)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+    else:
+        run_ingest(count=args.count, seed=args.seed)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
