@@ -16,6 +16,7 @@ Options, and why:
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import beat_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
@@ -52,6 +53,13 @@ app.conf.beat_schedule = {
     "dashboards-rollups": {"task": "dashboards.refresh_rollups", "schedule": 60, "options": {"expires": 55}},
     "listening-spikes": {"task": "listening.detect_spikes", "schedule": 60, "options": {"expires": 55}},
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
+    # Retention (bankbuzz/audit/retention.py): nightly, in the quiet hours; a missed night is
+    # made up by the next one, so a copy that waited all day is dropped.
+    "audit-retention": {
+        "task": "audit.retention_run",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 

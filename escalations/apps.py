@@ -11,3 +11,6 @@ class EscalationsConfig(AppConfig):
 
         # After inbox's receiver (inbox is listed first in INSTALLED_APPS), so the conversations exist.
         mentions_received.connect(receivers.on_mentions_received, dispatch_uid="escalations.mentions")
+        from escalations import retention
+
+        retention.register()  # escalations go with their conversations (bankbuzz/audit/retention.py)

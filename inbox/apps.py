@@ -10,3 +10,6 @@ class InboxConfig(AppConfig):
         from listening.signals import mentions_received
 
         mentions_received.connect(receivers.on_mentions_received, dispatch_uid="inbox.attach_mentions")
+        from inbox import retention
+
+        retention.register()  # its retention kinds and erasure (bankbuzz/audit/retention.py)

@@ -12,3 +12,6 @@ class ApiConfig(AppConfig):
 
         # After inbox's receiver (bankbuzz.api is listed after inbox), so the conversations exist.
         mentions_received.connect(receivers.on_mentions_received, dispatch_uid="api.webhooks.conversations")
+        from bankbuzz.api import retention
+
+        retention.register()  # its retention kind (bankbuzz/audit/retention.py)

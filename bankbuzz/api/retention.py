@@ -1,0 +1,30 @@
+"""The webhook delivery log: ids and API paths only, but no reason to keep it for ever."""
+
+from __future__ import annotations
+
+from bankbuzz.api.models import WebhookDelivery
+from bankbuzz.audit import retention as r
+
+
+def _delete(ids: list[int]) -> int:
+    return WebhookDelivery.objects.filter(pk__in=ids).delete()[1].get("api.WebhookDelivery", 0)
+
+
+def register() -> None:
+    r.register_kind(
+        r.Kind(
+            key="api.webhook_deliveries",
+            label="Webhook deliveries",
+            covers="the delivery log of webhooks that were delivered or gave up (pending ones are kept)",
+            action=r.DELETE,
+            default_days=90,
+            minimum_days=7,
+            since="when queued",
+            candidates=lambda cutoff: WebhookDelivery.objects.filter(
+                created_at__lt=cutoff,
+                state__in=[WebhookDelivery.State.DELIVERED, WebhookDelivery.State.FAILED],
+            ),
+            held=lambda holds: None,
+            apply=_delete,
+        )
+    )
