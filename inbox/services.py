@@ -9,14 +9,14 @@ customer changed something that matters since (see `StaleAction`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchVector
-from django.db import DatabaseError, transaction
-from django.db.models import Exists, F, OuterRef, Value
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +24,12 @@ from django.utils import timezone
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
+from bankbuzz.audit.context import client_address
+from bankbuzz.audit.models import AuditEvent
 from bankbuzz.audit.services import audit_record
 from inbox.models import Conversation, ConversationEvent, Note, Tag
 from inbox.permissions import can_unmask
+from listening.enrichment_bridge import masked_text
 from listening.models import Mention
 
 logger = logging.getLogger(__name__)
@@ -569,6 +572,21 @@ def _masked_preview(mention: Mention) -> str:
 
 ATTACH_CHUNK = 200  # mentions per transaction: few commits, bounded lock time
 
+# What attaching a message changes on a conversation (the rest is the team's, and left alone).
+ATTACH_FIELDS = (
+    "status",
+    "priority",
+    "preview",
+    "has_pii",
+    "sentiment_label",
+    "last_inbound_at",
+    "last_activity_at",
+    "message_count",
+    "version",
+    "first_response_at",
+    "resolved_at",
+)
+
 
 def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     """Attach new mentions to their conversations, creating or reopening them.
@@ -576,15 +594,18 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     Inbound messages from customers open a conversation; our own posts only
     update one that exists. Returns the ids of the conversations touched.
 
-    A thread's mentions are attached together under a savepoint and its search
-    vector rebuilt once, so a backlog of hundreds costs a few commits rather than
-    hundreds. A thread that fails is logged and left for `conversations_attach_orphans`
-    (beat, every minute): the mention is stored, so it is late, never lost.
+    Up to `ATTACH_CHUNK` mentions are attached in one transaction, in a constant
+    number of statements whatever their number (see `_attach_page`). When that
+    fails, the threads are attached again one by one, each under its own savepoint,
+    so one bad thread does not keep the others out of the inbox. A thread that fails
+    alone is logged and left for `conversations_attach_orphans` (beat, every minute):
+    the mention is stored, so it is late, never lost.
     """
     mentions = list(
         # A listening query's search hits may be kept out of the inbox (Mention.for_inbox).
         Mention.objects.filter(pk__in=mention_ids, for_inbox=True)
         .select_related("author", "account")
+        .defer("raw", "edit_history")
         .order_by("created_at", "id")
     )
     threads: dict[tuple[str, str], list[Mention]] = {}
@@ -606,23 +627,28 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
 
 @transaction.atomic
 def _attach_threads(threads: list[list[Mention]]) -> list[int]:
+    try:
+        with transaction.atomic():
+            return _attach_page(threads)
+    except DatabaseError:
+        if len(threads) == 1:
+            _log_failed_thread(threads[0])
+            return []
+        logger.warning("could not attach %s threads at once; attaching them one by one", len(threads))
     touched = []
     for thread in threads:
         try:
             with transaction.atomic():
-                conversation = None
-                for mention in thread:
-                    conversation = _attach_one(mention) or conversation
-                if conversation is not None:
-                    conversation_reindex(conversation=conversation)
-                    touched.append(conversation.pk)
+                touched.extend(_attach_page([thread]))
         except DatabaseError:
-            logger.exception(
-                "could not attach thread %s:%s; the orphan sweep will retry",
-                thread[0].network,
-                thread[0].thread_key,
-            )
+            _log_failed_thread(thread)
     return touched
+
+
+def _log_failed_thread(thread: list[Mention]) -> None:
+    logger.exception(
+        "could not attach thread %s:%s; the orphan sweep will retry", thread[0].network, thread[0].thread_key
+    )
 
 
 def conversations_attach_orphans(*, window: dt.timedelta = dt.timedelta(days=2)) -> list[int]:
@@ -648,106 +674,200 @@ def conversations_attach_orphans(*, window: dt.timedelta = dt.timedelta(days=2))
     return conversations_attach_mentions(mention_ids=ids) if ids else []
 
 
-def _event(conversation: Conversation, kind: str, text: str, data: dict) -> None:
-    ConversationEvent.objects.create(
-        conversation=conversation, actor=None, kind=kind, text=text, data=data, version=conversation.version
-    )
+@dataclass
+class _Attached:
+    """What a thread's new messages did to its conversation, before it is written."""
+
+    conversation: Conversation | None = None
+    created: bool = False
+    # (kind, text, data, version) for ConversationEvent; (verb, before, after) for the audit log.
+    events: list[tuple[str, str, dict, int]] = field(default_factory=list)
+    audits: list[tuple[str, dict | None, dict]] = field(default_factory=list)
 
 
-def _attach_one(mention: Mention) -> Conversation | None:
-    """Apply one mention to its conversation. Runs inside `_attach_threads`' savepoint."""
+def _is_ours(mention: Mention) -> bool:
     own_account = mention.account is not None and mention.author.external_id == mention.account.external_id
-    if mention.direction == Mention.Direction.OUT or own_account:
-        # The bank's own words never open a conversation.
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .filter(network=mention.network, thread_key=mention.thread_key)
-            .first()
-        )
+    return mention.direction == Mention.Direction.OUT or own_account
+
+
+def _apply_thread(conversation: Conversation | None, thread: list[Mention]) -> _Attached:
+    """Apply a thread's new messages, oldest first, to its conversation in memory.
+
+    `conversation` is the locked row, or None when the thread has none: the first
+    customer message creates it; the bank's own words never do.
+    """
+    out = _Attached(conversation=conversation)
+    for mention in thread:
+        conversation = out.conversation
+        data = {"mention": mention.external_id}
+        if _is_ours(mention):
+            if conversation is None:
+                continue
+            conversation.last_activity_at = max(conversation.last_activity_at, mention.created_at)
+            conversation.message_count += 1
+            conversation.version += 1
+            if conversation.first_response_at is None:
+                conversation.first_response_at = mention.created_at
+            out.events.append((Kind.REPLY, "the bank replied", data, conversation.version))
+            continue
+        priority = PRIORITY_FROM_HINT.get(mention.priority_hint, Conversation.Priority.NORMAL)
         if conversation is None:
-            return None
+            out.conversation = Conversation(
+                network=mention.network,
+                thread_key=mention.thread_key,
+                account=mention.account,
+                customer=mention.author,
+                status=Status.SPAM if mention.is_spam else Status.NEW,
+                priority=priority,
+                preview=_masked_preview(mention),
+                has_pii=mention.has_pii,
+                sentiment_label=mention.sentiment_label,
+                lang=mention.lang,
+                kind=mention.kind,
+                message_count=1,
+                first_received_at=mention.created_at,
+                last_inbound_at=mention.created_at,
+                last_activity_at=mention.created_at,
+            )
+            out.created = True
+            out.events.append((Kind.OPENED, f"{mention.author} wrote", data, out.conversation.version))
+            out.audits.append(("conversation.open", None, {"status": out.conversation.status, **data}))
+            continue
+        before = {"status": conversation.status}
+        if mention.created_at >= conversation.last_inbound_at:
+            conversation.preview = _masked_preview(mention)
+            conversation.sentiment_label = mention.sentiment_label or conversation.sentiment_label
+            conversation.last_inbound_at = mention.created_at
         conversation.last_activity_at = max(conversation.last_activity_at, mention.created_at)
+        conversation.has_pii = conversation.has_pii or mention.has_pii
+        conversation.priority = max(conversation.priority, priority)
         conversation.message_count += 1
         conversation.version += 1
-        if conversation.first_response_at is None:
-            conversation.first_response_at = mention.created_at
-        conversation.save(update_fields=["last_activity_at", "message_count", "version", "first_response_at"])
-        _event(conversation, Kind.REPLY, "the bank replied", {"mention": mention.external_id})
-        return conversation
+        reopened = conversation.status == Status.RESOLVED
+        if reopened:
+            # A customer writing again after we resolved it needs us again.
+            conversation.status = Status.OPEN
+            conversation.resolved_at = None
+        out.events.append((Kind.MESSAGE, f"{mention.author} wrote again", data, conversation.version))
+        if reopened:
+            text = f"it reopened because {mention.author} wrote again"
+            out.events.append((Kind.REOPENED, text, data, conversation.version))
+            out.audits.append(("conversation.reopen", before, {"status": conversation.status, **data}))
+    return out
 
-    priority = PRIORITY_FROM_HINT.get(mention.priority_hint, Conversation.Priority.NORMAL)
-    conversation = (
+
+def _lock_conversations(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Conversation]:
+    """The existing conversations of `keys`, locked in id order (two workers cannot deadlock)."""
+    by_network: dict[str, list[str]] = {}
+    for network, thread_key in keys:
+        by_network.setdefault(network, []).append(thread_key)
+    if not by_network:
+        return {}
+    where = Q()
+    for network, thread_keys in by_network.items():
+        where |= Q(network=network, thread_key__in=thread_keys)
+    rows = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("customer")
-        .filter(network=mention.network, thread_key=mention.thread_key)
-        .first()
+        .filter(where)
+        .order_by("id")
     )
-    created = conversation is None
-    if created:
-        # No savepoint of its own: a concurrent insert of the same thread fails the
-        # caller's savepoint, and the orphan sweep attaches the message a minute later.
-        conversation = Conversation.objects.create(
-            network=mention.network,
-            thread_key=mention.thread_key,
-            **{
-                "account": mention.account,
-                "customer": mention.author,
-                "status": Status.SPAM if mention.is_spam else Status.NEW,
-                "priority": priority,
-                "preview": _masked_preview(mention),
-                "has_pii": mention.has_pii,
-                "sentiment_label": mention.sentiment_label,
-                "lang": mention.lang,
-                "kind": mention.kind,
-                "message_count": 1,
-                "first_received_at": mention.created_at,
-                "last_inbound_at": mention.created_at,
-                "last_activity_at": mention.created_at,
-            },
-        )
-    if created:
-        _event(conversation, Kind.OPENED, f"{mention.author} wrote", {"mention": mention.external_id})
-        audit_record(
-            actor=None,
-            verb="conversation.open",
-            obj=conversation,
-            after={"status": conversation.status, "mention": mention.external_id},
-        )
-        return conversation
+    return {(c.network, c.thread_key): c for c in rows}
 
-    before = {"status": conversation.status}
-    if mention.created_at >= conversation.last_inbound_at:
-        conversation.preview = _masked_preview(mention)
-        conversation.sentiment_label = mention.sentiment_label or conversation.sentiment_label
-        conversation.last_inbound_at = mention.created_at
-    conversation.last_activity_at = max(conversation.last_activity_at, mention.created_at)
-    conversation.has_pii = conversation.has_pii or mention.has_pii
-    conversation.priority = max(conversation.priority, priority)
-    conversation.message_count += 1
-    conversation.version += 1
-    reopened = conversation.status == Status.RESOLVED
-    if reopened:
-        # A customer writing again after we resolved it needs us again.
-        conversation.status = Status.OPEN
-        conversation.resolved_at = None
-    conversation.save()
-    _event(conversation, Kind.MESSAGE, f"{mention.author} wrote again", {"mention": mention.external_id})
-    if reopened:
-        _event(
-            conversation,
-            Kind.REOPENED,
-            f"it reopened because {mention.author} wrote again",
-            {"mention": mention.external_id},
+
+def _values(rows: list[tuple], casts: list[str]) -> tuple[str, list]:
+    """A `VALUES` list of `rows` with one placeholder a value, and its flat parameters."""
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    return ", ".join([row] * len(rows)), [value for values in rows for value in values]
+
+
+def _insert_new(conversations: list[Conversation]) -> list[Conversation]:
+    """INSERT the new conversations in one statement; returns those that were inserted.
+
+    A thread another worker opened meanwhile is left out (ON CONFLICT DO NOTHING waits
+    for that worker's commit); the caller applies its messages to that conversation.
+    Rows go in sorted by thread, so two workers inserting the same threads wait on each
+    other in the same order and cannot deadlock.
+    """
+    conversations = sorted(conversations, key=lambda c: (c.network, c.thread_key))
+    fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key]
+    rows = [tuple(f.get_db_prep_save(f.pre_save(c, True), connection) for f in fields) for c in conversations]
+    values, params = _values(rows, [f.cast_db_type(connection) for f in fields])
+    table = Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(f.column for f in fields)}) VALUES {values} "  # noqa: S608
+            "ON CONFLICT (network, thread_key) DO NOTHING RETURNING id, network, thread_key",
+            params,
         )
-        audit_record(
-            actor=None,
-            verb="conversation.reopen",
-            obj=conversation,
-            before=before,
-            after={"status": conversation.status, "mention": mention.external_id},
+        ids = {(network, thread_key): pk for pk, network, thread_key in cursor.fetchall()}
+    inserted = []
+    for conversation in conversations:
+        pk = ids.get((conversation.network, conversation.thread_key))
+        if pk is not None:
+            conversation.pk = pk
+            conversation._state.adding = False
+            inserted.append(conversation)
+    return inserted
+
+
+def _attach_page(threads: list[list[Mention]]) -> list[int]:
+    """Attach the threads' new messages in a constant number of statements.
+
+    Lock the existing conversations (one SELECT ... FOR UPDATE), apply the messages in
+    memory, INSERT the new conversations (one statement), write the changed ones and
+    every conversation's search vector (one SELECT of the threads, one UPDATE), and the
+    thread events and audit events (one INSERT each).
+    """
+    by_key = {(thread[0].network, thread[0].thread_key): thread for thread in threads}
+    existing = _lock_conversations(by_key)
+    attached = {key: _apply_thread(existing.get(key), thread) for key, thread in by_key.items()}
+    new = [a.conversation for a in attached.values() if a.created]
+    if new:
+        inserted = {(c.network, c.thread_key) for c in _insert_new(new)}
+        raced = [key for key, a in attached.items() if a.created and key not in inserted]
+        if raced:
+            # Opened by another worker since we looked: its messages join that conversation.
+            existing.update(_lock_conversations(raced))
+            for key in raced:
+                attached[key] = _apply_thread(existing.get(key), by_key[key])
+                if attached[key].created:
+                    raise DatabaseError(f"conversation {key} neither inserted nor found")
+    touched = [a for a in attached.values() if a.conversation is not None]
+    if not touched:
+        return []
+    # The new and changed conversations as they are now in memory, and their search vectors.
+    _reindex([a.conversation for a in touched], fields=ATTACH_FIELDS)
+    ConversationEvent.objects.bulk_create(
+        ConversationEvent(
+            conversation=a.conversation, actor=None, kind=kind, text=text, data=data, version=version
         )
-    return conversation
+        for a in touched
+        for kind, text, data, version in a.events
+    )
+    audits = [
+        _system_audit(verb, a.conversation, before=before, after=after)
+        for a in touched
+        for verb, before, after in a.audits
+    ]
+    if audits:
+        AuditEvent.objects.bulk_create(audits)
+    return [a.conversation.pk for a in touched]
+
+
+def _system_audit(verb: str, conversation: Conversation, *, before: dict | None, after: dict) -> AuditEvent:
+    """The row `audit_record(actor=None, ...)` writes, for a bulk INSERT."""
+    return AuditEvent(
+        actor=None,
+        actor_label="system",
+        verb=verb,
+        object_type=conversation._meta.label_lower,
+        object_id=str(conversation.pk),
+        object_repr=str(conversation)[:200],
+        before=before,
+        after=after,
+        client_address=client_address.get(),
+    )
 
 
 def conversation_reindex(*, conversation: Conversation) -> None:
@@ -758,17 +878,58 @@ def conversation_reindex(*, conversation: Conversation) -> None:
     The text goes in twice, English-stemmed ("declined" finds "decline") and as is
     (names, handles, other languages); the search query is matched against both.
     """
-    mentions = Mention.objects.filter(
-        network=conversation.network, thread_key=conversation.thread_key
-    ).order_by("-created_at")[:SEARCH_MESSAGES]
-    text = "\n".join(m.masked_text[:SEARCH_CHARS_PER_MESSAGE] for m in mentions)
-    customer = conversation.customer
-    who = f"{customer.handle} {customer.handle.replace('_', ' ')} {customer.name}"
-    Conversation.objects.filter(pk=conversation.pk).update(
-        search_handle=customer.handle.lower()[:100],
-        search_vector=(
-            SearchVector(Value(who), config="simple", weight="A")
-            + SearchVector(Value(text), config="english", weight="B")
-            + SearchVector(Value(text), config="simple", weight="C")
-        ),
-    )
+    _reindex([conversation])
+
+
+def _reindex(conversations: list[Conversation], *, fields: Iterable[str] = ()) -> None:
+    """`conversation_reindex` of many conversations in two statements.
+
+    `fields` of the conversations are written from memory in the same UPDATE (the
+    caller holds their row locks).
+    """
+    keys = [(c.pk, c.network, c.thread_key) for c in conversations]
+    values, params = _values(keys, ["bigint", "varchar", "varchar"])
+    texts: dict[int, list[str]] = {pk: [] for pk, _, _ in keys}
+    with connection.cursor() as cursor:
+        # The newest messages of each thread, through the (network, thread_key, created_at) index.
+        cursor.execute(
+            f"""
+            SELECT c.id, m.text, m.pii_findings, m.has_pii
+            FROM (VALUES {values}) AS c (id, network, thread_key)
+            CROSS JOIN LATERAL (
+                SELECT id, text, pii_findings, has_pii, created_at FROM {Mention._meta.db_table}
+                WHERE network = c.network AND thread_key = c.thread_key
+                ORDER BY created_at DESC, id DESC LIMIT %s
+            ) AS m
+            ORDER BY c.id, m.created_at DESC, m.id DESC
+            """,  # noqa: S608 - table name from the model, values bound
+            [*params, SEARCH_MESSAGES],
+        )
+        for pk, text, findings, has_pii in cursor.fetchall():
+            if has_pii:
+                text = masked_text(text, json.loads(findings) if isinstance(findings, str) else findings)
+            texts[pk].append(text[:SEARCH_CHARS_PER_MESSAGE])
+        columns = [Conversation._meta.get_field(name) for name in fields]
+        rows = []
+        for c in conversations:
+            customer = c.customer
+            who = f"{customer.handle} {customer.handle.replace('_', ' ')} {customer.name}"
+            written = (f.get_db_prep_save(getattr(c, f.attname), connection) for f in columns)
+            rows.append((c.pk, customer.handle.lower()[:100], who, "\n".join(texts[c.pk]), *written))
+        casts = ["bigint", "varchar", "text", "text", *(f.cast_db_type(connection) for f in columns)]
+        values, params = _values(rows, casts)
+        names = "".join(f", {f.column}" for f in columns)
+        assign = "".join(f", {f.column} = v.{f.column}" for f in columns)
+        cursor.execute(
+            f"""
+            UPDATE {Conversation._meta.db_table} AS c SET
+                search_handle = v.handle,
+                search_vector = setweight(to_tsvector('simple'::regconfig, v.who), 'A')
+                    || setweight(to_tsvector('english'::regconfig, v.body), 'B')
+                    || setweight(to_tsvector('simple'::regconfig, v.body), 'C')
+                {assign}
+            FROM (VALUES {values}) AS v (id, handle, who, body{names})
+            WHERE c.id = v.id
+            """,  # noqa: S608 - table and column names from the model, values bound
+            params,
+        )
