@@ -13,7 +13,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -750,11 +751,49 @@ def escalations_check_slas(*, now: dt.datetime | None = None) -> dict[str, int]:
 # --- From new mentions: automatic escalations and kudos ---------------------------------------
 
 
+def _threads_q(keys) -> Q:
+    """Rows of the conversations (or mentions) of these (network, thread_key) pairs."""
+    by_network: dict[str, set[str]] = {}
+    for network, thread_key in keys:
+        by_network.setdefault(network, set()).add(thread_key)
+    where = Q(pk__in=[])
+    for network, thread_keys in by_network.items():
+        where |= Q(network=network, thread_key__in=thread_keys)
+    return where
+
+
+def _customer_messages(conversations: list[Conversation]) -> dict[int, list[Mention]]:
+    """`selectors.customer_messages` of many conversations in one query, by conversation id."""
+    if not conversations:
+        return {}
+    where = Q(pk__in=[])
+    for c in conversations:
+        where |= Q(network=c.network, thread_key=c.thread_key, author_id=c.customer_id)
+    newest = (
+        Mention.objects.filter(where, direction=Mention.Direction.IN)
+        .defer("raw", "edit_history")
+        .annotate(
+            n=Window(
+                RowNumber(),
+                partition_by=[F("network"), F("thread_key"), F("author_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(n__lte=selectors.ROUTING_MESSAGES)
+        .order_by("-created_at", "-id")
+    )
+    by_thread: dict[tuple[str, str, int], list[Mention]] = {}
+    for mention in newest:
+        by_thread.setdefault((mention.network, mention.thread_key, mention.author_id), []).append(mention)
+    return {c.pk: by_thread.get((c.network, c.thread_key, c.customer_id), [])[::-1] for c in conversations}
+
+
 def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
     """Conversations touched by new customer messages, escalated by a rule that says so.
 
     Only a conversation that was never escalated: once people have handled one, a rule does not
-    second-guess them.
+    second-guess them. The rules are read once and matched in memory against the customer
+    messages of all the page's conversations, read in one query.
     """
     keys = set(
         Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN).values_list(
@@ -771,17 +810,16 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
     if not any(rule.auto_escalate for rule in rules):
         return []
     opened = []
-    q = Q()
-    for network, thread_key in keys:
-        q |= Q(network=network, thread_key=thread_key)
-    candidates = (
-        Conversation.objects.filter(q)
+    candidates = list(
+        Conversation.objects.filter(_threads_q(keys))
         .filter(status__in=(Status.NEW, Status.OPEN))
         .exclude(escalations__isnull=False)
         .select_related("customer")
+        .order_by("id")
     )
+    messages = _customer_messages(candidates)
     for conversation in candidates:
-        suggestion = selectors.routing_suggest(conversation, rules=rules)
+        suggestion = selectors.routing_suggest(conversation, rules=rules, messages=messages[conversation.pk])
         if suggestion is None or not suggestion.rule.auto_escalate:
             continue
         try:
@@ -803,28 +841,46 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
 
 @transaction.atomic
 def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
-    """A customer who thanks us after an expert's answer earns the expert and the agent kudos."""
-    thanks = Mention.objects.filter(
-        pk__in=mention_ids, direction=Mention.Direction.IN, intent__in=THANKS_INTENTS
-    ).order_by("created_at")
+    """A customer who thanks us after an expert's answer earns the expert and the agent kudos.
+
+    The answered escalations of all the thanking threads are read in one query.
+    """
+    thanks = list(
+        Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN, intent__in=THANKS_INTENTS)
+        .defer("raw", "edit_history")
+        .order_by("created_at")
+    )
+    if not thanks:
+        return []
+    answered: dict[tuple[str, str], list[Escalation]] = {}
+    for escalation in (
+        Escalation.objects.filter(
+            conversation__in=Conversation.objects.filter(
+                _threads_q((m.network, m.thread_key) for m in thanks)
+            ).values("pk"),
+            answered_at__lte=max(m.created_at for m in thanks),
+            answered_by__isnull=False,
+            kudos__isnull=True,
+        )
+        .select_related("answered_by", "requested_by", "conversation", "conversation__customer", "department")
+        .order_by("-answered_at")
+    ):
+        key = (escalation.conversation.network, escalation.conversation.thread_key)
+        answered.setdefault(key, []).append(escalation)
     given = []
     for mention in thanks:
-        escalation = (
-            Escalation.objects.filter(
-                conversation__network=mention.network,
-                conversation__thread_key=mention.thread_key,
-                answered_at__lte=mention.created_at,
-                answered_by__isnull=False,
-                kudos__isnull=True,
-            )
-            .select_related(
-                "answered_by", "requested_by", "conversation", "conversation__customer", "department"
-            )
-            .order_by("-answered_at")
-            .first()
+        escalation = next(
+            (
+                e
+                for e in answered.get((mention.network, mention.thread_key), [])
+                if e.answered_at <= mention.created_at
+            ),
+            None,
         )
         if escalation is None:
             continue
+        # Kudos count once per escalation: a second thank-you in the same page gives none.
+        answered[(mention.network, mention.thread_key)].remove(escalation)
         agent = escalation.requested_by or escalation.conversation.assignee
         try:
             with transaction.atomic():
