@@ -174,4 +174,4 @@ def register() -> None:
             describe=describe_author,
         )
     )
-    erasure.register_erasure_subject(find_subject)
+    erasure.register_erasure_subject(find_subject, networks=Network.choices)

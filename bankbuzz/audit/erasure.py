@@ -54,9 +54,10 @@ class ErasureContext:
     audit_refs: list[tuple[str, list]] = field(default_factory=list)
 
 
-def register_erasure_subject(find: Callable[..., object | None]) -> None:
-    """`find(network=, handle=, author_id=)` -> the person, or None."""
+def register_erasure_subject(find: Callable[..., object | None], *, networks=()) -> None:
+    """`find(network=, handle=, author_id=)` -> the person, or None; `networks`: the form's choices."""
     registry.erasure_subject = find
+    registry.erasure_networks = list(networks)
 
 
 def register_eraser(eraser: Callable[[ErasureContext], None]) -> None:

@@ -42,3 +42,54 @@ class AuditExportForm(forms.Form):
     def last_week(cls) -> dict:
         today = timezone.localdate()
         return {"start": today - dt.timedelta(days=7), "end": today, "format": "csv"}
+
+
+class RetentionDaysForm(forms.Form):
+    kind = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    days = forms.IntegerField(min_value=0, max_value=100 * 365, label="Days")
+
+
+class LegalHoldForm(forms.Form):
+    target = forms.ChoiceField(label="Hold", widget=forms.RadioSelect)
+    reference = forms.CharField(max_length=120, label="Which one")
+    reason = forms.CharField(
+        max_length=2000,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The case, complaint or inquiry it is for; shown to everyone who sees the hold.",
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(t.key, t.label) for t in targets]
+        self.fields["reference"].help_text = "; ".join(f"{t.label}: {t.help}" for t in targets)
+
+
+class LiftHoldForm(forms.Form):
+    reason = forms.CharField(max_length=2000, label="Why the hold can be lifted")
+
+
+class ErasureRequestForm(forms.Form):
+    network = forms.ChoiceField(label="Network", required=False)
+    handle = forms.CharField(
+        max_length=100, required=False, label="Handle", help_text="As on the network: @jane_doe"
+    )
+    author_id = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="or the person's id",
+        help_text="From a conversation's customer card",
+    )
+    reference = forms.CharField(
+        max_length=100, required=False, label="Request reference", help_text="e.g. DSR-2031-0042"
+    )
+
+    def __init__(self, *args, networks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network"].choices = [("", "—"), *networks]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("author_id") and not (data.get("network") and data.get("handle")):
+            raise forms.ValidationError("Name the person: a network and a handle, or the person's id.")
+        return data

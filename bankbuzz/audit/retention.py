@@ -130,6 +130,7 @@ class Registry:
     on_delete: dict[str, list[Callable[[list[int]], None]]] = field(default_factory=dict)
     on_anonymise: dict[str, list[Callable[[list[int]], None]]] = field(default_factory=dict)
     erasure_subject: Callable | None = None
+    erasure_networks: list[tuple[str, str]] = field(default_factory=list)
     erasers: list[Callable] = field(default_factory=list)
 
 
@@ -187,6 +188,22 @@ class Policy:
     @property
     def is_default(self) -> bool:
         return self.days == self.kind.default_days
+
+    @property
+    def period(self) -> str:
+        return period(self.days)
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS[self.kind.action]
+
+
+def period(days: int) -> str:
+    """"90 days", "2 years", "7 years" (2,557 days is seven years with their leap days)."""
+    years, rest = divmod(days, YEAR)
+    if years and rest <= 2:
+        return f"{years} year{'s' if years > 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
 
 
 def policies() -> list[Policy]:

@@ -80,6 +80,16 @@ TABLE: dict[str, Rule] = {
     # the audit log
     "audit:log": rule(COMPLIANCE_READERS),
     "audit:export": rule(COMPLIANCE_READERS),
+    # retention (read by compliance, changed by administrators: the POST is in tests/compliance),
+    # legal holds and erasure requests
+    "audit:retention": rule(COMPLIANCE_READERS),
+    "audit:holds": rule(COMPLIANCE_READERS),
+    "audit:hold_new": rule(COMPLIANCE_READERS),
+    "audit:hold_lift": rule(COMPLIANCE_READERS, pk="legal_hold"),
+    "audit:erasures": rule(COMPLIANCE_READERS),
+    "audit:erasure_new": rule(COMPLIANCE_READERS),
+    "audit:erasure": rule(COMPLIANCE_READERS, pk="erasure_request"),
+    "audit:erasure_download": rule(COMPLIANCE_READERS, pk="erasure_request"),
     # inbox
     "inbox:list": rule(READERS),
     "inbox:poll": rule(READERS),

@@ -13,6 +13,8 @@ from django.test import Client
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.api.tokens import api_token_create
+from bankbuzz.audit.erasure import erasure_request_create
+from bankbuzz.audit.retention import legal_hold_place
 from escalations import services as escalation_services
 from inbox import services as inbox_services
 from inbox.models import Conversation
@@ -92,6 +94,14 @@ def build_world() -> World:
     )
     world.objects.update(_work_in_progress(conversation, people))
     api_token, _raw = api_token_create(actor=people["agent"], name="CRM sync", scope="read", days=30)
+    legal_hold = legal_hold_place(
+        actor=people["compliance"],
+        target_key="conversation",
+        reference=str(conversation.pk),
+        reason="FOS case",
+    )
+    other_customer = AuthorFactory(handle="erased_person")
+    erasure_request = erasure_request_create(actor=people["compliance"], author_id=other_customer.pk)
     world.objects.update(
         account=account,
         customer=customer,
@@ -107,6 +117,8 @@ def build_world() -> World:
         notification=notification,
         query=query,
         api_token=api_token,
+        legal_hold=legal_hold,
+        erasure_request=erasure_request,
     )
     return world
 
