@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from bankbuzz.audit.admin import AuditedChangeViewMixin
 from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
 
 
@@ -49,8 +50,16 @@ class ConversationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
-    """For looking only: a reply changes through inbox.reply_services (state-guarded, audited)."""
+class ReplyAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
+    """For looking only: a reply changes through inbox.reply_services (state-guarded, audited).
+
+    A reply sent with a lead's personal-data override holds that data unmasked: opening it
+    here is recorded (`reply.view_unmasked`), as revealing a message in the inbox is."""
+
+    audited_view_verb = "reply.view_unmasked"
+
+    def audit_view_needed(self, obj) -> bool:
+        return bool(obj.override_findings)
 
     list_display = ("id", "conversation", "author", "channel", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "channel")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from bankbuzz.audit.admin import AuditedChangeViewMixin
 from listening.models import Author, ListeningQuery, Mention, QuarantinedItem, SocialAccount, SpikeAlert
 
 
@@ -35,14 +36,54 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Mention)
 class MentionAdmin(admin.ModelAdmin):
+    """For looking only, and masked: the text is shown as lists show it; the raw payload and
+    earlier edits (unmasked copies) are left out. Revealing is the inbox's audited *Reveal*."""
+
     list_display = ("external_id", "network", "direction", "kind", "created_at", "sentiment_label", "has_pii")
     list_filter = ("network", "direction", "kind", "has_pii")
     raw_id_fields = ("author", "account")
     search_fields = ("external_id", "thread_key")
+    fields = (
+        "network",
+        "external_id",
+        "account",
+        "author",
+        "kind",
+        "direction",
+        "masked_text",
+        "url",
+        "thread_key",
+        "in_reply_to",
+        "created_at",
+        "received_at",
+        "lang",
+        "sentiment_label",
+        "has_pii",
+        "pii_findings",
+        "priority_hint",
+        "intent",
+        "is_spam",
+        "for_inbox",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Text (personal data masked)")
+    def masked_text(self, obj):
+        return obj.masked_text
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(QuarantinedItem)
-class QuarantinedItemAdmin(admin.ModelAdmin):
+class QuarantinedItemAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
+    """The raw item, unmasked, is what an administrator needs to see why it did not parse:
+    opening one is recorded (`quarantine.view_raw`)."""
+
+    audited_view_verb = "quarantine.view_raw"
     list_display = ("created_at", "account", "stream", "external_id", "reason", "reprocessed_at")
     list_filter = ("stream",)
 

@@ -32,3 +32,57 @@ def test_a_locked_out_login_is_in_the_audit_log_with_username_and_address(agent,
     assert event.after == {"username": "amira", "ip": "203.0.113.9"}
     assert event.client_address == "203.0.113.9"
     assert not AuditEvent.objects.filter(after__icontains="guess").exists()
+
+
+def _card_mention():
+    from tests.factories import MentionFactory
+
+    return MentionFactory(
+        text="My card 4111 1111 1111 1111 was declined",
+        raw={"tweet": {"text": "My card 4111 1111 1111 1111 was declined"}},
+        has_pii=True,
+        pii_findings=[
+            {"kind": "card", "start": 8, "end": 27, "valid": True, "preview": "•••• •••• •••• 1111"}
+        ],
+    )
+
+
+def test_the_admin_shows_a_message_masked_and_cannot_change_it(client, administrator):
+    mention = _card_mention()
+    client.force_login(administrator)
+    html = client.get(reverse("admin:listening_mention_change", args=[mention.pk])).content.decode()
+    assert "Text (personal data masked)" in html
+    assert "4111 1111 1111 1111" not in html and "1111" in html
+    changed = client.post(reverse("admin:listening_mention_change", args=[mention.pk]), {"text": "edited"})
+    assert changed.status_code == 403
+    mention.refresh_from_db()
+    assert mention.text.startswith("My card")
+
+
+def test_opening_an_unmasked_admin_page_is_recorded(client, administrator, lead):
+    from inbox.models import Reply
+    from listening.models import QuarantinedItem
+    from tests.factories import ConversationFactory, SocialAccountFactory
+
+    item = QuarantinedItem.objects.create(
+        account=SocialAccountFactory(), stream="mentions", reason="bad", raw={"text": "card 4111111111111111"}
+    )
+    conversation = ConversationFactory()
+    plain = Reply.objects.create(conversation=conversation, author=lead, channel="public", text="Sorry!")
+    overridden = Reply.objects.create(
+        conversation=conversation,
+        author=lead,
+        channel="public",
+        text="Your card 4111 1111 1111 1111 is unblocked",
+        override_findings=[{"kind": "card", "preview": "•••• 1111"}],
+        override_reason="Customer asked",
+    )
+    client.force_login(administrator)
+    assert client.get(reverse("admin:listening_quarantineditem_change", args=[item.pk])).status_code == 200
+    client.get(reverse("admin:inbox_reply_change", args=[plain.pk]))
+    client.get(reverse("admin:inbox_reply_change", args=[overridden.pk]))
+    events = AuditEvent.objects.filter(verb__in=["quarantine.view_raw", "reply.view_unmasked"])
+    assert sorted(events.values_list("verb", "object_id", "actor")) == [
+        ("quarantine.view_raw", str(item.pk), administrator.pk),
+        ("reply.view_unmasked", str(overridden.pk), administrator.pk),
+    ]
