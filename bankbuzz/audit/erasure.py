@@ -110,7 +110,7 @@ def erasure_request_create(
             "audit.auditevent",
             f"{references} audit log events about this person's profile, conversations and messages",
             "the audit log is the bank's append-only record of what it did: kept as written "
-            "(ids, the handle at the time in the object description, masked text); "
+            "(ids, the handle at the time in the object description, staff-written step texts); "
             "PostgreSQL refuses to change it and exported hash chains depend on it",
         )
     request.author_id = subject.pk
