@@ -26,3 +26,27 @@ def inbox_rows(context, conversations, oob=False):
 def inbox_row(context, conversation, oob=False):
     """One row (the live poll's changed rows, the pane's refreshed row)."""
     return inbox_rows(context, [conversation], oob=oob)
+
+
+@register.simple_tag(takes_context=True)
+def thread_items(context, thread):
+    """The thread's messages, notes, events and replies (inbox/rows.py render_thread)."""
+    from inbox.rows import render_thread
+
+    return render_thread(context, thread)
+
+
+@register.simple_tag(takes_context=True)
+def inbox_views(context, oob=False):
+    """The rail of saved views and their counts (inbox/rows.py render_views)."""
+    from inbox.rows import render_views
+
+    query = context.get("query")
+    return render_views(
+        saved_views=context.get("saved_views") or (),
+        counts=context.get("counts"),
+        count_cap=context.get("count_cap"),
+        current=getattr(query, "view", ""),
+        view_params=context.get("view_params") or "",
+        oob=bool(oob),
+    )
