@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from listening.sandbox.world import BANK_X
+from listening.sandbox.world import BANK_X, COMPETITORS
 
 # Luhn-valid numbers that card networks publish for testing: realistic enough
 # for the personal-data guard, never a real customer's card.
@@ -293,3 +293,29 @@ def compose_brand_talk(rng: random.Random, *, topic: str) -> str:
     """A post about the bank that does not @-mention it: only recent search finds these."""
     text = _fill(rng.choice(_TEMPLATES[topic]), rng, "Northbridge Bank")
     return text + rng.choice(EMOJI)
+
+
+# What people say about the other banks (the demo's competitor queries find these
+# by X recent search). Now and then they compare with Northbridge.
+_COMPETITOR_TEMPLATES = (
+    "Switched my current account to {other} last month, the app is so much smoother",
+    "{other} mortgage rates just dropped again. Anyone fixed with them recently?",
+    "Is {other} online banking down for anyone else? Can't see my balance",
+    "{other} sorted my lost card in one phone call. Impressed",
+    "Waited 40 minutes on hold to {other} today. Not impressed",
+    "{other} charged me {amount} for a transfer abroad, is that normal?",
+    "Thinking of opening a savings account with {other}, 4.1% easy access. Worth it?",
+    "{other} branch in {place} is closing next month, where am I supposed to pay in cheques?",
+    "Anyone compared {other} and Northbridge for a first mortgage? Need to decide this week",
+    "Left Northbridge for {other} because of the overdraft fees. So far so good",
+)
+
+
+def pick_competitor(rng: random.Random) -> dict:
+    return rng.choices(COMPETITORS, weights=[c["weight"] for c in COMPETITORS])[0]
+
+
+def compose_competitor(rng: random.Random, competitor: dict) -> str:
+    """A public post about another bank: not said to Northbridge, found only by search."""
+    template = rng.choice(_COMPETITOR_TEMPLATES).replace("{other}", rng.choice(competitor["names"]))
+    return _fill(template, rng, "") + rng.choice(EMOJI)

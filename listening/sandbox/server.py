@@ -172,12 +172,15 @@ class Sandbox:
             count = int(body.get("count", 1))
             if not 1 <= count <= 5000:
                 raise HttpError(400, "count must be between 1 and 5000")
-            made = [
-                self.traffic.emit(
-                    network=body.get("network"), topic=body.get("topic"), hostile=body.get("hostile")
-                )
-                for _ in range(count)
-            ]
+            if body.get("competitors"):
+                made = [self.traffic.emit_competitor() for _ in range(count)]
+            else:
+                made = [
+                    self.traffic.emit(
+                        network=body.get("network"), topic=body.get("topic"), hostile=body.get("hostile")
+                    )
+                    for _ in range(count)
+                ]
             return Response(status=201, payload={"items": made})
         if path == "/scenario":
             if method == "GET":

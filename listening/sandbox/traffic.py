@@ -33,6 +33,11 @@ CHANNELS: dict[str, tuple[str, int]] = {
     "li_comment": ("linkedin", 6),
 }
 
+# Talk about other banks on X, per customer post: what the demo's competitor queries
+# find. A stream of its own (own counter, own random sequence), so adding it left
+# the customers' sequence for a seed as it was.
+COMPETITOR_SHARE = 0.25
+
 _HOSTILE_X_ID_BASE = 1_666_000_000_000_000_000
 
 
@@ -65,6 +70,7 @@ class Traffic:
         # (outage on, outage off) without restarting the loop.
         last = time.monotonic()
         budget = 0.0
+        competitor_budget = 0.0
         extra: dict[str | None, float] = {}
         while not self._stop.wait(0.05):
             now = time.monotonic()
@@ -75,6 +81,10 @@ class Traffic:
             while budget >= 1 and not self._stop.is_set():
                 budget -= 1
                 self.emit()
+            competitor_budget += COMPETITOR_SHARE * self.rate * elapsed
+            while competitor_budget >= 1 and not self._stop.is_set():
+                competitor_budget -= 1
+                self.emit_competitor()
             outages = [s for s in self.scenarios.list() if s["name"] == "outage"]
             for scope in {s.get("network") for s in outages}:
                 extra[scope] = extra.get(scope, 0.0) + 9 * self.rate * elapsed
@@ -108,6 +118,18 @@ class Traffic:
             customer = self._hostile_author(rng) if hostile else rng.choice(CUSTOMERS)
             self.store.ensure_customer(customer)
             return self._emit_channel(rng, channel, chosen_topic, customer, hostile=hostile, outage=outage)
+
+    def emit_competitor(self) -> dict[str, Any]:
+        """The next post of the competitor stream: a tweet about another bank."""
+        with self.store.mutate() as data:
+            index = data.get("competitor_generated", 0)
+            data["competitor_generated"] = index + 1
+            rng = random.Random(f"{self.seed}:competitor:{index}")
+            customer = rng.choice(CUSTOMERS)
+            self.store.ensure_customer(customer)
+            text = content.compose_competitor(rng, content.pick_competitor(rng))
+            tweet = self.store.add_tweet(text=text, author_id=customer.x_id)
+            return _made("x", "tweet", tweet["id"], tweet["conversation_id"])
 
     def _hostile_author(self, rng: random.Random) -> Customer:
         """An author whose name and URLs are built to break a careless page."""

@@ -52,3 +52,21 @@ DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
 }
 
 NETWORKS: Final = ("x", "facebook", "linkedin")
+
+# Other banks the crowd talks about, for the demo's competitor listening queries
+# (`listening/demo.py`). `weight` is each one's share of the competitor chatter;
+# `names` are the ways people write the name.
+COMPETITORS: Final[tuple[dict, ...]] = (
+    {
+        "name": "Harbourline Bank",
+        "handle": "harbourline",
+        "names": ("Harbourline", "Harbourline Bank", "@harbourline"),
+        "weight": 3,
+    },
+    {
+        "name": "Crestmoor Building Society",
+        "handle": "crestmoorbs",
+        "names": ("Crestmoor", "Crestmoor BS", "@crestmoorbs"),
+        "weight": 2,
+    },
+)

@@ -18,7 +18,7 @@ from escalations.demo import seed_departments
 from inbox.demo import seed_saved_replies
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
-from listening.demo import seed_queries
+from listening.demo import seed_listening_history, seed_queries
 from listening.models import SocialAccount
 from listening.sandbox import world
 from listening.services import account_credentials_set, account_schedule_sync, social_account_create
@@ -110,6 +110,8 @@ class Command(BaseCommand):
                 _ensure_demo_credentials(account, world.DEMO_CREDENTIALS[network])
                 account_schedule_sync(account=account)
         seed_queries()
+        # The hours before now (or since the last run) at the sandbox's rate: spike alerts need a baseline.
+        seed_listening_history()
         seed_saved_replies()
         seed_history()
         self.stdout.write("Demo logins (username / password):")
