@@ -75,6 +75,8 @@ class ListeningQueryForm(forms.Form):
         if instance is None and not self.is_bound:
             self.initial.update(
                 {
+                    # Most new queries are topics; "the bank" and competitors feed share of voice.
+                    "kind": ListeningQuery.Kind.TOPIC,
                     "networks": list(Network.values),
                     "inbox_policy": ListeningQuery.InboxPolicy.QUESTIONS,
                     "is_active": True,

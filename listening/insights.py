@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DateTimeField, F, Func, Q, QuerySet, Value
+from django.conf import settings
+from django.db.models import Count, DateTimeField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from listening.models import ListeningQuery, Mention, QueryMatch, SpikeAlert
@@ -64,8 +65,16 @@ def _origin(rng: Range, now: dt.datetime) -> dt.datetime:
 def mentions(query: ListeningQuery | None, *, since: dt.datetime, until: dt.datetime) -> QuerySet[Mention]:
     """What the page is about: a query's matches, or everything said to and about the bank."""
     if query is None:
+        # A search hit that only a competitor query found is about another bank, not this one.
+        for_the_bank = QueryMatch.objects.filter(mention=OuterRef("pk")).exclude(
+            query__kind=ListeningQuery.Kind.COMPETITOR
+        )
         return Mention.objects.filter(
-            direction=Mention.Direction.IN, is_spam=False, created_at__gte=since, created_at__lt=until
+            ~Q(kind=Mention.Kind.SEARCH) | Exists(for_the_bank),
+            direction=Mention.Direction.IN,
+            is_spam=False,
+            created_at__gte=since,
+            created_at__lt=until,
         )
     ids = QueryMatch.objects.filter(query=query, created_at__gte=since, created_at__lt=until).values(
         "mention_id"
@@ -177,9 +186,9 @@ def insights(
 
 
 def _own_words(query: ListeningQuery | None) -> set[str]:
-    """A query's own words would top its own list: leave them out."""
+    """A query's own words would top its own list, and the bank's name the list of everything."""
     if query is None:
-        return set()
+        return set(settings.BANK_NAME.lower().split())
     try:
         return {word for term in positive_terms(parse(query.text)) for word in term.split()}
     except QuerySyntaxError:
