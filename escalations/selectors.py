@@ -8,8 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from escalations import permissions
@@ -196,15 +195,19 @@ def escalation_queue(
         qs = qs.filter(state=Escalation.State.OPEN).filter(
             Q(response_warn_at__lte=now) | Q(resolution_warn_at__lte=now)
         )
-    # Null deadlines (paused, answered) sort last, as if due at the end of time.
-    qs = qs.annotate(sort_due=Coalesce("due_at", Value(FAR_FUTURE, output_field=DateTimeField())))
+    # Null deadlines (paused, answered) sort last, as if due at the end of time: `due_at` ascending
+    # with nulls last (PostgreSQL's order for ASC), which esc_active_due_idx and esc_state_due_idx
+    # hold, so the page is read in order and stops at its LIMIT (a COALESCE would sort them all).
     if cursor:
         due, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(sort_due__gt=due) | Q(sort_due=due, pk__gt=pk))
+        if due >= FAR_FUTURE:
+            qs = qs.filter(due_at__isnull=True, pk__gt=pk)
+        else:
+            qs = qs.filter(Q(due_at__gt=due) | Q(due_at__isnull=True) | Q(due_at=due, pk__gt=pk))
     rows = list(
         qs.select_related(
             "department", "assignee", "requested_by", "conversation", "conversation__customer"
-        ).order_by("sort_due", "id")[: size + 1]
+        ).order_by(F("due_at").asc(nulls_last=True), "id")[: size + 1]
     )
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return QueuePage(rows=rows[:size], next_cursor=next_cursor)

@@ -65,6 +65,34 @@ def test_keyset_pages_have_no_gaps_or_repeats(client, agent, cards, cards_specia
     assert seen == expected
 
 
+def test_paused_clocks_come_last_and_pages_cross_them_without_gaps(client, agent, cards, cards_specialist):
+    """Escalations without a running deadline (waiting on the agent) sort after every deadline,
+    by id, and a page boundary among them or just before them loses and repeats nothing."""
+    from escalations import selectors
+
+    now = timezone.now()
+    made = [_escalate(agent, cards, now=now - dt.timedelta(hours=number)) for number in range(6)]
+    paused = [made[0].pk, made[3].pk, made[5].pk]
+    Escalation.objects.filter(pk__in=paused).update(state=Escalation.State.WAITING_AGENT, due_at=None)
+    expected = sorted((e for e in Escalation.objects.all()), key=lambda e: (e.due_at is None, e.due_at, e.pk))
+    assert [e.pk for e in expected][-3:] == sorted(paused)
+    for size in (1, 2, 4):
+        seen, cursor = [], None
+        while True:
+            page = selectors.escalation_queue(
+                user=cards_specialist, filters=selectors.QueueFilters(), cursor=cursor, size=size
+            )
+            seen.extend(e.pk for e in page.rows)
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        assert seen == [e.pk for e in expected], size
+    client.force_login(cards_specialist)
+    html = client.get("/escalations/").content.decode()
+    positions = [html.index(f"/escalations/{e.pk}/") for e in expected]
+    assert positions == sorted(positions)
+
+
 def _queue_queries(client, user) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/escalations/").status_code == 200
