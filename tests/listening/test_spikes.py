@@ -155,3 +155,51 @@ def test_the_alert_email_is_sent(sandbox, x_account, manager):
     notification_emails_send(notification_ids=ids)
     assert "Spike in" in mail.outbox[0].subject
     assert "/listening/alerts/#alert-" in mail.outbox[0].body
+
+
+def _outage(account, at: dt.datetime, count: int, *, seed: int) -> None:
+    """`count` posts about the app being down, written in the quarter hour starting at `at`."""
+    rng = random.Random(seed)
+    items = [
+        _item(
+            f"outage-{seed}-{n}",
+            content.compose(rng, topic="app_outage", network="x"),
+            at + dt.timedelta(seconds=rng.randrange(600)),
+            rng,
+        )
+        for n in range(count)
+    ]
+    mentions_ingest(account=account, result=base.FetchResult(items=items))
+
+
+def test_leads_and_managers_are_emailed_once_per_spike_with_its_terms(x_account, lead, manager, agent):
+    from bankbuzz.accounts.notifications import notification_emails_send
+
+    now = timezone.now()
+    current = bucket_start(now)
+    _write_steady(x_account, now - dt.timedelta(days=1), current - BUCKET, seed=9)
+    _outage(x_account, current - BUCKET, 60, seed=1)
+    first = spikes_detect(now=current + dt.timedelta(minutes=1)).opened
+    assert first is not None
+    # The next checks of the same spike (beat runs every minute) extend it: nobody is told again.
+    for minutes in (2, 3, 10):
+        assert spikes_detect(now=current + dt.timedelta(minutes=minutes)).opened is None
+    notifications = Notification.objects.filter(verb="listening.spike")
+    assert notifications.count() == 2
+    ids = list(notifications.values_list("pk", flat=True))
+    assert notification_emails_send(notification_ids=ids) == 2
+    assert notification_emails_send(notification_ids=ids) == 0  # a repeated task sends nothing twice
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([lead.email, manager.email])
+    for message in mail.outbox:
+        assert message.subject.startswith("BankBuzz: Spike in X @northbridgebank")
+        assert f"\u201c{first.terms[0]}\u201d" in message.body
+        assert f"/listening/alerts/#alert-{first.pk}" in message.body
+
+    # Quiet for half an hour: the alert ends. A later outage is a new spike, and a new alert.
+    assert spikes_detect(now=current + 3 * BUCKET).closed == first
+    later = current + 5 * BUCKET
+    _outage(x_account, later, 60, seed=2)
+    second = spikes_detect(now=later + dt.timedelta(minutes=11)).opened
+    assert second is not None and second != first
+    assert SpikeAlert.objects.count() == 2
+    assert notifications.count() == 4
