@@ -588,6 +588,26 @@ ATTACH_FIELDS = (
 )
 
 
+# What attaching reads of a mention (not its raw payload), with its author.
+ATTACH_READS = (
+    "network",
+    "thread_key",
+    "external_id",
+    "account",
+    "author",
+    "direction",
+    "kind",
+    "text",
+    "created_at",
+    "lang",
+    "sentiment_label",
+    "pii_findings",
+    "has_pii",
+    "priority_hint",
+    "is_spam",
+)
+
+
 def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     """Attach new mentions to their conversations, creating or reopening them.
 
@@ -605,7 +625,7 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
         # A listening query's search hits may be kept out of the inbox (Mention.for_inbox).
         Mention.objects.filter(pk__in=mention_ids, for_inbox=True)
         .select_related("author", "account")
-        .defer("raw", "edit_history")
+        .only(*ATTACH_READS, "account__external_id")
         .order_by("created_at", "id")
     )
     threads: dict[tuple[str, str], list[Mention]] = {}
@@ -781,23 +801,84 @@ def _values(rows: list[tuple], casts: list[str]) -> tuple[str, list]:
     return ", ".join([row] * len(rows)), [value for values in rows for value in values]
 
 
-def _insert_new(conversations: list[Conversation]) -> list[Conversation]:
-    """INSERT the new conversations in one statement; returns those that were inserted.
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.datetime})
 
-    A thread another worker opened meanwhile is left out (ON CONFLICT DO NOTHING waits
-    for that worker's commit); the caller applies its messages to that conversation.
-    Rows go in sorted by thread, so two workers inserting the same threads wait on each
-    other in the same order and cannot deadlock.
+
+def _db_value(field, value):
+    """What the ORM would send for `value` (the plain types psycopg2 adapts as they are)."""
+    return value if type(value) in _PLAIN else field.get_db_prep_save(value, connection)
+
+
+# The search vector of a VALUES row `v` with the customer (`who`) and the thread (`body`): see
+# `conversation_reindex`.
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('simple'::regconfig, v.who), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, v.body), 'B')"
+    " || setweight(to_tsvector('simple'::regconfig, v.body), 'C')"
+)
+
+
+def _search_row(conversation: Conversation, texts: dict[tuple[str, str], str]) -> tuple[str, str, str]:
+    """(search_handle, who, body) of a conversation: its customer and its thread's masked text."""
+    customer = conversation.customer
+    who = f"{customer.handle} {customer.handle.replace('_', ' ')} {customer.name}"
+    return customer.handle.lower()[:100], who, texts.get((conversation.network, conversation.thread_key), "")
+
+
+def _thread_texts(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The masked text of each thread's newest `SEARCH_MESSAGES` messages, newest first (one query)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    values, params = _values(keys, ["varchar", "varchar"])
+    texts: dict[tuple[str, str], list[str]] = {key: [] for key in keys}
+    with connection.cursor() as cursor:
+        # Through the (network, thread_key, created_at) index, however long the thread.
+        cursor.execute(
+            f"""
+            SELECT t.network, t.thread_key, m.text, m.pii_findings, m.has_pii
+            FROM (VALUES {values}) AS t (network, thread_key)
+            CROSS JOIN LATERAL (
+                SELECT id, text, pii_findings, has_pii, created_at FROM {Mention._meta.db_table}
+                WHERE network = t.network AND thread_key = t.thread_key
+                ORDER BY created_at DESC, id DESC LIMIT %s
+            ) AS m
+            ORDER BY t.network, t.thread_key, m.created_at DESC, m.id DESC
+            """,  # noqa: S608 - table name from the model, values bound
+            [*params, SEARCH_MESSAGES],
+        )
+        for network, thread_key, text, findings, has_pii in cursor.fetchall():
+            if has_pii:
+                text = masked_text(text, json.loads(findings) if isinstance(findings, str) else findings)
+            texts[(network, thread_key)].append(text[:SEARCH_CHARS_PER_MESSAGE])
+    return {key: "\n".join(parts) for key, parts in texts.items()}
+
+
+def _insert_new(conversations: list[Conversation], texts: dict[tuple[str, str], str]) -> list[Conversation]:
+    """INSERT the new conversations, search vectors included, in one statement.
+
+    Returns those that were inserted. A thread another worker opened meanwhile is left
+    out (ON CONFLICT DO NOTHING waits for that worker's commit); the caller applies its
+    messages to that conversation. Rows go in sorted by thread, so two workers inserting
+    the same threads wait on each other in the same order and cannot deadlock.
     """
     conversations = sorted(conversations, key=lambda c: (c.network, c.thread_key))
-    fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key]
-    rows = [tuple(f.get_db_prep_save(f.pre_save(c, True), connection) for f in fields) for c in conversations]
-    values, params = _values(rows, [f.cast_db_type(connection) for f in fields])
-    table = Conversation._meta.db_table
+    search = ("search_handle", "search_vector")
+    fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key and f.name not in search]
+    rows = [
+        (*(_db_value(f, f.pre_save(c, True)) for f in fields), *_search_row(c, texts)) for c in conversations
+    ]
+    values, params = _values(rows, [*(f.cast_db_type(connection) for f in fields), "varchar", "text", "text"])
+    columns = ", ".join(f.column for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(f.column for f in fields)}) VALUES {values} "  # noqa: S608
-            "ON CONFLICT (network, thread_key) DO NOTHING RETURNING id, network, thread_key",
+            f"""
+            INSERT INTO {Conversation._meta.db_table} ({columns}, search_handle, search_vector)
+            SELECT {", ".join(f"v.{f.column}" for f in fields)}, v.handle, {SEARCH_VECTOR_SQL}
+            FROM (VALUES {values}) AS v ({columns}, handle, who, body)
+            ON CONFLICT (network, thread_key) DO NOTHING
+            RETURNING id, network, thread_key
+            """,  # noqa: S608 - table and column names from the model, values bound
             params,
         )
         ids = {(network, thread_key): pk for pk, network, thread_key in cursor.fetchall()}
@@ -815,59 +896,97 @@ def _attach_page(threads: list[list[Mention]]) -> list[int]:
     """Attach the threads' new messages in a constant number of statements.
 
     Lock the existing conversations (one SELECT ... FOR UPDATE), apply the messages in
-    memory, INSERT the new conversations (one statement), write the changed ones and
-    every conversation's search vector (one SELECT of the threads, one UPDATE), and the
-    thread events and audit events (one INSERT each).
+    memory, read the threads' text for search (one SELECT), INSERT the new conversations
+    (one statement), UPDATE the changed ones (one statement), and write the thread events
+    and audit events (one INSERT each).
     """
     by_key = {(thread[0].network, thread[0].thread_key): thread for thread in threads}
     existing = _lock_conversations(by_key)
     attached = {key: _apply_thread(existing.get(key), thread) for key, thread in by_key.items()}
-    new = [a.conversation for a in attached.values() if a.created]
+    touched = [a for a in attached.values() if a.conversation is not None]
+    if not touched:
+        return []
+    texts = _thread_texts((a.conversation.network, a.conversation.thread_key) for a in touched)
+    new = [a.conversation for a in touched if a.created]
     if new:
-        inserted = {(c.network, c.thread_key) for c in _insert_new(new)}
+        inserted = {(c.network, c.thread_key) for c in _insert_new(new, texts)}
         raced = [key for key, a in attached.items() if a.created and key not in inserted]
         if raced:
             # Opened by another worker since we looked: its messages join that conversation.
+            logger.info("%s threads were opened by another worker meanwhile; joining them", len(raced))
             existing.update(_lock_conversations(raced))
             for key in raced:
                 attached[key] = _apply_thread(existing.get(key), by_key[key])
                 if attached[key].created:
                     raise DatabaseError(f"conversation {key} neither inserted nor found")
-    touched = [a for a in attached.values() if a.conversation is not None]
-    if not touched:
-        return []
-    # The new and changed conversations as they are now in memory, and their search vectors.
-    _reindex([a.conversation for a in touched], fields=ATTACH_FIELDS)
-    ConversationEvent.objects.bulk_create(
-        ConversationEvent(
-            conversation=a.conversation, actor=None, kind=kind, text=text, data=data, version=version
-        )
-        for a in touched
-        for kind, text, data, version in a.events
+            touched = [a for a in attached.values() if a.conversation is not None]
+    changed = [a.conversation for a in touched if not a.created]
+    if changed:
+        _update(changed, texts, fields=ATTACH_FIELDS)
+    now = timezone.now()
+    _insert_rows(
+        ConversationEvent,
+        [
+            {"conversation": a.conversation.pk, "kind": kind, "text": text, "data": data, "version": version}
+            for a in touched
+            for kind, text, data, version in a.events
+        ],
+        now=now,
     )
-    audits = [
-        _system_audit(verb, a.conversation, before=before, after=after)
-        for a in touched
-        for verb, before, after in a.audits
-    ]
-    if audits:
-        AuditEvent.objects.bulk_create(audits)
+    # What `audit_record(actor=None, ...)` writes, for every conversation opened or reopened.
+    _insert_rows(
+        AuditEvent,
+        [
+            {
+                "actor_label": "system",
+                "verb": verb,
+                "object_type": a.conversation._meta.label_lower,
+                "object_id": str(a.conversation.pk),
+                "object_repr": str(a.conversation)[:200],
+                "before": before,
+                "after": after,
+                "client_address": client_address.get(),
+            }
+            for a in touched
+            for verb, before, after in a.audits
+        ],
+        now=now,
+    )
     return [a.conversation.pk for a in touched]
 
 
-def _system_audit(verb: str, conversation: Conversation, *, before: dict | None, after: dict) -> AuditEvent:
-    """The row `audit_record(actor=None, ...)` writes, for a bulk INSERT."""
-    return AuditEvent(
-        actor=None,
-        actor_label="system",
-        verb=verb,
-        object_type=conversation._meta.label_lower,
-        object_id=str(conversation.pk),
-        object_repr=str(conversation)[:200],
-        before=before,
-        after=after,
-        client_address=client_address.get(),
-    )
+def _insert_rows(model, rows: list[dict], *, now: dt.datetime) -> None:
+    """One INSERT of `rows` (field name -> value); other fields get their defaults, as with the ORM."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    values = []
+    for row in rows:
+        values.append(
+            tuple(
+                _db_value(
+                    f,
+                    row[f.attname]
+                    if f.attname in row
+                    else row[f.name]
+                    if f.name in row
+                    else _default(f, now),
+                )
+                for f in fields
+            )
+        )
+    sql, params = _values(values, [f.cast_db_type(connection) for f in fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) VALUES {sql}",  # noqa: S608
+            params,
+        )
+
+
+def _default(field, now: dt.datetime):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()
 
 
 def conversation_reindex(*, conversation: Conversation) -> None:
@@ -878,56 +997,30 @@ def conversation_reindex(*, conversation: Conversation) -> None:
     The text goes in twice, English-stemmed ("declined" finds "decline") and as is
     (names, handles, other languages); the search query is matched against both.
     """
-    _reindex([conversation])
+    _update([conversation], _thread_texts([(conversation.network, conversation.thread_key)]))
 
 
-def _reindex(conversations: list[Conversation], *, fields: Iterable[str] = ()) -> None:
-    """`conversation_reindex` of many conversations in two statements.
+def _update(
+    conversations: list[Conversation], texts: dict[tuple[str, str], str], *, fields: Iterable[str] = ()
+) -> None:
+    """One UPDATE of the conversations' search vectors and of their `fields` as they are in memory.
 
-    `fields` of the conversations are written from memory in the same UPDATE (the
-    caller holds their row locks).
+    The caller holds the row locks of the conversations whose `fields` it writes.
     """
-    keys = [(c.pk, c.network, c.thread_key) for c in conversations]
-    values, params = _values(keys, ["bigint", "varchar", "varchar"])
-    texts: dict[int, list[str]] = {pk: [] for pk, _, _ in keys}
+    columns = [Conversation._meta.get_field(name) for name in fields]
+    rows = [
+        (c.pk, *_search_row(c, texts), *(_db_value(f, getattr(c, f.attname)) for f in columns))
+        for c in conversations
+    ]
+    casts = ["bigint", "varchar", "text", "text", *(f.cast_db_type(connection) for f in columns)]
+    values, params = _values(rows, casts)
+    names = "".join(f", {f.column}" for f in columns)
+    assign = "".join(f", {f.column} = v.{f.column}" for f in columns)
     with connection.cursor() as cursor:
-        # The newest messages of each thread, through the (network, thread_key, created_at) index.
         cursor.execute(
             f"""
-            SELECT c.id, m.text, m.pii_findings, m.has_pii
-            FROM (VALUES {values}) AS c (id, network, thread_key)
-            CROSS JOIN LATERAL (
-                SELECT id, text, pii_findings, has_pii, created_at FROM {Mention._meta.db_table}
-                WHERE network = c.network AND thread_key = c.thread_key
-                ORDER BY created_at DESC, id DESC LIMIT %s
-            ) AS m
-            ORDER BY c.id, m.created_at DESC, m.id DESC
-            """,  # noqa: S608 - table name from the model, values bound
-            [*params, SEARCH_MESSAGES],
-        )
-        for pk, text, findings, has_pii in cursor.fetchall():
-            if has_pii:
-                text = masked_text(text, json.loads(findings) if isinstance(findings, str) else findings)
-            texts[pk].append(text[:SEARCH_CHARS_PER_MESSAGE])
-        columns = [Conversation._meta.get_field(name) for name in fields]
-        rows = []
-        for c in conversations:
-            customer = c.customer
-            who = f"{customer.handle} {customer.handle.replace('_', ' ')} {customer.name}"
-            written = (f.get_db_prep_save(getattr(c, f.attname), connection) for f in columns)
-            rows.append((c.pk, customer.handle.lower()[:100], who, "\n".join(texts[c.pk]), *written))
-        casts = ["bigint", "varchar", "text", "text", *(f.cast_db_type(connection) for f in columns)]
-        values, params = _values(rows, casts)
-        names = "".join(f", {f.column}" for f in columns)
-        assign = "".join(f", {f.column} = v.{f.column}" for f in columns)
-        cursor.execute(
-            f"""
-            UPDATE {Conversation._meta.db_table} AS c SET
-                search_handle = v.handle,
-                search_vector = setweight(to_tsvector('simple'::regconfig, v.who), 'A')
-                    || setweight(to_tsvector('english'::regconfig, v.body), 'B')
-                    || setweight(to_tsvector('simple'::regconfig, v.body), 'C')
-                {assign}
+            UPDATE {Conversation._meta.db_table} AS c
+            SET search_handle = v.handle, search_vector = {SEARCH_VECTOR_SQL}{assign}
             FROM (VALUES {values}) AS v (id, handle, who, body{names})
             WHERE c.id = v.id
             """,  # noqa: S608 - table and column names from the model, values bound
