@@ -161,6 +161,8 @@ class Links:
     def __init__(self, filters: Filters):
         self.filters = filters
         self.base = filters.params()
+        # A page has about a thousand of these links: resolve the URL once, not per link.
+        self.rows_path = reverse("dashboards:rows") + "?"
 
     def rows(self, metric: str, **dims) -> str:
         params = {**self.base, "metric": metric}
@@ -169,7 +171,7 @@ class Links:
                 params[key] = str(value)
             elif value is not None:
                 params[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return reverse("dashboards:rows") + "?" + urlencode(params)
+        return self.rows_path + urlencode(params)
 
     def inbox(self, **params) -> str:
         base = {"network": self.filters.network, "account": self.filters.account or ""}
@@ -216,7 +218,10 @@ TIME_COLUMNS = [
 ]
 
 
-def _response_section(filters: Filters, scope: Scope, links: Links, summary: dict) -> Section:
+def _response_section(
+    scope: Scope, links: Links, figures: selectors.ConversationFigures, names: dict[int, str]
+) -> Section:
+    summary = figures.summary
     section = Section("response", "Response times: conversations")
     section.note = "Conversations first received in the period (spam left out); times are wall-clock."
     section.figures = [
@@ -233,7 +238,7 @@ def _response_section(filters: Filters, scope: Scope, links: Links, summary: dic
         Figure("Resolution p90", duration(summary["res_p90"]), links.rows("conversations", has="resolved")),
     ]
 
-    daily = selectors.conversation_trend(filters, scope)
+    daily = figures.daily
     table = Table("response_daily", "By day", ["Day", *TIME_COLUMNS])
     for row in daily:
         table.rows.append(
@@ -253,7 +258,7 @@ def _response_section(filters: Filters, scope: Scope, links: Links, summary: dic
     )
     section.panels.append(Panel("response_daily", "First response by day", table, chart, wide=True))
 
-    weekly = selectors.conversation_trend(filters, scope, weekly=True)
+    weekly = figures.weekly
     table = Table("response_weekly", "By week", ["Week of", *TIME_COLUMNS])
     for row in weekly:
         table.rows.append(
@@ -285,7 +290,7 @@ def _response_section(filters: Filters, scope: Scope, links: Links, summary: dic
     chart = Chart("bar", labels, [{"label": "Conversations", "data": data, "links": hrefs}])
     section.panels.append(Panel("response_distribution", "How long customers waited", table, chart))
 
-    by_network = selectors.conversations_by(filters, scope, "network")
+    by_network = figures.by_network
     table = Table("response_network", "By network", ["Network", *TIME_COLUMNS])
     for row in by_network:
         table.rows.append(
@@ -306,8 +311,7 @@ def _response_section(filters: Filters, scope: Scope, links: Links, summary: dic
     section.panels.append(Panel("response_network", "By network", table, chart))
 
     if scope.team:
-        by_agent = selectors.conversations_by(filters, scope, "assignee")
-        names = _user_names(r["assignee"] for r in by_agent)
+        by_agent = figures.by_assignee
         table = Table("response_agent", "By agent", ["Agent", *TIME_COLUMNS])
         for row in by_agent:
             agent = row["assignee"] or "none"
@@ -325,8 +329,16 @@ def _response_section(filters: Filters, scope: Scope, links: Links, summary: dic
     return section
 
 
-def _escalation_section(filters: Filters, scope: Scope, links: Links, now: dt.datetime) -> Section:
-    summary = selectors.escalation_summary(filters, scope, now=now)
+def _escalation_section(
+    filters: Filters,
+    scope: Scope,
+    links: Links,
+    now: dt.datetime,
+    figures: selectors.EscalationFigures,
+    kudos: dict[int, int],
+    names: dict[int, str],
+) -> Section:
+    summary = figures.summary
     response_pct = selectors.sla_percent(summary["response_met"], summary["response_breached"])
     resolution_pct = selectors.sla_percent(summary["resolution_met"], summary["resolution_breached"])
     section = Section("escalations", "Escalations: experts")
@@ -367,7 +379,7 @@ def _escalation_section(filters: Filters, scope: Scope, links: Links, now: dt.da
         ),
     ]
 
-    rows = selectors.escalations_by(filters, scope, ("department", "priority"), now=now)
+    rows = figures.by_department
     departments = dict(
         Department.objects.filter(pk__in={r["department"] for r in rows}).values_list("pk", "name")
     )
@@ -425,9 +437,7 @@ def _escalation_section(filters: Filters, scope: Scope, links: Links, now: dt.da
         )
     )
 
-    rows = selectors.escalations_by(filters, scope, ("assignee",), now=now)
-    kudos = {r["expert"]: r["n"] for r in selectors.kudos_by(filters, scope, "expert")}
-    names = _user_names([r["assignee"] for r in rows] + list(kudos))
+    rows = figures.by_assignee
     table = Table(
         "escalation_specialist",
         "By specialist",
@@ -499,10 +509,12 @@ def _sla_state(value: float | None) -> str:
     return "breach"
 
 
-def _volume_section(filters: Filters, scope: Scope, links: Links) -> tuple[Section, Heatmap]:
+def _volume_section(
+    filters: Filters, scope: Scope, links: Links, volume: selectors.VolumeFigures
+) -> tuple[Section, Heatmap]:
     section = Section("volume", "Volume and sentiment")
     section.note = "Customer mentions reaching us in the period, counted every minute."
-    per_day = selectors.volume_by_day(filters, scope, "network")
+    per_day = volume.by_day_network
     days = sorted({r["day"] for r in per_day})
     networks = [n for n in NETWORK if any(r["network"] == n for r in per_day)]
     grid = {(r["day"], r["network"]): r["n"] for r in per_day}
@@ -529,7 +541,7 @@ def _volume_section(filters: Filters, scope: Scope, links: Links) -> tuple[Secti
     )
     section.panels.append(Panel("volume_daily", "Mentions by network per day", table, chart, wide=True))
 
-    per_day = selectors.volume_by_day(filters, scope, "sentiment")
+    per_day = volume.by_day_sentiment
     grid = {(r["day"], r["sentiment"] or "unknown"): r["n"] for r in per_day}
     sentiments = [*SENTIMENTS, *(["unknown"] if any(k[1] == "unknown" for k in grid) else [])]
     days = sorted({r["day"] for r in per_day})
@@ -556,7 +568,7 @@ def _volume_section(filters: Filters, scope: Scope, links: Links) -> tuple[Secti
     )
     section.panels.append(Panel("sentiment_daily", "Sentiment over time", table, chart))
 
-    accounts = selectors.volume_by_account(filters, scope)
+    accounts = volume.by_account
     known = {
         a.pk: a
         for a in SocialAccount.objects.filter(pk__in={r["account_id"] for r in accounts if r["account_id"]})
@@ -605,7 +617,7 @@ def _volume_section(filters: Filters, scope: Scope, links: Links) -> tuple[Secti
     )
     section.panels.append(Panel("top_tags", "Top tags", table, chart))
 
-    cells = selectors.heatmap(filters, scope)
+    cells = volume.heatmap
     peak = max(cells.values(), default=0)
     table = Table("heatmap", "Mentions by weekday and hour", ["Weekday", *[f"{h:02d}" for h in range(24)]])
     rows = []
@@ -629,16 +641,19 @@ def _volume_section(filters: Filters, scope: Scope, links: Links) -> tuple[Secti
     return section, heat
 
 
-def _recognition_section(filters: Filters, scope: Scope, links: Links) -> Section:
+def _recognition_section(
+    filters: Filters,
+    scope: Scope,
+    links: Links,
+    *,
+    thanks: int,
+    turnarounds: int,
+    experts: list[dict],
+    agents: list[dict],
+    thanked: list[dict],
+    names: dict[int, str],
+) -> Section:
     section = Section("recognition", "Recognition")
-    thanks = selectors.thanks_total(filters, scope)
-    turnarounds = selectors.turnaround_count(filters, scope)
-    experts = selectors.kudos_by(filters, scope, "expert")
-    agents = selectors.kudos_by(filters, scope, "agent")
-    thanked = selectors.thanks_by_agent(filters, scope)
-    names = _user_names(
-        [r["expert"] for r in experts] + [r["agent"] for r in agents] + [r["agent"] for r in thanked]
-    )
     total_kudos = sum(r["n"] for r in experts)
     section.figures = [
         Figure(
@@ -707,20 +722,37 @@ def _recognition_section(filters: Filters, scope: Scope, links: Links) -> Sectio
 def build(*, user, scope: Scope, filters: Filters, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     links = Links(filters)
+    # Every figure first (one query per source), then the sections from them.
+    conv = selectors.conversation_figures(filters, scope) if scope.conversations else None
+    esc = selectors.escalation_figures(filters, scope, now=now)
+    volume = selectors.volume_figures(filters, scope) if scope.team else None
+    experts = selectors.kudos_by(filters, scope, "expert")
+    agents = selectors.kudos_by(filters, scope, "agent")
+    thanked = selectors.thanks_by_agent(filters, scope)
+    thanks = volume.thanks if volume is not None else selectors.thanks_total(filters, scope)
+    names = _user_names(
+        [r["assignee"] for r in (conv.by_assignee if conv and scope.team else ())]
+        + [r["assignee"] for r in esc.by_assignee]
+        + [r["expert"] for r in experts]
+        + [r["agent"] for r in agents]
+        + [r["agent"] for r in thanked]
+    )
+
     headline: list[Figure] = []
     sections: list[Section] = []
     heat = None
-    if scope.conversations:
-        summary = selectors.conversation_summary(filters, scope)
+    if conv is not None:
+        summary = conv.summary
         responded = links.rows("conversations", has="responded")
         headline += [
             Figure("First response median", duration(summary["fr_median"]), responded,
                    f"{count(summary['responded'])} responded"),
             Figure("First response p90", duration(summary["fr_p90"]), responded, "90th percentile"),
         ]  # fmt: skip
-    escalation_section = _escalation_section(filters, scope, links, now)
+    kudos = {r["expert"]: r["n"] for r in experts}
+    escalation_section = _escalation_section(filters, scope, links, now, esc, kudos, names)
     headline += [f for f in escalation_section.figures if f.label == "Response SLA met"]
-    if scope.conversations:
+    if conv is not None:
         backlog = selectors.backlog(filters, scope, user=user)
         agent = scope.agent_id or filters.agent_id or ""
         for key, label in (
@@ -741,23 +773,31 @@ def build(*, user, scope: Scope, filters: Filters, now: dt.datetime | None = Non
             waited = (now - backlog.oldest.last_inbound_at).total_seconds()
             headline.append(
                 Figure("Oldest waiting", duration(waited), reverse("inbox:detail", args=[backlog.oldest.pk]),
-                       f"@{backlog.oldest.customer.handle}", "breach" if waited > 24 * 3600 else "")
+                       str(backlog.oldest.customer), "breach" if waited > 24 * 3600 else "")
             )  # fmt: skip
-        sections.append(_response_section(filters, scope, links, summary))
-    if scope.team:
-        negative = selectors.rollup(filters, scope)
-        totals = {
-            r["sentiment"]: r["n"] for r in negative.values("sentiment").annotate(n=selectors.Sum("count"))
-        }
-        all_mentions = sum(totals.values())
-        share = 100.0 * totals.get("negative", 0) / all_mentions if all_mentions else None
+        sections.append(_response_section(scope, links, conv, names))
+    if volume is not None:
+        total = volume.total
+        share = 100.0 * volume.by_sentiment.get("negative", 0) / total if total else None
         headline.append(
             Figure("Negative mentions", percent(share), links.rows("mentions", sentiment="negative"),
-                   f"of {count(all_mentions)} mentions")
+                   f"of {count(total)} mentions")
         )  # fmt: skip
     sections.append(escalation_section)
-    if scope.team:
-        volume, heat = _volume_section(filters, scope, links)
-        sections.append(volume)
-    sections.append(_recognition_section(filters, scope, links))
+    if volume is not None:
+        volume_section, heat = _volume_section(filters, scope, links, volume)
+        sections.append(volume_section)
+    sections.append(
+        _recognition_section(
+            filters,
+            scope,
+            links,
+            thanks=thanks,
+            turnarounds=conv.turnarounds if conv else 0,
+            experts=experts,
+            agents=agents,
+            thanked=thanked,
+            names=names,
+        )
+    )
     return Dashboard(filters=filters, scope=scope, headline=headline, sections=sections, heatmap=heat)

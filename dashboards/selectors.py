@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Aggregate,
     CharField,
@@ -31,7 +33,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.expressions import Case, When
@@ -40,7 +41,6 @@ from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
     TruncDate,
-    TruncWeek,
 )
 from django.utils import timezone
 
@@ -68,9 +68,12 @@ class Percentile(Aggregate):
 
 
 class Seconds(Func):
-    """`later - earlier` in seconds (NULL when either is NULL)."""
+    """`later - earlier` in seconds (NULL when either is NULL).
 
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    `date_part` gives a double; `EXTRACT` would give a numeric, which sorts several times slower
+    in `percentile_cont` and is cast to double there anyway."""
+
+    template = "date_part('epoch', %(expressions)s)"
     arg_joiner = " - "
     output_field = FloatField()
 
@@ -172,28 +175,133 @@ def _stats() -> dict:
     }
 
 
+def _compiled(qs: QuerySet) -> tuple[str, tuple] | None:
+    """A queryset's SQL and parameters, to aggregate over it; None when it can match nothing."""
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:  # qs.none(): a scope that may see none of these
+        return None
+
+
+def _grouped(sql: str, params) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _bucket_sql(key: str) -> str:
+    if key == "none":
+        return "first_response_at IS NULL"
+    _key, _label, low, high = next(b for b in BUCKETS if b[0] == key)
+    return f"fr >= {int(low)}" + (f" AND fr < {int(high)}" if high is not None else "")
+
+
+# The figures of the period's conversations, one pass: the totals, per local day, per week,
+# per network and per assignee (GROUPING SETS), so the table is read once however many charts
+# show it. The bits of GROUPING(day, week, network, assignee_id) say which set a row belongs to.
+# A day lies in one week, so (week, day), (week) and () share one sort.
+_CONVERSATION_FIGURES_SQL = """
+SELECT GROUPING(day, week, network, assignee_id) AS grouping_set, day, week, network, assignee_id,
+       count(*) AS received,
+       count(*) FILTER (WHERE first_response_at IS NOT NULL) AS responded,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY fr) AS fr_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY fr) AS fr_p90,
+       count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution) AS res_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution) AS res_p90,
+       {buckets},
+       count(*) FILTER (WHERE first_sentiment = 'negative') AS turnarounds
+FROM (
+    SELECT (first_received_at AT TIME ZONE %s)::date AS day,
+           date_trunc('week', first_received_at AT TIME ZONE %s)::date AS week,
+           network, assignee_id, fr, resolution, first_response_at, resolved_at, first_sentiment
+    FROM ({inner}) AS period
+) AS c
+GROUP BY GROUPING SETS ((week, day), (week), (), (network), (assignee_id))
+"""
+_CONVERSATION_COLUMNS = (
+    "first_received_at", "network", "assignee_id", "fr", "resolution",
+    "first_response_at", "resolved_at", "first_sentiment",
+)  # fmt: skip
+_CONVERSATION_SETS_KEYS = ("day", "week", "network", "assignee_id")
+_CONVERSATION_SETS = {15: "summary", 3: "daily", 11: "weekly", 13: "by_network", 14: "by_assignee"}
+
+
+@dataclass
+class ConversationFigures:
+    summary: dict
+    daily: list[dict]
+    weekly: list[dict]
+    by_network: list[dict]
+    by_assignee: list[dict]
+
+    @property
+    def turnarounds(self) -> int:
+        return self.summary["turnarounds"]
+
+
+def _empty_conversation_summary() -> dict:
+    summary = dict.fromkeys(("received", "responded", "resolved", "turnarounds"), 0)
+    summary |= dict.fromkeys(("fr_median", "fr_p90", "res_median", "res_p90"))
+    return summary | {f"b_{key}": 0 for key in BUCKET_KEYS}
+
+
+def conversation_figures(filters: Filters, scope: Scope) -> ConversationFigures:
+    """Every conversation figure of the dashboard in one query over `conversations()`.
+
+    The turnaround count rides along: the first customer message's sentiment is looked up only
+    for conversations that are positive now (a CASE, so the subquery runs for those alone).
+    """
+    figures = ConversationFigures(_empty_conversation_summary(), [], [], [], [])
+    qs = conversations(filters, scope).annotate(
+        first_sentiment=Case(When(sentiment_label="positive", then=Subquery(_first_sentiment())))
+    )
+    compiled = _compiled(qs.values(*_CONVERSATION_COLUMNS))
+    if compiled is None:
+        return figures
+    inner, params = compiled
+    buckets = ",\n       ".join(
+        f"count(*) FILTER (WHERE {_bucket_sql(key)}) AS b_{key}" for key in sorted(BUCKET_KEYS)
+    )
+    tz = timezone.get_current_timezone_name()
+    sql = _CONVERSATION_FIGURES_SQL.format(buckets=buckets, inner=inner)
+    for row in _grouped(sql, (tz, tz, *params)):
+        kind = _CONVERSATION_SETS[row.pop("grouping_set")]
+        if kind == "summary":
+            figures.summary = {k: v for k, v in row.items() if k not in _CONVERSATION_SETS_KEYS}
+            continue
+        stats = {key: row[key] for key in _stats()}
+        if kind == "daily":
+            figures.daily.append({"period": row["day"], **stats})
+        elif kind == "weekly":
+            figures.weekly.append({"period": row["week"], **stats})
+        elif kind == "by_network":
+            figures.by_network.append({"network": row["network"], **stats})
+        else:
+            figures.by_assignee.append({"assignee": row["assignee_id"], **stats})
+    figures.daily.sort(key=lambda r: r["period"])
+    figures.weekly.sort(key=lambda r: r["period"])
+    figures.by_network.sort(key=lambda r: (-r["received"], r["network"]))
+    # Most conversations first; among equals by id, the unassigned last (as ORDER BY does).
+    figures.by_assignee.sort(key=lambda r: (-r["received"], r["assignee"] is None, r["assignee"] or 0))
+    return figures
+
+
 def conversation_summary(filters: Filters, scope: Scope) -> dict:
-    """Headline figures and the distribution, in one query."""
-    qs = conversations(filters, scope)
-    buckets = {f"b_{key}": Count("id", filter=_bucket_q(key)) for key in BUCKET_KEYS}
-    return qs.aggregate(**_stats(), **buckets)
+    """Headline figures and the distribution."""
+    return conversation_figures(filters, scope).summary
 
 
 def conversations_by(filters: Filters, scope: Scope, field: str) -> list[dict]:
     """The headline figures per `assignee` or `network`, most conversations first."""
-    qs = conversations(filters, scope)
-    return list(qs.order_by().values(field).annotate(**_stats()).order_by("-received", field))
+    figures = conversation_figures(filters, scope)
+    return figures.by_assignee if field == "assignee" else figures.by_network
 
 
 def conversation_trend(filters: Filters, scope: Scope, *, weekly: bool = False) -> list[dict]:
-    field = "first_received_at"
-    trunc = TruncWeek(field, tzinfo=_tz()) if weekly else TruncDate(field, tzinfo=_tz())
-    qs = conversations(filters, scope).annotate(period=trunc)
-    rows = list(qs.order_by().values("period").annotate(**_stats()).order_by("period"))
-    for row in rows:
-        if isinstance(row["period"], dt.datetime):
-            row["period"] = timezone.localtime(row["period"]).date()
-    return rows
+    figures = conversation_figures(filters, scope)
+    return figures.weekly if weekly else figures.daily
 
 
 def top_tags(filters: Filters, scope: Scope, *, limit: int = 10) -> list[dict]:
@@ -207,24 +315,28 @@ def top_tags(filters: Filters, scope: Scope, *, limit: int = 10) -> list[dict]:
     )
 
 
-def _turnarounds(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """Conversations whose latest customer message is positive and whose first was negative."""
-    first_sentiment = (
+def _first_sentiment() -> QuerySet[Mention]:
+    """The sentiment of a conversation's first customer message (for `OuterRef`)."""
+    return (
         Mention.objects.filter(
             network=OuterRef("network"), thread_key=OuterRef("thread_key"), direction=Mention.Direction.IN
         )
         .order_by("created_at", "id")
         .values("sentiment_label")[:1]
     )
+
+
+def _turnarounds(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Conversations whose latest customer message is positive and whose first was negative."""
     return (
         qs.filter(sentiment_label="positive")
-        .annotate(first_sentiment=Subquery(first_sentiment))
+        .annotate(first_sentiment=Subquery(_first_sentiment()))
         .filter(first_sentiment="negative")
     )
 
 
 def turnaround_count(filters: Filters, scope: Scope) -> int:
-    return conversations(filters, scope, {"turnaround": True}).count()
+    return conversation_figures(filters, scope).turnarounds
 
 
 # --- Backlog (now, not the period) ----------------------------------------------------------------
@@ -258,12 +370,14 @@ def backlog(filters: Filters, scope: Scope, *, user) -> Backlog:
         base = base.filter(assignee_id=agent)
     views = [v for v in BACKLOG_VIEWS if not (agent and v == "unassigned")]
     counts = capped_counts({key: base.filter(SAVED_VIEWS[key].q(user)) for key in views})
-    oldest = (
-        base.filter(status__in=[Status.NEW, Status.OPEN])
-        .select_related("customer")
-        .order_by("last_inbound_at", "id")
-        .first()
-    )
+    # The oldest of each status through `conv_status_waiting_idx` (status, last_inbound_at, id),
+    # then the older of the two: `status IN (...) ORDER BY` would sort every open conversation.
+    candidates = [
+        base.filter(status=status).select_related("customer").order_by("last_inbound_at", "id").first()
+        for status in (Status.NEW, Status.OPEN)
+    ]
+    found = [c for c in candidates if c is not None]
+    oldest = min(found, key=lambda c: (c.last_inbound_at, c.pk)) if found else None
     return Backlog(counts=counts, oldest=oldest)
 
 
@@ -384,14 +498,80 @@ def _escalation_stats() -> dict:
     }
 
 
+# The escalation figures in one pass over `escalations()`: the totals, per department and
+# priority, per specialist. GROUPING(department_id, priority, assignee_id) names the set.
+_ESCALATION_FIGURES_SQL = """
+SELECT GROUPING(department_id, priority, assignee_id) AS grouping_set, department_id, priority, assignee_id,
+       count(*) AS opened,
+       count(*) FILTER (WHERE first_response_at IS NOT NULL) AS responded,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY expert_response) AS fr_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY expert_response) AS fr_p90,
+       count(*) FILTER (WHERE stopped_at IS NOT NULL) AS resolved,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY expert_resolution) AS res_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY expert_resolution) AS res_p90,
+       count(*) FILTER (WHERE response_outcome = 'met') AS response_met,
+       count(*) FILTER (WHERE response_outcome = 'breached') AS response_breached,
+       count(*) FILTER (WHERE resolution_outcome = 'met') AS resolution_met,
+       count(*) FILTER (WHERE resolution_outcome = 'breached') AS resolution_breached
+FROM ({inner}) AS period
+GROUP BY GROUPING SETS ((), (department_id, priority), (assignee_id))
+"""
+_ESCALATION_COLUMNS = (
+    "department_id", "priority", "assignee_id", "first_response_at", "stopped_at",
+    "expert_response", "expert_resolution", "response_outcome", "resolution_outcome",
+)  # fmt: skip
+_ESCALATION_SETS = {7: "summary", 1: "by_department", 6: "by_assignee"}
+_ESCALATION_STATS = (
+    "opened", "responded", "fr_median", "fr_p90", "resolved", "res_median", "res_p90",
+    "response_met", "response_breached", "resolution_met", "resolution_breached",
+)  # fmt: skip
+
+
+@dataclass
+class EscalationFigures:
+    summary: dict
+    by_department: list[dict]  # per department and priority
+    by_assignee: list[dict]
+
+
+def escalation_figures(
+    filters: Filters, scope: Scope, *, now: dt.datetime | None = None
+) -> EscalationFigures:
+    """The escalation summary and both of its tables, in one query."""
+    summary = {key: None if key.endswith(("_median", "_p90")) else 0 for key in _ESCALATION_STATS}
+    figures = EscalationFigures(summary, [], [])
+    compiled = _compiled(escalations(filters, scope, now=now).values(*_ESCALATION_COLUMNS))
+    if compiled is None:
+        return figures
+    inner, params = compiled
+    for row in _grouped(_ESCALATION_FIGURES_SQL.format(inner=inner), params):
+        kind = _ESCALATION_SETS[row["grouping_set"]]
+        values = {key: row[key] for key in _ESCALATION_STATS}
+        if kind == "summary":
+            figures.summary = values
+        elif kind == "by_department":
+            key = {"department": row["department_id"], "priority": row["priority"]}
+            figures.by_department.append({**key, **values})
+        else:
+            figures.by_assignee.append({"assignee": row["assignee_id"], **values})
+    figures.by_department.sort(key=lambda r: (r["department"], r["priority"]))
+    # By id, nobody-yet last (as ORDER BY does).
+    figures.by_assignee.sort(key=lambda r: (r["assignee"] is None, r["assignee"] or 0))
+    return figures
+
+
 def escalation_summary(filters: Filters, scope: Scope, *, now: dt.datetime | None = None) -> dict:
-    return escalations(filters, scope, now=now).aggregate(**_escalation_stats())
+    return escalation_figures(filters, scope, now=now).summary
 
 
 def escalations_by(filters: Filters, scope: Scope, fields: tuple[str, ...], *, now=None) -> list[dict]:
     """The escalation figures per department and priority, or per specialist (`assignee`)."""
-    qs = escalations(filters, scope, now=now)
-    return list(qs.order_by().values(*fields).annotate(**_escalation_stats()).order_by(*fields))
+    figures = escalation_figures(filters, scope, now=now)
+    if tuple(fields) == ("department", "priority"):
+        return figures.by_department
+    if tuple(fields) == ("assignee",):
+        return figures.by_assignee
+    raise ValueError(f"no escalation figures by {fields}")
 
 
 def escalation_trend(filters: Filters, scope: Scope, *, now=None) -> list[dict]:
@@ -489,48 +669,109 @@ def rollup(filters: Filters, scope: Scope) -> QuerySet[MentionHourly]:
     return qs
 
 
+# Every volume figure of the period from the hourly rollup, in one pass: per sentiment, per
+# local day and network, per local day and sentiment, per account, per weekday and local hour.
+_VOLUME_FIGURES_SQL = """
+SELECT GROUPING(day, network, sentiment, account_id, wd, hr) AS grouping_set,
+       day, network, sentiment, account_id, wd, hr,
+       sum(count) AS n, coalesce(sum(count) FILTER (WHERE intent = 'thanks'), 0) AS thanks
+FROM (
+    SELECT (hour AT TIME ZONE %s)::date AS day, network, sentiment, account_id,
+           EXTRACT(ISODOW FROM hour AT TIME ZONE %s)::int AS wd,
+           EXTRACT(HOUR FROM hour AT TIME ZONE %s)::int AS hr, count, intent
+    FROM ({inner}) AS period
+) AS h
+GROUP BY GROUPING SETS ((sentiment), (day, network), (day, sentiment), (network, account_id), (wd, hr))
+"""
+# GROUPING bits, most significant first: day, network, sentiment, account_id, wd, hr.
+_VOLUME_SETS = {0b110111: "sentiment", 0b001111: "day_network", 0b010111: "day_sentiment",
+                0b101011: "account", 0b111100: "heatmap"}  # fmt: skip
+
+
+@dataclass
+class VolumeFigures:
+    by_sentiment: dict[str, int]
+    by_day_network: list[dict]
+    by_day_sentiment: list[dict]
+    by_account: list[dict]
+    heatmap: dict[tuple[int, int], int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_sentiment.values())
+
+    @property
+    def thanks(self) -> int:
+        return sum(row["thanks"] for row in self.by_account)
+
+
+def volume_figures(filters: Filters, scope: Scope) -> VolumeFigures:
+    """The volume section's figures (and the negative share, the thanks) in one rollup query."""
+    figures = VolumeFigures({}, [], [], [], {})
+    columns = ("hour", "network", "sentiment", "account_id", "intent", "count")
+    compiled = _compiled(rollup(filters, scope).values(*columns))
+    if compiled is None:
+        return figures
+    inner, params = compiled
+    tz = timezone.get_current_timezone_name()
+    for row in _grouped(_VOLUME_FIGURES_SQL.format(inner=inner), (tz, tz, tz, *params)):
+        kind = _VOLUME_SETS[row["grouping_set"]]
+        n = int(row["n"])
+        if kind == "sentiment":
+            figures.by_sentiment[row["sentiment"]] = n
+        elif kind == "day_network":
+            figures.by_day_network.append({"day": row["day"], "network": row["network"], "n": n})
+        elif kind == "day_sentiment":
+            figures.by_day_sentiment.append({"day": row["day"], "sentiment": row["sentiment"], "n": n})
+        elif kind == "account":
+            account = {"network": row["network"], "account_id": row["account_id"]}
+            figures.by_account.append({**account, "n": n, "thanks": int(row["thanks"])})
+        else:
+            figures.heatmap[(row["wd"], row["hr"])] = n
+    figures.by_day_network.sort(key=lambda r: (r["day"], r["network"]))
+    figures.by_day_sentiment.sort(key=lambda r: (r["day"], r["sentiment"]))
+    figures.by_account.sort(key=lambda r: (-r["n"], r["network"], r["account_id"] or 0))
+    return figures
+
+
 def volume_by_day(filters: Filters, scope: Scope, field: str) -> list[dict]:
     """Mentions per local day and `network` or `sentiment`."""
-    qs = rollup(filters, scope).annotate(day=TruncDate("hour", tzinfo=_tz()))
-    return list(qs.values("day", field).annotate(n=Sum("count")).order_by("day", field))
-
-
-def volume_by_hour(filters: Filters, scope: Scope) -> list[dict]:
-    """Mentions per hour (for short periods), in local time."""
-    return list(rollup(filters, scope).values("hour", "network").annotate(n=Sum("count")).order_by("hour"))
+    figures = volume_figures(filters, scope)
+    return figures.by_day_network if field == "network" else figures.by_day_sentiment
 
 
 def volume_by_account(filters: Filters, scope: Scope) -> list[dict]:
-    return list(
-        rollup(filters, scope)
-        .values("network", "account_id")
-        .annotate(n=Sum("count"), thanks=Sum("count", filter=Q(intent="thanks")))
-        .order_by("-n", "network")
-    )
+    return volume_figures(filters, scope).by_account
 
 
 def heatmap(filters: Filters, scope: Scope) -> dict[tuple[int, int], int]:
     """{(ISO weekday, local hour): mentions}, for staffing."""
-    qs = rollup(filters, scope).annotate(
-        wd=ExtractIsoWeekDay("hour", tzinfo=_tz()), hr=ExtractHour("hour", tzinfo=_tz())
-    )
-    return {(r["wd"], r["hr"]): r["n"] for r in qs.values("wd", "hr").annotate(n=Sum("count"))}
+    return volume_figures(filters, scope).heatmap
 
 
 def thanks_total(filters: Filters, scope: Scope) -> int:
     if scope.agent_id is not None:
         return mentions(filters, scope, {"intent": "thanks"}).count()
-    return rollup(filters, scope).filter(intent="thanks").aggregate(n=Sum("count"))["n"] or 0
+    return volume_figures(filters, scope).thanks
+
+
+_THANKS_BY_AGENT_SQL = """
+SELECT c.assignee_id AS agent, count(*) AS n
+FROM ({inner}) AS m
+JOIN inbox_conversation AS c ON c.network = m.network AND c.thread_key = m.thread_key
+WHERE c.assignee_id IS NOT NULL
+GROUP BY c.assignee_id
+ORDER BY n DESC, agent
+"""
 
 
 def thanks_by_agent(filters: Filters, scope: Scope) -> list[dict]:
-    """Customers' thanks per agent of the conversation they thanked us in (raw: thanks are few)."""
+    """Customers' thanks per agent of the conversation they thanked us in (raw: thanks are few,
+    and `mention_thanks_idx` finds them; a conversation is unique on its network and thread)."""
     if not scope.team:
         return []
-    assignee = Conversation.objects.filter(
-        network=OuterRef("network"), thread_key=OuterRef("thread_key")
-    ).values("assignee_id")[:1]
-    qs = mentions(filters, scope, {"intent": "thanks"}).annotate(agent=Subquery(assignee))
-    return list(
-        qs.filter(agent__isnull=False).values("agent").annotate(n=Count("id")).order_by("-n", "agent")
-    )
+    compiled = _compiled(mentions(filters, scope, {"intent": "thanks"}).values("network", "thread_key"))
+    if compiled is None:
+        return []
+    inner, params = compiled
+    return _grouped(_THANKS_BY_AGENT_SQL.format(inner=inner), params)

@@ -170,6 +170,22 @@ class Mention(models.Model):
             # Listening insights and spike detection count by the network's own time.
             models.Index(fields=["created_at"], name="mention_created_idx"),
             models.Index(fields=["account", "created_at"], name="mention_account_created_idx"),
+            # Dashboards: customers' thanks in a period (a few percent of the inbound mentions),
+            # with the thread they belong to (index-only: the agent comes from the conversation).
+            models.Index(
+                fields=["received_at"],
+                name="mention_thanks_idx",
+                include=["network", "thread_key"],
+                condition=models.Q(direction="in", intent="thanks"),
+            ),
+            # Dashboards: a thread's first customer message and its sentiment ("negative to
+            # positive"), index-only, for each conversation of a period.
+            models.Index(
+                fields=["network", "thread_key", "created_at", "id"],
+                name="mention_thread_first_in_idx",
+                include=["sentiment_label"],
+                condition=models.Q(direction="in"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dashboards import selectors, services
 from dashboards.permissions import Scope
+from inbox.models import Conversation
 from tests.dashboards.conftest import week
+from tests.factories import ConversationFactory
 
 ALL = Scope(everything=True)
 MIN = 60
@@ -132,3 +136,17 @@ def test_specialist_scope_sees_only_their_departments(world):
     scope = Scope(department_ids=frozenset({world.cards.pk}))
     assert selectors.escalation_summary(week(), scope)["opened"] == 3
     assert selectors.conversation_summary(week(), scope)["received"] == 0
+
+
+def test_oldest_waiting_is_the_oldest_new_or_open_conversation(db, manager):
+    S = Conversation.Status
+    now = dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC)
+    ConversationFactory(status=S.WAITING_CUSTOMER, last_inbound_at=now - dt.timedelta(days=9))
+    ConversationFactory(status=S.RESOLVED, last_inbound_at=now - dt.timedelta(days=8))
+    ConversationFactory(status=S.OPEN, last_inbound_at=now - dt.timedelta(hours=5))
+    new = ConversationFactory(status=S.NEW, last_inbound_at=now - dt.timedelta(hours=7))
+    assert selectors.backlog(week(), ALL, user=manager).oldest == new
+    older_open = ConversationFactory(status=S.OPEN, last_inbound_at=now - dt.timedelta(hours=9))
+    assert selectors.backlog(week(), ALL, user=manager).oldest == older_open
+    # The network filter narrows it like the inbox does.
+    assert selectors.backlog(week(network="facebook"), ALL, user=manager).oldest is None
