@@ -843,7 +843,7 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
 def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
     """A customer who thanks us after an expert's answer earns the expert and the agent kudos.
 
-    The answered escalations of all the thanking threads are read in one query.
+    The answered escalations of all the thanking threads are read at once, not per mention.
     """
     thanks = list(
         Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN, intent__in=THANKS_INTENTS)
@@ -852,8 +852,8 @@ def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
     )
     if not thanks:
         return []
-    answered: dict[tuple[str, str], list[Escalation]] = {}
-    for escalation in (
+    # Which escalations could earn kudos first (a cheap query that usually finds none), then those.
+    candidates = list(
         Escalation.objects.filter(
             conversation__in=Conversation.objects.filter(
                 _threads_q((m.network, m.thread_key) for m in thanks)
@@ -861,9 +861,15 @@ def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
             answered_at__lte=max(m.created_at for m in thanks),
             answered_by__isnull=False,
             kudos__isnull=True,
-        )
+        ).values_list("pk", flat=True)
+    )
+    answered: dict[tuple[str, str], list[Escalation]] = {}
+    for escalation in (
+        Escalation.objects.filter(pk__in=candidates)
         .select_related("answered_by", "requested_by", "conversation", "conversation__customer", "department")
         .order_by("-answered_at")
+        if candidates
+        else []
     ):
         key = (escalation.conversation.network, escalation.conversation.thread_key)
         answered.setdefault(key, []).append(escalation)
