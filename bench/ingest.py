@@ -44,6 +44,7 @@ class IngestResult:
     queries_per_page: float = 0.0
     statements: int = 0  # every statement of the timed run (savepoints included)
     cpu_s: float = 0.0  # CPU time of this process during the timed run
+    cpu_parts: dict[str, float] = field(default_factory=dict)  # of it: parse, enrich, attach, escalate
     db_cpu_s: float | None = None  # CPU time of its PostgreSQL backend (local server only)
     notes: list[str] = field(default_factory=list)
 
@@ -157,25 +158,28 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
     warm_up(EnrichmentConfig.from_settings())
 
     timers = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0}
+    cpu = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0, "parse": 0.0}
     touched = []
     real_enrich = enrichment_bridge.enrich_items
     real_attach = inbox.receivers.conversations_attach_mentions
 
     def timed_enrich(items):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             return real_enrich(items)
         finally:
             timers["enrich"] += time.perf_counter() - started
+            cpu["enrich"] += time.process_time() - cpu_started
 
     def timed_attach(*, mention_ids):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             result = real_attach(mention_ids=mention_ids)
             touched.extend(result)
             return result
         finally:
             timers["attach"] += time.perf_counter() - started
+            cpu["attach"] += time.process_time() - cpu_started
 
     enrichment_bridge.enrich_items = timed_enrich
     inbox.receivers.conversations_attach_mentions = timed_attach
@@ -185,7 +189,7 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
     for name in ("escalations_auto_open", "kudos_from_mentions"):
         if escalation_receivers is not None and hasattr(escalation_receivers, name):
             real_escalate[name] = getattr(escalation_receivers, name)
-            setattr(escalation_receivers, name, _timed(real_escalate[name], timers, "escalate"))
+            setattr(escalation_receivers, name, _timed(real_escalate[name], timers, cpu, "escalate"))
     parse_s = 0.0
     new = 0
     items_total = 0
@@ -205,12 +209,13 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         started = time.perf_counter()
         with connection.execute_wrapper(count_statements):
             for number, body in enumerate(pages):
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 page = connector._tweet_page(json.loads(body), stream="mentions", since="")
                 result = FetchResult(
                     items=page.items, quarantined=page.quarantined, cursors={"mentions": page.newest_id}
                 )
                 parse_s += time.perf_counter() - t0
+                cpu["parse"] += time.process_time() - cpu0
                 items_total += len(page.items)
                 if number == len(pages) // 2:
                     with CaptureQueriesContext(connection) as captured:
@@ -238,15 +243,17 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         queries_per_page=queries,
         statements=statements[0],
         cpu_s=cpu_s,
+        cpu_parts={key: round(value, 3) for key, value in cpu.items()},
         db_cpu_s=None if db_cpu_started is None or db_cpu_ended is None else db_cpu_ended - db_cpu_started,
     )
-    db_cpu = "" if out.db_cpu_s is None else f", PostgreSQL backend CPU {out.db_cpu_s:.1f} s"
+    db_cpu = "" if out.db_cpu_s is None else f", PostgreSQL backend CPU {out.db_cpu_s:.2f} s"
     log(
         f"  ingest: {out.items:,} items in {out.seconds:.1f} s = {out.per_s:,.0f}/s "
         f"(parse {out.parse_s:.1f} s, enrich {out.enrich_s:.1f} s, inbox attach {out.attach_s:.1f} s, "
         f"escalations receivers {out.escalate_s:.1f} s, "
         f"{queries} queries for one page of {PAGE}; {out.statements:,} statements in all; "
-        f"CPU {out.cpu_s:.1f} s in Python{db_cpu})"
+        f"CPU {out.cpu_s:.2f} s in Python{db_cpu}; Python CPU of parse {cpu['parse']:.2f} s, "
+        f"enrich {cpu['enrich']:.2f} s, attach {cpu['attach']:.2f} s, escalations {cpu['escalate']:.2f} s)"
     )
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
@@ -277,13 +284,14 @@ def _optional_module(name: str):
         return None
 
 
-def _timed(function, timers: dict, key: str):
+def _timed(function, timers: dict, cpu: dict, key: str):
     def wrapper(*args, **kwargs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
             timers[key] += time.perf_counter() - started
+            cpu[key] += time.process_time() - cpu_started
 
     return wrapper
 
