@@ -300,7 +300,8 @@ def erase_person(context: erasure.ErasureContext) -> None:
     n = lr.mentions_anonymise(loose)
     if n:
         report.did(
-            "listening.mention", f"{n} messages outside the conversations kept: text, payload, links, ids"
+            "listening.mention",
+            f"{n} message{'s' if n != 1 else ''} outside the conversations kept: text, payload, links, ids",
         )
     report.count("messages_anonymised", n)
     minimised = lr.mentions_minimise(mentions.filter(kept_threads))
@@ -308,7 +309,7 @@ def erase_person(context: erasure.ErasureContext) -> None:
     if minimised:
         report.did(
             "listening.mention",
-            f"{minimised} kept messages: profile fields removed from the payload",
+            f"{minimised} kept message{'s' if minimised != 1 else ''}: profile fields removed from payloads",
             "minimised",
         )
 

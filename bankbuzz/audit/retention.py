@@ -194,12 +194,16 @@ class Policy:
         return period(self.days)
 
     @property
+    def minimum(self) -> str:
+        return period(self.kind.minimum_days) if self.kind.minimum_days else "none"
+
+    @property
     def action_label(self) -> str:
         return ACTIONS[self.kind.action]
 
 
 def period(days: int) -> str:
-    """"90 days", "2 years", "7 years" (2,557 days is seven years with their leap days)."""
+    """ "90 days", "2 years", "7 years" (2,557 days is seven years with their leap days)."""
     years, rest = divmod(days, YEAR)
     if years and rest <= 2:
         return f"{years} year{'s' if years > 1 else ''}"
