@@ -249,11 +249,17 @@ def _tag_names(ids: list[int]) -> dict[int, list[str]]:
     """{conversation id: its tag names in name order}, for a page of rows, in one query."""
     names: dict[int, list[str]] = {}
     if ids:
-        through = Conversation.tags.through.objects.filter(conversation_id__in=ids)
-        for conversation_id, name in through.order_by("tag__name").values_list(
-            "conversation_id", "tag__name"
-        ):
-            names.setdefault(conversation_id, []).append(name)
+        # Plain SQL: the ORM's join and compile cost more than the query (about 0.6 ms a page).
+        through = Conversation.tags.through._meta.db_table
+        tags = Tag._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ct.conversation_id, t.name FROM {through} ct JOIN {tags} t ON t.id = ct.tag_id "  # noqa: S608
+                "WHERE ct.conversation_id = ANY(%s) ORDER BY t.name",
+                [list(ids)],
+            )
+            for conversation_id, name in cursor.fetchall():
+                names.setdefault(conversation_id, []).append(name)
     return names
 
 
@@ -288,8 +294,9 @@ def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[
     """Give each row its `row` (RowDisplay): links, timestamps and labels the row template prints."""
     from inbox.templatetags.inbox_tags import http_url, short_age
 
-    network_labels = dict(Conversation._meta.get_field("network").flatchoices)
-    status_labels = dict(Conversation.Status.choices)
+    # Labels as plain strings once, not a lazy translation per row.
+    network_labels = {k: str(v) for k, v in Conversation._meta.get_field("network").flatchoices}
+    status_labels = {k: str(v) for k, v in Conversation.Status.choices}
     tag_names = _tag_names([c.pk for c in rows]) if rows_only else None
     for conversation in rows:
         at = conversation.last_activity_at
@@ -344,6 +351,23 @@ def conversation_rows(*, user, ids: list[int], rows_only: bool = False) -> list[
     return decorate_rows(list(qs), rows_only=rows_only)
 
 
+def _capped_counts_statement(querysets: dict[str, QuerySet], cap: int) -> tuple[str, list]:
+    parts, params = [], []
+    for index, qs in enumerate(querysets.values()):
+        sql, sql_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        # Safe: `sql` is Django's own compiled SQL with placeholders; values travel in params.
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{index})")  # noqa: S608
+        params.extend(sql_params)
+    return "SELECT " + ", ".join(parts), params
+
+
+def _run_counts(keys, statement: tuple[str, list]) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        row = cursor.fetchone()
+    return dict(zip(keys, row, strict=True))
+
+
 def capped_counts(querysets: dict[str, QuerySet], *, cap: int = COUNT_CAP) -> dict[str, int]:
     """Counts of several querysets in one round trip, each stopping at cap + 1 rows.
 
@@ -352,21 +376,25 @@ def capped_counts(querysets: dict[str, QuerySet], *, cap: int = COUNT_CAP) -> di
     """
     if not querysets:
         return {}
-    parts, params = [], []
-    for index, qs in enumerate(querysets.values()):
-        sql, sql_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
-        # Safe: `sql` is Django's own compiled SQL with placeholders; values travel in params.
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{index})")  # noqa: S608
-        params.extend(sql_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return dict(zip(querysets.keys(), row, strict=True))
+    return _run_counts(querysets.keys(), _capped_counts_statement(querysets, cap))
+
+
+# The saved views' counts statement per (user, may read the inbox, cap): it depends on nothing
+# else, and compiling its seven querysets cost about 2 ms of every list page and poll.
+_VIEW_COUNTS_STATEMENTS: dict[tuple[int, bool, int], tuple[str, list]] = {}
 
 
 def view_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
-    base = conversations_visible_to(user)
-    return capped_counts({key: base.filter(view.q(user)) for key, view in SAVED_VIEWS.items()}, cap=cap)
+    key = (user.pk, roles.can_read_inbox(user), cap)
+    statement = _VIEW_COUNTS_STATEMENTS.get(key)
+    if statement is None:
+        base = conversations_visible_to(user)
+        querysets = {name: base.filter(view.q(user)) for name, view in SAVED_VIEWS.items()}
+        statement = _capped_counts_statement(querysets, cap)
+        if len(_VIEW_COUNTS_STATEMENTS) >= 2000:
+            _VIEW_COUNTS_STATEMENTS.clear()
+        _VIEW_COUNTS_STATEMENTS[key] = statement
+    return _run_counts(SAVED_VIEWS.keys(), statement)
 
 
 def new_since_count(*, user, query: ListQuery, since: dt.datetime) -> int:
