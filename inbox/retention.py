@@ -13,13 +13,17 @@ customer-facing events and search index are wiped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 
+from bankbuzz.accounts.models import Notification
 from bankbuzz.audit import erasure
 from bankbuzz.audit import retention as r
 from inbox.models import Conversation, ConversationEvent, Note, Reply
+from inbox.services import conversation_reindex
 from listening import retention as lr
 from listening.models import Author, Mention
 
@@ -233,6 +237,14 @@ def register() -> None:
 # --- Erasure ----------------------------------------------------------------------------------------
 
 
+def _other_conversations(mentions: QuerySet[Mention], *, exclude: list[int]) -> list[Conversation]:
+    """Conversations (not the person's own) whose threads hold some of these messages."""
+    q = Q(pk__in=[])
+    for network, key in mentions.values_list("network", "thread_key").distinct():
+        q |= Q(network=network, thread_key=key)
+    return list(Conversation.objects.filter(q).exclude(pk__in=exclude).select_related("customer"))
+
+
 def _obligation_ends(conversation: Conversation, days: int) -> dt.datetime:
     return conversation.last_activity_at + dt.timedelta(days=days)
 
@@ -281,6 +293,11 @@ def erase_person(context: erasure.ErasureContext) -> None:
     if erase:
         ids = [c.pk for c in erase]
         conversations_anonymise(ids)
+        # Notifications about these conversations name the customer ("a note on @jane_doe").
+        urls = [reverse("inbox:detail", args=[pk]) for pk in ids]
+        Notification.objects.filter(url__regex=r"^(" + "|".join(map(re.escape, urls)) + r")(#|$)").update(
+            text=f"{r.REMOVED} (a conversation anonymised on request)"
+        )
         for conversation in erase:
             report.did(
                 f"{CONVERSATION}:{conversation.pk}",
@@ -297,7 +314,10 @@ def erase_person(context: erasure.ErasureContext) -> None:
     for network, key in Conversation.objects.filter(pk__in=held_ids).values_list("network", "thread_key"):
         held_threads |= Q(network=network, thread_key=key)
     loose = mentions.exclude(kept_threads).exclude(held_threads)
+    others = _other_conversations(loose, exclude=[c.pk for c in conversations])
     n = lr.mentions_anonymise(loose)
+    for other in others:  # their words were in a colleague's search index: rebuilt without them
+        conversation_reindex(conversation=other)
     if n:
         report.did(
             "listening.mention",

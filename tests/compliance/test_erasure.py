@@ -152,3 +152,35 @@ def test_erasing_twice_changes_nothing_more(compliance):
     assert list(Mention.objects.filter(author=jane).values_list("external_id", "text")) == snapshot
     assert Author.objects.get(pk=jane.pk).name == "Anonymised person"
     assert second.report["counts"].get("messages_anonymised", 0) == 0
+
+
+def test_notifications_and_a_colleagues_search_index_lose_the_person(compliance, agent):
+    from django.urls import reverse
+
+    from bankbuzz.accounts.notifications import notify
+    from tests.factories import MentionFactory
+
+    jane = _jane()
+    own = conversation(jane, days=5)
+    (note,) = notify(
+        recipients=[agent],
+        verb="note.mention",
+        text="Laura mentioned you on @jane_doe",
+        url=reverse("inbox:detail", args=[own.pk]) + "#note-3",
+    )
+    # Jane also replied in Bob's thread; Bob's conversation is searchable by her words.
+    bobs = conversation(days=5)
+    MentionFactory(
+        author=jane, network=bobs.network, thread_key=bobs.thread_key, text="Same here, zebracorn error"
+    )
+    conversation_reindex(conversation=bobs)
+    assert Conversation.objects.filter(pk=bobs.pk, search_vector="zebracorn").exists()
+
+    erasure_request_create(actor=compliance, author_id=jane.pk)
+
+    note.refresh_from_db()
+    assert "jane" not in note.text
+    assert not Conversation.objects.filter(pk=bobs.pk, search_vector="zebracorn").exists()
+    assert Mention.objects.filter(thread_key=bobs.thread_key).exclude(author=jane).count() == 2, (
+        "Bob's own words stay"
+    )
