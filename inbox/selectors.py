@@ -539,10 +539,11 @@ def conversation_thread(
         reverse=True,
     )
     shown = newest_first[:limit]
-    # A comment a lead hid on the network is marked on the message itself.
+    # A comment a lead hid on the network is marked on the message itself. Only a customer's
+    # Facebook comment can be hidden (reply_services.comment_hide): no query for other threads.
     shown_messages = [item.obj for item in shown if item.kind == "message"]
     hidden = set()
-    if shown_messages:
+    if conversation.network == "facebook" and any(m.kind == Mention.Kind.COMMENT for m in shown_messages):
         hidden = {
             str(value)
             for value in ConversationEvent.objects.filter(

@@ -220,7 +220,8 @@ def _pane_context(request, conversation: Conversation, **extra) -> dict:
         "tags": list(conversation.tags.order_by("name")),
         "all_tags": list(Tag.objects.order_by("name").values_list("name", flat=True)) if can_write else [],
         "workers": list(selectors.inbox_workers()) if can_write else [],
-        "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)) if can_write else [],
+        # The composer offers the first six as @mention chips: read no more than those.
+        "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)[:6]) if can_write else [],
         "others": selectors.customer_other_conversations(conversation=conversation),
         "present": presence.present(conversation_id=conversation.pk, exclude_user_id=user.pk),
         "status_choices": [c for c in Conversation.Status.choices if c[0] != Conversation.Status.NEW],
