@@ -33,7 +33,8 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         "that's the their theirs them then there there's these they they're this those through to too "
         "under until up us very was wasn't we we're were weren't what what's when where which while who "
         "whom why will with won't would wouldn't you you're your yours yourself again ever every going "
-        "gone one two day today yesterday time way never see go try tried want make told said says "
+        "gone one two day today yesterday time way never see go try tried want make told said says anyone "
+        "else someone something "
     ),
     "fr": _words_of(
         "au aux avec ce ces dans de des du elle en et eux il je la le les leur lui ma mais me même mes "
@@ -59,6 +60,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
 _COMMON_SET = frozenset(_COMMON.split())
 _NUMBER_RE = re.compile(r"^\d+([.,]\d+)?$")
 _PUNCTUATION_RE = re.compile(r"[,.!?;:()\[\]\"…]+(?:\s|$)|[!?;()\[\]\"…]+")
+_ELISION_RE = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|dell|all|un)['\u2019](?=\w)")
 # Stop words that still end a bigram worth showing: "log in", "app down", "locked out".
 PARTICLES = frozenset({"in", "down", "out", "up", "off", "on", "over"})
 
@@ -76,7 +78,10 @@ def _words(text: str, lang: str, ignore: frozenset[str]) -> tuple[list[str], lis
     for segment in _PUNCTUATION_RE.split(text):
         tokens.extend(tokenize(segment))
         tokens.append(".")  # no bigram across punctuation
+    elided = _ELISION_RE if (lang or "")[:2] in ("fr", "it") else None
     for token in tokens:
+        if elided is not None:
+            token = elided.sub("", token)  # "l'application" is "application"
         if token == ".":
             words.append("")
             continue
