@@ -310,16 +310,15 @@ def hold_lock_exclusive() -> None:
 
 
 def _run_kind(
-    kind: Kind, days: int, now: dt.datetime, *, dry_run: bool, batch_size: int | None
-) -> KindResult:
-    cutoff = now - dt.timedelta(days=days)
-    result = KindResult(kind.action, days, cutoff.isoformat())
+    kind: Kind, result: KindResult, cutoff: dt.datetime, *, dry_run: bool, batch_size: int | None
+) -> None:
+    """Fills `result` as it goes, so a run that dies half-way still reports what it did."""
     held_q = kind.held(Holds.load())
     due = kind.candidates(cutoff)
     result.held = due.filter(held_q).count() if held_q is not None else 0
     if dry_run:
         result.done = (due.exclude(held_q) if held_q is not None else due).count()
-        return result
+        return
     size = batch_size or kind.batch_size
     last = 0
     while True:
@@ -334,7 +333,6 @@ def _run_kind(
                 break
             result.done += kind.apply(ids)
         last = ids[-1]
-    return result
 
 
 def retention_run(
@@ -356,25 +354,36 @@ def retention_run(
     if not _try_run_lock():
         result.busy = True
         return result
+    interrupted = ""
     try:
         wanted = set(only)
         for policy in policies():
             if wanted and policy.kind.key not in wanted:
                 continue
-            result.kinds[policy.kind.key] = _run_kind(
-                policy.kind, policy.days, now, dry_run=dry_run, batch_size=batch_size
+            cutoff = now - dt.timedelta(days=policy.days)
+            kind_result = result.kinds[policy.kind.key] = KindResult(
+                policy.kind.action, policy.days, cutoff.isoformat()
             )
+            _run_kind(policy.kind, kind_result, cutoff, dry_run=dry_run, batch_size=batch_size)
+    except Exception as exc:
+        # Committed batches stay done; the summary says where the run stopped, then the error
+        # goes on to the worker (and the next run carries on from there).
+        interrupted = f"{type(exc).__name__} in {next(reversed(result.kinds), '')}"
+        raise
     finally:
         _release_run_lock()
-    if not dry_run:
-        audit_record(
-            actor=actor,
-            verb="retention.run",
-            object_type="audit.retention",
-            object_id=now.date().isoformat(),
-            object_repr="Retention run",
-            after=result.as_json(),
-        )
+        if not dry_run:
+            after = result.as_json()
+            if interrupted:
+                after["interrupted"] = interrupted
+            audit_record(
+                actor=actor,
+                verb="retention.run",
+                object_type="audit.retention",
+                object_id=now.date().isoformat(),
+                object_repr="Retention run (interrupted)" if interrupted else "Retention run",
+                after=after,
+            )
     return result
 
 

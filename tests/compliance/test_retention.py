@@ -175,7 +175,9 @@ def test_batches_walk_everything_and_a_crash_mid_run_loses_nothing(run):
     finally:
         del retention.registry.kinds["test.crashing"]
     assert Mention.objects.filter(pk__in=[h.pk for h in hits]).count() == 3, "two batches were committed"
-    assert not AuditEvent.objects.filter(verb="retention.run").exists()
+    summary = AuditEvent.objects.get(verb="retention.run")
+    assert summary.after["interrupted"] == "RuntimeError in test.crashing"
+    assert summary.after["kinds"]["test.crashing"]["done"] == 4
 
     result = run(only=["inbox.unactioned_hits"], batch_size=2)
     assert result.kinds["inbox.unactioned_hits"].done == 3
