@@ -239,6 +239,7 @@ class Sandbox:
                 "linkedin_comments": len(data["linkedin"]["comments"]),
                 "sent": len(data["sent"]),
                 "generated": data["generated"],
+                "competitor_generated": data.get("competitor_generated", 0),
             }
         return {
             "ok": True,

@@ -162,10 +162,23 @@ def test_the_same_seed_says_the_same_things():
 
 
 def test_traffic_flows_at_the_configured_rate():
-    with running_sandbox(rate=40) as (_, control):
+    with running_sandbox(rate=40) as (server, control):
         time.sleep(0.6)
-        generated = control.health()["counts"]["generated"]
-    assert 10 <= generated <= 40
+        counts = control.health()["counts"]
+        # A quarter as much talk about the other banks, which recent search finds.
+        search = requests.get(
+            server.url + "/x/2/tweets/search/recent",
+            headers=AUTH,
+            params={"query": "harbourline OR crestmoor", "max_results": 100},
+            timeout=5,
+        ).json()
+    assert 10 <= counts["generated"] <= 40
+    assert 1 <= counts["competitor_generated"] <= 0.25 * counts["generated"] + 2
+    assert len(search["data"]) >= counts["competitor_generated"] - 1
+    assert all(
+        "harbourline" in tweet["text"].lower() or "crestmoor" in tweet["text"].lower()
+        for tweet in search["data"]
+    )
 
 
 def test_state_survives_a_restart(tmp_path):
