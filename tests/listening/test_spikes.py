@@ -203,3 +203,60 @@ def test_leads_and_managers_are_emailed_once_per_spike_with_its_terms(x_account,
     assert second is not None and second != first
     assert SpikeAlert.objects.count() == 2
     assert notifications.count() == 4
+
+
+def _even(account, start: dt.datetime, buckets: int, per_bucket: int, *, tag: str) -> None:
+    """`per_bucket` posts about fees in each of `buckets` quarter hours from `start`."""
+    rng = random.Random(tag)
+    items = [
+        _item(
+            f"{tag}-{b}-{n}",
+            f"@northbridgebank why this fee {b} {n}",
+            start + b * BUCKET + dt.timedelta(seconds=rng.randrange(900)),
+            rng,
+        )
+        for b in range(buckets)
+        for n in range(per_bucket)
+    ]
+    mentions_ingest(account=account, result=base.FetchResult(items=items))
+
+
+def test_the_spike_threshold_is_configurable_per_query_and_site_wide(x_account, settings):
+    calm = query_create(actor=None, name="Fees, calm", text="fee", spike_sensitivity=15)
+    usual = query_create(actor=None, name="Fees", text="fee")
+    current = bucket_start(timezone.now())
+    _even(x_account, current - 17 * BUCKET, 16, 20, tag="usual")
+    _even(x_account, current - BUCKET, 1, 70, tag="rise")  # 3.5 times the usual 20
+    spiked = {s.label for s in spikes_detect(now=current + dt.timedelta(minutes=1)).spiking}
+    assert usual.name in spiked and calm.name not in spiked
+
+    SpikeAlert.objects.all().delete()
+    settings.LISTENING_SPIKE_SENSITIVITY = 15
+    assert spikes_detect(now=current + dt.timedelta(minutes=1)).spiking == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_checks_at_once_raise_one_alert(x_account, lead, manager):
+    import threading
+
+    from django.db import connection
+
+    current = bucket_start(timezone.now())
+    _even(x_account, current - 17 * BUCKET, 16, 20, tag="usual")
+    _even(x_account, current - BUCKET, 1, 200, tag="outage")
+    barrier = threading.Barrier(3)
+
+    def check():
+        try:
+            barrier.wait()
+            spikes_detect(now=current + dt.timedelta(minutes=1))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert SpikeAlert.objects.count() == 1
+    assert Notification.objects.filter(verb="listening.spike").count() == 2
