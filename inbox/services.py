@@ -624,8 +624,10 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     mentions = list(
         # A listening query's search hits may be kept out of the inbox (Mention.for_inbox).
         Mention.objects.filter(pk__in=mention_ids, for_inbox=True)
-        .select_related("author", "account")
-        .only(*ATTACH_READS, "account__external_id")
+        .select_related("author")
+        .only(*ATTACH_READS)
+        # The account's own id, to tell the bank's own posts (no SocialAccount object a mention).
+        .annotate(account_external_id=F("account__external_id"))
         .order_by("created_at", "id")
     )
     threads: dict[tuple[str, str], list[Mention]] = {}
@@ -706,7 +708,7 @@ class _Attached:
 
 
 def _is_ours(mention: Mention) -> bool:
-    own_account = mention.account is not None and mention.author.external_id == mention.account.external_id
+    own_account = mention.account_id is not None and mention.author.external_id == mention.account_external_id
     return mention.direction == Mention.Direction.OUT or own_account
 
 
@@ -735,7 +737,7 @@ def _apply_thread(conversation: Conversation | None, thread: list[Mention]) -> _
             out.conversation = Conversation(
                 network=mention.network,
                 thread_key=mention.thread_key,
-                account=mention.account,
+                account_id=mention.account_id,
                 customer=mention.author,
                 status=Status.SPAM if mention.is_spam else Status.NEW,
                 priority=priority,

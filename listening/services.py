@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -288,6 +290,10 @@ def _record_query_matches(mention_ids: list[int]) -> None:
         query_matches_record(mention_ids=mention_ids)
 
 
+_KINDS = frozenset(Mention.Kind.values)
+_DIRECTIONS = frozenset(Mention.Direction.values)
+
+
 def _unstorable(item: base.FetchedItem) -> str | None:
     """Why `item` cannot be stored as it is, or None. Connectors validate; this is the last guard."""
     if not item.external_id or len(item.external_id) > 128:
@@ -303,7 +309,7 @@ def _unstorable(item: base.FetchedItem) -> str | None:
     ids = (item.external_id, item.author.external_id, item.in_reply_to, item.replaces, item.thread_key)
     if any("\x00" in value for value in ids):
         return "an id holds a NUL character"
-    if item.kind not in Mention.Kind.values or item.direction not in Mention.Direction.values:
+    if item.kind not in _KINDS or item.direction not in _DIRECTIONS:
         return f"unknown kind {item.kind!r} or direction {item.direction!r}"
     if item.created_at.tzinfo is None:
         return "its time has no time zone"
@@ -321,6 +327,25 @@ def _jsonable(raw):
     if isinstance(raw, (int, float, bool)) or raw is None:
         return raw
     return _jsonable(repr(raw))
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _json_text(raw) -> str:
+    """`raw` as JSON text for a jsonb column: what `Json(_jsonable(raw))` sends.
+
+    One `json.dumps` for the usual payload, which is JSON already (connectors clean it);
+    the walk of `_jsonable` only where that finds a NUL or something that is not JSON.
+    """
+    try:
+        text = json.dumps(raw, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    else:
+        if "\\u0000" not in text and not _SURROGATES.search(text):
+            return text
+    return json.dumps(_jsonable(raw))
 
 
 def _clean(text: str) -> str:
@@ -447,7 +472,7 @@ def _store_items(
                 item.in_reply_to,
                 item.created_at,
                 now,
-                Json(_jsonable(item.raw)),
+                _json_text(item.raw),
                 Json([]),
                 _clean(extra.lang or item.lang)[:8],
                 extra.sentiment_score,

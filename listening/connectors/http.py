@@ -11,6 +11,7 @@ timeout, so a hanging network can never hang a worker.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -155,13 +156,28 @@ def clean_text(value: str) -> str:
 
 
 def clean_json(value: Any) -> Any:
-    """`clean_text` applied through a JSON-able structure (for `raw` payloads)."""
+    """`clean_text` applied through a JSON-able structure (for `raw` payloads).
+
+    A payload that is clean already (the usual case: no NUL, no lone surrogate, no
+    infinite float, only JSON types) is returned as it is, found so by one `json.dumps`.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    else:
+        if "\\u0000" not in text and not _SURROGATES.search(text):
+            return value
+    return _clean_json(value)
+
+
+def _clean_json(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean_text(str(k)): clean_json(v) for k, v in value.items()}
+        return {clean_text(str(k)): _clean_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_json(v) for v in value]
+        return [_clean_json(v) for v in value]
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
