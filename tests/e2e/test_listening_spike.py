@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bankbuzz.accounts.models import Notification
@@ -119,18 +120,22 @@ def test_a_lead_writes_a_query_and_an_outage_raises_one_alert(
 
     # The sandbox's outage scenario, switched on the accounts page...
     page.get_by_role("navigation").get_by_role("link", name="Accounts").click()
-    outage = page.locator(".sandbox-panel tbody tr").filter(has=page.locator(".net-x"))
-    outage = outage.get_by_role("button", name="Outage burst")
-    outage.click()
+    switched = timezone.now()
+    button = page.locator(".sandbox-panel tbody tr").filter(has=page.locator(".net-x"))
+    button = button.get_by_role("button", name="Outage burst")
+    button.click()
     expect(page.get_by_text("Sandbox scenario switched")).to_be_visible()
-    expect(outage).to_have_attribute("aria-pressed", "true")
+    expect(button).to_have_attribute("aria-pressed", "true")
     # ...and the next minutes of it: customers who cannot log in, read by the real poll and search.
     sandbox.generate(100, network="x")
     x_account = demo_listening["x"]
     assert poll_account.apply(args=[x_account.pk]).get() == "ok"
     assert run_query.apply(args=[query.pk]).get() == "ok"
-    outage_posts = Mention.objects.filter(account=x_account, text__iregex=r"log in|app").count()
-    assert outage_posts > 30
+    outage = Mention.objects.filter(
+        account=x_account, created_at__gte=switched, kind__in=["mention", "reply"]
+    )
+    assert outage.count() > 80
+    assert outage.filter(text__iregex=r"log in|app").count() > outage.count() / 2
 
     # The spike check: one alert, naming the terms, to leads and managers.
     assert detect_spikes.apply().get() >= 1
