@@ -186,13 +186,14 @@ def insights(
 
 
 def _own_words(query: ListeningQuery | None) -> set[str]:
-    """A query's own words would top its own list, and the bank's name the list of everything."""
+    """A query's own words would top its own list, and the bank's name every list."""
+    words = set(settings.BANK_NAME.lower().split())
     if query is None:
-        return set(settings.BANK_NAME.lower().split())
+        return words
     try:
-        return {word for term in positive_terms(parse(query.text)) for word in term.split()}
+        return words | {word for term in positive_terms(parse(query.text)) for word in term.split()}
     except QuerySyntaxError:
-        return set()
+        return words
 
 
 def share_of_voice(*, since: dt.datetime, until: dt.datetime) -> list[dict]:

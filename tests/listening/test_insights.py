@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from listening.connectors import base
 from listening.insights import insights
+from listening.models import ListeningQuery
 from listening.query_services import query_create, query_results_ingest
 from listening.services import mentions_ingest
 from listening.terms import distinctive_terms, top_terms
@@ -76,6 +77,9 @@ def test_share_of_voice_compares_the_bank_with_competitors_and_everything_means_
     words = {term for term, _ in everything.terms}
     assert "great" not in words and "left" in words
     assert "northbridge" not in words  # the bank's own name says nothing on its own page
+    fees = insights(ListeningQuery.objects.get(name="Fees"), range_key="24h")
+    assert fees.total == 1
+    assert {term for term, _ in fees.terms} == {"left", "harbourline", "lower"}  # not "fee", not the bank
     assert insights(bank, range_key="24h").total == 7
 
     client.force_login(agent)
