@@ -795,19 +795,19 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
     second-guess them. The rules are read once and matched in memory against the customer
     messages of all the page's conversations, read in one query.
     """
-    keys = set(
-        Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN).values_list(
-            "network", "thread_key"
-        )
-    )
-    if not keys:
-        return []
     rules = list(
         RoutingRule.objects.filter(is_active=True, department__is_active=True).select_related(
             "department", "created_by"
         )
     )
     if not any(rule.auto_escalate for rule in rules):
+        return []
+    keys = set(
+        Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN).values_list(
+            "network", "thread_key"
+        )
+    )
+    if not keys:
         return []
     opened = []
     candidates = list(
