@@ -163,8 +163,16 @@ class Links:
         self.base = filters.params()
         # A page has about a thousand of these links: resolve the URL once, not per link.
         self.rows_path = reverse("dashboards:rows") + "?"
+        self._cache: dict[tuple, str] = {}  # a table links several cells to the same rows
 
     def rows(self, metric: str, **dims) -> str:
+        key = (metric, *dims.items())
+        url = self._cache.get(key)
+        if url is None:
+            url = self._cache[key] = self._rows(metric, dims)
+        return url
+
+    def _rows(self, metric: str, dims: dict) -> str:
         params = {**self.base, "metric": metric}
         for key, value in dims.items():
             if key in ("network", "account", "agent", "department"):
