@@ -12,4 +12,4 @@ RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe
     python manage.py collectstatic --noinput
 USER bankbuzz
 EXPOSE 8000
-CMD ["gunicorn", "bankbuzz.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "bankbuzz.wsgi", "--bind", "0.0.0.0:8000", "--keep-alive", "75"]
