@@ -791,6 +791,7 @@ def _lock_conversations(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str]
     rows = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("customer")
+        .defer("search_vector")  # rebuilt, never read
         .filter(where)
         .order_by("id")
     )
@@ -857,7 +858,7 @@ def _thread_texts(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]
 
 
 def _insert_new(conversations: list[Conversation], texts: dict[tuple[str, str], str]) -> list[Conversation]:
-    """INSERT the new conversations, search vectors included, in one statement.
+    """INSERT the new conversations, search vectors included, in one statement (a few for huge threads).
 
     Returns those that were inserted. A thread another worker opened meanwhile is left
     out (ON CONFLICT DO NOTHING waits for that worker's commit); the caller applies its
@@ -870,20 +871,23 @@ def _insert_new(conversations: list[Conversation], texts: dict[tuple[str, str], 
     rows = [
         (*(_db_value(f, f.pre_save(c, True)) for f in fields), *_search_row(c, texts)) for c in conversations
     ]
-    values, params = _values(rows, [*(f.cast_db_type(connection) for f in fields), "varchar", "text", "text"])
+    casts = [*(f.cast_db_type(connection) for f in fields), "varchar", "text", "text"]
     columns = ", ".join(f.column for f in fields)
+    ids = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {Conversation._meta.db_table} ({columns}, search_handle, search_vector)
-            SELECT {", ".join(f"v.{f.column}" for f in fields)}, v.handle, {SEARCH_VECTOR_SQL}
-            FROM (VALUES {values}) AS v ({columns}, handle, who, body)
-            ON CONFLICT (network, thread_key) DO NOTHING
-            RETURNING id, network, thread_key
-            """,  # noqa: S608 - table and column names from the model, values bound
-            params,
-        )
-        ids = {(network, thread_key): pk for pk, network, thread_key in cursor.fetchall()}
+        for batch in _text_batches(rows):
+            values, params = _values(batch, casts)
+            cursor.execute(
+                f"""
+                INSERT INTO {Conversation._meta.db_table} ({columns}, search_handle, search_vector)
+                SELECT {", ".join(f"v.{f.column}" for f in fields)}, v.handle, {SEARCH_VECTOR_SQL}
+                FROM (VALUES {values}) AS v ({columns}, handle, who, body)
+                ON CONFLICT (network, thread_key) DO NOTHING
+                RETURNING id, network, thread_key
+                """,  # noqa: S608 - table and column names from the model, values bound
+                params,
+            )
+            ids.update({(network, thread_key): pk for pk, network, thread_key in cursor.fetchall()})
     inserted = []
     for conversation in conversations:
         pk = ids.get((conversation.network, conversation.thread_key))
@@ -1015,16 +1019,38 @@ def _update(
         for c in conversations
     ]
     casts = ["bigint", "varchar", "text", "text", *(f.cast_db_type(connection) for f in columns)]
-    values, params = _values(rows, casts)
     names = "".join(f", {f.column}" for f in columns)
     assign = "".join(f", {f.column} = v.{f.column}" for f in columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {Conversation._meta.db_table} AS c
-            SET search_handle = v.handle, search_vector = {SEARCH_VECTOR_SQL}{assign}
-            FROM (VALUES {values}) AS v (id, handle, who, body{names})
-            WHERE c.id = v.id
-            """,  # noqa: S608 - table and column names from the model, values bound
-            params,
-        )
+        for batch in _text_batches(rows, body=3):
+            values, params = _values(batch, casts)
+            cursor.execute(
+                f"""
+                UPDATE {Conversation._meta.db_table} AS c
+                SET search_handle = v.handle, search_vector = {SEARCH_VECTOR_SQL}{assign}
+                FROM (VALUES {values}) AS v (id, handle, who, body{names})
+                WHERE c.id = v.id
+                """,  # noqa: S608 - table and column names from the model, values bound
+                params,
+            )
+
+
+STATEMENT_TEXT = 4_000_000  # characters of thread text one statement carries, at most
+
+
+def _text_batches(rows: list[tuple], *, body: int = -1) -> Iterable[list[tuple]]:
+    """`rows` in batches whose thread texts (`row[body]`) stay within `STATEMENT_TEXT` together.
+
+    A page of short threads is one batch; a page of long ones (a backlog of long Facebook
+    threads) is a few statements, not one statement of hundreds of megabytes.
+    """
+    batch: list[tuple] = []
+    size = 0
+    for row in rows:
+        if batch and size + len(row[body]) > STATEMENT_TEXT:
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += len(row[body])
+    if batch:
+        yield batch

@@ -175,3 +175,38 @@ def test_every_conversation_of_the_page_is_searchable_by_its_messages():
     assert found("overdraft") == {"f1"}
     assert found("swallowed") == {"f2"}
     assert found("4111") == set()
+
+
+def test_long_threads_are_written_in_several_statements_and_none_is_lost(monkeypatch):
+    from inbox import services
+
+    # As if every thread were hundreds of kilobytes of text: each one gets a statement of its own.
+    monkeypatch.setattr(services, "STATEMENT_TEXT", 10)
+    account = SocialAccountFactory()
+    old = [MentionFactory(account=account, thread_key=f"long{n}", text=f"first words {n}") for n in range(2)]
+    conversations_attach_mentions(mention_ids=[m.pk for m in old])
+    page = [
+        *(
+            MentionFactory(account=account, thread_key=m.thread_key, author=m.author, text="overdraft")
+            for m in old
+        ),
+        *(MentionFactory(account=account, thread_key=f"long{n}", text="mortgage") for n in (2, 3, 4)),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        conversations_attach_mentions(mention_ids=[m.pk for m in page])
+    assert (
+        len(
+            [
+                q
+                for q in queries
+                if q["sql"].lstrip().startswith(("INSERT INTO inbox_conversation ", "UPDATE"))
+            ]
+        )
+        == 5
+    )
+    found = set(
+        Conversation.objects.filter(selectors.search_q("overdraft")).values_list("thread_key", flat=True)
+    )
+    assert found == {"long0", "long1"}
+    assert Conversation.objects.filter(selectors.search_q("mortgage")).count() == 3
+    assert set(Conversation.objects.values_list("message_count", flat=True)) == {1, 2}
