@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode as url_encode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -161,8 +162,10 @@ class Links:
     def __init__(self, filters: Filters):
         self.filters = filters
         self.base = filters.params()
-        # A page has about a thousand of these links: resolve the URL once, not per link.
+        # A page has about a thousand of these links: resolve the URL and encode the filters
+        # once, not per link.
         self.rows_path = reverse("dashboards:rows") + "?"
+        self._prefix = self.rows_path + urlencode(self.base)
         self._cache: dict[tuple, str] = {}  # a table links several cells to the same rows
 
     def rows(self, metric: str, **dims) -> str:
@@ -173,13 +176,15 @@ class Links:
         return url
 
     def _rows(self, metric: str, dims: dict) -> str:
-        params = {**self.base, "metric": metric}
+        params = {"metric": metric}
         for key, value in dims.items():
             if key in ("network", "account", "agent", "department"):
                 params[key] = str(value)
             elif value is not None:
                 params[key] = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return self.rows_path + urlencode(params)
+        if self.base.keys() & params.keys():  # a dim that replaces a filter (the same order)
+            return self.rows_path + urlencode({**self.base, **params})
+        return self._prefix + "&" + url_encode(params)
 
     def inbox(self, **params) -> str:
         base = {"network": self.filters.network, "account": self.filters.account or ""}
