@@ -60,7 +60,8 @@ def test_the_history_runs_at_the_sandboxs_rate_per_account_and_query(demo):
         # What the sandbox says to this account per quarter hour: its channels, less search-only talk.
         share = sum(w for c, (n, w) in CHANNELS.items() if n == network and c != "x_brand_talk")
         expected = RATE * 900 * share / sum(w for _, w in CHANNELS.values())
-        assert 0.7 * expected <= _per_quarter(account, since, until) <= 1.1 * expected, network
+        # Spam is not counted; the history is random, so the bounds are loose (LinkedIn: ~11 a quarter).
+        assert 0.65 * expected <= _per_quarter(account, since, until) <= 1.25 * expected, network
     per_query = dict(
         QueryMatch.objects.filter(created_at__gte=since, created_at__lt=until)
         .values_list("query__name")
