@@ -52,6 +52,16 @@ BANK_ACCOUNTS = {
 KIND = {"x": base.KIND_MENTION, "facebook": base.KIND_COMMENT, "linkedin": base.KIND_COMMENT}
 
 # topic: (customer messages, holding reply, final reply, department or None, priority)
+# The tag an agent puts on a conversation of each topic (the dashboard's top tags).
+TOPIC_TAGS = {
+    "declined": "cards",
+    "fraud": "fraud",
+    "mortgage": "mortgages",
+    "app": "app",
+    "fees": "fees",
+    "branch": "branches",
+}
+
 TOPICS = {
     "declined": (
         [
@@ -248,6 +258,7 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
     inbox_services.conversation_assign(
         actor=agent, conversation=conversation, assignee=agent, seen_version=None
     )
+    inbox_services.conversation_tag_add(actor=agent, conversation=conversation, name=TOPIC_TAGS[topic])
 
     late = ctx.now - dt.timedelta(minutes=5)
     at = t0 + _response_delay(rng)

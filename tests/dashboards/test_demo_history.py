@@ -59,6 +59,9 @@ def test_the_managers_dashboard_has_figures_after_demo_seed(settings, client):
     departments = {row["department__name"] for row in Escalation.objects.values("department__name")}
     assert departments <= {"Cards", "Fraud", "Mortgages"} and len(departments) >= 2
     assert selectors.thanks_total(filters, scope) > 0
+    tags = {row["tag__name"]: row["n"] for row in selectors.top_tags(filters, scope)}
+    assert {"cards", "fraud"} <= set(tags)
+    assert not Conversation.objects.filter(thread_key__startswith=HISTORY_PREFIX, tags=None).exists()
 
     # Replies are the bank's outbound mentions, in the conversations' threads, in the past.
     replies = Mention.objects.filter(direction=Mention.Direction.OUT, thread_key__startswith=HISTORY_PREFIX)
