@@ -51,16 +51,19 @@ def _list_state(request, params: QueryDict | None = None):
 FILTER_SELECTS = ("network", "account", "status", "assignee", "tag", "sentiment", "priority")
 
 
-def _filter_selects(form: forms.ListFilterForm, accounts: list[SocialAccount]) -> list[dict]:
+def _filter_selects(
+    form: forms.ListFilterForm, accounts: list[SocialAccount], tags: list[tuple[int, str]]
+) -> list[dict]:
     """[{name, label, options: [(value, label, selected)]}] for the toolbar, from the bound form.
 
-    `accounts`: every account in the account field's order (read once for this and the rail).
+    `accounts`: every account in the account field's order (read once for this and the rail);
+    `tags`: every (id, name) in name order (read once for this and, on a direct link, the pane).
     """
     out = []
     for name in FILTER_SELECTS:
         field = form.fields[name]
         if name == "tag":
-            choices = [("", field.empty_label), *Tag.objects.order_by("name").values_list("pk", "name")]
+            choices = [("", field.empty_label), *tags]
         elif name == "account":
             choices = [("", field.empty_label), *((a.pk, str(a)) for a in accounts)]
         else:
@@ -90,9 +93,11 @@ def _list_context(request, *, params: QueryDict | None = None, cursor: str | Non
     row_ids = [c.pk for c in page.conversations]
     # One read for the account filter (all, in its field's order) and the rail (the active ones).
     accounts = list(form.fields["account"].queryset)
+    tags = list(Tag.objects.order_by("name").values_list("pk", "name"))
     return {
         "form": form,
-        "filter_selects": _filter_selects(form, accounts),
+        "filter_selects": _filter_selects(form, accounts, tags),
+        "tag_choices": tags,
         "query": query,
         "page": page,
         "cursor": cursor,
@@ -211,15 +216,20 @@ def bulk_apply(request):
 # --- One conversation ---------------------------------------------------------------------------
 
 
-def _pane_context(request, conversation: Conversation, **extra) -> dict:
+def _pane_context(request, conversation: Conversation, *, workers=None, tag_names=None, **extra) -> dict:
+    """The pane's context; `workers` and `tag_names` when the caller has read them already."""
     user = request.user
     can_write = roles.can_work_inbox(user)
+    if can_write and tag_names is None:
+        tag_names = list(Tag.objects.order_by("name").values_list("name", flat=True))
+    if can_write and workers is None:
+        workers = list(selectors.inbox_workers())
     return {
         "conversation": conversation,
         "thread": _thread_page(request, conversation),
         "tags": list(conversation.tags.order_by("name")),
-        "all_tags": list(Tag.objects.order_by("name").values_list("name", flat=True)) if can_write else [],
-        "workers": list(selectors.inbox_workers()) if can_write else [],
+        "all_tags": tag_names if can_write else [],
+        "workers": workers if can_write else [],
         # The composer offers the first six as @mention chips: read no more than those.
         "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)[:6]) if can_write else [],
         "others": selectors.customer_other_conversations(conversation=conversation),
@@ -293,14 +303,21 @@ def conversation_detail(request, pk: int):
             },
         )
     presence.heartbeat(conversation_id=conversation.pk, user=request.user)
-    context = _pane_context(request, conversation)
     if _is_htmx(request):
-        return render(request, "inbox/_conversation.html", context)
-    # A direct link (a notification, a reload) opens the inbox with this conversation in the pane.
+        return render(request, "inbox/_conversation.html", _pane_context(request, conversation))
+    # A direct link (a notification, a reload) opens the inbox with this conversation in the pane;
+    # the pane takes the workers and tag names the list has read.
     try:
-        context.update(_list_context(request, cursor=request.GET.get("cursor") or None))
+        list_context = _list_context(request, cursor=request.GET.get("cursor") or None)
     except selectors.BadCursor:
-        context.update(_list_context(request, params=QueryDict()))
+        list_context = _list_context(request, params=QueryDict())
+    context = _pane_context(
+        request,
+        conversation,
+        workers=list_context["workers"],
+        tag_names=[name for _pk, name in list_context["tag_choices"]],
+    )
+    context.update(list_context)
     return render(request, "inbox/list.html", context)
 
 
