@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
@@ -15,7 +14,7 @@ EVENT = "conversation.created"
 
 def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
     from bankbuzz.api.models import WebhookEndpoint
-    from bankbuzz.api.webhooks import emit
+    from bankbuzz.api.webhooks import emit_many
     from inbox.models import Conversation, ConversationEvent
     from listening.models import Mention
 
@@ -49,20 +48,20 @@ def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
             .select_related("conversation")
             .order_by("id")[:1000]
         )
-        # One transaction for the page's deliveries rather than one each.
-        with transaction.atomic():
-            for event in opened:
-                conversation = event.conversation
-                emit(
-                    EVENT,
-                    {
-                        "id": conversation.pk,
-                        "network": conversation.network,
-                        "status": conversation.status,
-                        "priority": conversation.priority,
-                        "url": reverse("api:conversation-detail", args=[conversation.pk]),
-                    },
-                )
+        # The page's deliveries in one INSERT.
+        emit_many(
+            EVENT,
+            [
+                {
+                    "id": event.conversation.pk,
+                    "network": event.conversation.network,
+                    "status": event.conversation.status,
+                    "priority": event.conversation.priority,
+                    "url": reverse("api:conversation-detail", args=[event.conversation.pk]),
+                }
+                for event in opened
+            ],
+        )
     except Exception:
         # Ingestion has committed already; a webhook problem must not hide anything.
         logger.exception("webhooks: new conversations of mentions %s", mention_ids[:20])

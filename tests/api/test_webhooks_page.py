@@ -1,0 +1,72 @@
+"""A page of new conversations is announced to the webhooks in a few statements, whatever its size."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bankbuzz.api import receivers, webhooks
+from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+from inbox.models import Conversation
+from inbox.services import conversations_attach_mentions
+from tests.factories import MentionFactory, SocialAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new_page(count: int, *, prefix: str) -> list[int]:
+    account = SocialAccountFactory()
+    ids = [MentionFactory(account=account, thread_key=f"{prefix}{n}").pk for n in range(count)]
+    conversations_attach_mentions(mention_ids=ids)
+    return ids
+
+
+def announce(ids: list[int]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        receivers.on_mentions_received(None, mention_ids=ids)
+    return len(queries)
+
+
+def test_each_new_conversation_of_a_page_is_announced_to_each_endpoint_in_few_statements():
+    for name in ("CRM", "Data lake"):
+        WebhookEndpoint.objects.create(
+            name=name,
+            url="https://crm.bank.example/hook",
+            events=["conversation.created"],
+            secret_encrypted="x",
+        )
+    small = announce(new_page(2, prefix="s"))
+    large = announce(new_page(12, prefix="l"))
+    assert small == large <= 8
+    deliveries = WebhookDelivery.objects.filter(event="conversation.created")
+    assert deliveries.count() == 2 * 14
+    announced = {d.payload["data"]["id"] for d in deliveries}
+    assert announced == set(Conversation.objects.values_list("pk", flat=True))
+    for delivery in deliveries:
+        data = delivery.payload["data"]
+        assert delivery.payload["event"] == "conversation.created"
+        assert data["url"] == f"/api/v1/conversations/{data['id']}/"
+        assert data["status"] == "new"
+
+
+def test_without_an_endpoint_for_it_a_page_costs_one_query():
+    WebhookEndpoint.objects.create(
+        name="Escalations only", url="https://x.example/", events=["escalation.opened"], secret_encrypted="x"
+    )
+    assert announce(new_page(5, prefix="n")) == 1
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_follow_up_is_not_announced_as_a_new_conversation():
+    WebhookEndpoint.objects.create(
+        name="CRM", url="https://crm.bank.example/hook", events=["conversation.created"], secret_encrypted="x"
+    )
+    first = MentionFactory(thread_key="f1")
+    conversations_attach_mentions(mention_ids=[first.pk])
+    again = MentionFactory(thread_key="f1", author=first.author, account=first.account)
+    conversations_attach_mentions(mention_ids=[again.pk])
+    receivers.on_mentions_received(None, mention_ids=[again.pk])
+    assert not WebhookDelivery.objects.exists()
+    webhooks.emit_many("conversation.created", [])
+    assert not WebhookDelivery.objects.exists()
