@@ -156,6 +156,10 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
     info = AccountInfo(network="x", external_id=account.external_id, handle=account.handle, credentials={})
     connector = XConnector(info)
     warm_up(EnrichmentConfig.from_settings())
+    # A worker imports the URLconf once (receivers build API links), not once per poll.
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018
 
     timers = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0}
     cpu = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0, "parse": 0.0}
