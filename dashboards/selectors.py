@@ -202,7 +202,7 @@ def _bucket_sql(key: str) -> str:
 # show it. The bits of GROUPING(day, week, network, assignee_id) say which set a row belongs to.
 # A day lies in one week, so (week, day), (week) and () share one sort.
 _CONVERSATION_FIGURES_SQL = """
-SELECT GROUPING(day, week, network, assignee_id) AS grouping_set, day, week, network, assignee_id,
+SELECT {keys},
        count(*) AS received,
        count(*) FILTER (WHERE first_response_at IS NOT NULL) AS responded,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY fr) AS fr_median,
@@ -218,8 +218,14 @@ FROM (
            network, assignee_id, fr, resolution, first_response_at, resolved_at, first_sentiment
     FROM ({inner}) AS period
 ) AS c
-GROUP BY GROUPING SETS ((week, day), (week), (), (network), (assignee_id))
+{group_by}
 """
+_CONVERSATION_GROUPING = {
+    "keys": "GROUPING(day, week, network, assignee_id) AS grouping_set, day, week, network, assignee_id",
+    "group_by": "GROUP BY GROUPING SETS ((week, day), (week), (), (network), (assignee_id))",
+}
+# The totals alone (the API's summary): one group, no sorting into sets.
+_CONVERSATION_TOTALS = {"keys": "15 AS grouping_set", "group_by": ""}
 _CONVERSATION_COLUMNS = (
     "first_received_at", "network", "assignee_id", "fr", "resolution",
     "first_response_at", "resolved_at", "first_sentiment",
@@ -247,8 +253,9 @@ def _empty_conversation_summary() -> dict:
     return summary | {f"b_{key}": 0 for key in BUCKET_KEYS}
 
 
-def conversation_figures(filters: Filters, scope: Scope) -> ConversationFigures:
-    """Every conversation figure of the dashboard in one query over `conversations()`.
+def conversation_figures(filters: Filters, scope: Scope, *, totals_only: bool = False) -> ConversationFigures:
+    """Every conversation figure of the dashboard in one query over `conversations()`
+    (`totals_only`: the summary alone).
 
     The turnaround count rides along: the first customer message's sentiment is looked up only
     for conversations that are positive now (a CASE, so the subquery runs for those alone).
@@ -265,7 +272,8 @@ def conversation_figures(filters: Filters, scope: Scope) -> ConversationFigures:
         f"count(*) FILTER (WHERE {_bucket_sql(key)}) AS b_{key}" for key in sorted(BUCKET_KEYS)
     )
     tz = timezone.get_current_timezone_name()
-    sql = _CONVERSATION_FIGURES_SQL.format(buckets=buckets, inner=inner)
+    grouping = _CONVERSATION_TOTALS if totals_only else _CONVERSATION_GROUPING
+    sql = _CONVERSATION_FIGURES_SQL.format(buckets=buckets, inner=inner, **grouping)
     for row in _grouped(sql, (tz, tz, *params)):
         kind = _CONVERSATION_SETS[row.pop("grouping_set")]
         if kind == "summary":
@@ -290,7 +298,7 @@ def conversation_figures(filters: Filters, scope: Scope) -> ConversationFigures:
 
 def conversation_summary(filters: Filters, scope: Scope) -> dict:
     """Headline figures and the distribution."""
-    return conversation_figures(filters, scope).summary
+    return conversation_figures(filters, scope, totals_only=True).summary
 
 
 def conversations_by(filters: Filters, scope: Scope, field: str) -> list[dict]:
