@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from dashboards import selectors, services
 from dashboards.permissions import Scope
@@ -150,3 +152,25 @@ def test_oldest_waiting_is_the_oldest_new_or_open_conversation(db, manager):
     assert selectors.backlog(week(), ALL, user=manager).oldest == older_open
     # The network filter narrows it like the inbox does.
     assert selectors.backlog(week(network="facebook"), ALL, user=manager).oldest is None
+
+
+def test_every_volume_figure_equals_the_raw_mentions(world):
+    """The one rollup query (five grouping sets) against counts of the raw mentions behind them."""
+    services.rollup_refresh_mentions()
+    filters = week()
+    volume = selectors.volume_figures(filters, ALL)
+    raw = list(selectors.mentions(filters, ALL).select_related(None))
+    local = [(timezone.localtime(m.received_at), m) for m in raw]
+    assert volume.total == len(raw) == 5
+    assert volume.by_sentiment == dict(Counter(m.sentiment_label for m in raw))
+    by_day_network = Counter((t.date(), m.network) for t, m in local)
+    assert {(r["day"], r["network"]): r["n"] for r in volume.by_day_network} == by_day_network
+    by_day_sentiment = Counter((t.date(), m.sentiment_label) for t, m in local)
+    assert {(r["day"], r["sentiment"]): r["n"] for r in volume.by_day_sentiment} == by_day_sentiment
+    accounts = {(r["network"], r["account_id"]): (r["n"], r["thanks"]) for r in volume.by_account}
+    assert accounts == {
+        key: (n, sum(1 for m in raw if (m.network, m.account_id) == key and m.intent == "thanks"))
+        for key, n in Counter((m.network, m.account_id) for m in raw).items()
+    }
+    assert volume.heatmap == Counter((t.isoweekday(), t.hour) for t, m in local)
+    assert volume.thanks == selectors.mentions(filters, ALL, {"intent": "thanks"}).count() == 2
