@@ -682,12 +682,19 @@ def rollup(filters: Filters, scope: Scope) -> QuerySet[MentionHourly]:
 _VOLUME_FIGURES_SQL = """
 SELECT GROUPING(day, network, sentiment, account_id, wd, hr) AS grouping_set,
        day, network, sentiment, account_id, wd, hr,
-       sum(count) AS n, coalesce(sum(count) FILTER (WHERE intent = 'thanks'), 0) AS thanks
+       sum(n) AS n, coalesce(sum(thanks), 0) AS thanks
 FROM (
-    SELECT (hour AT TIME ZONE %s)::date AS day, network, sentiment, account_id,
-           EXTRACT(ISODOW FROM hour AT TIME ZONE %s)::int AS wd,
-           EXTRACT(HOUR FROM hour AT TIME ZONE %s)::int AS hr, count, intent
-    FROM ({inner}) AS period
+    SELECT local::date AS day, network, sentiment, account_id,
+           EXTRACT(ISODOW FROM local)::int AS wd, EXTRACT(HOUR FROM local)::int AS hr, n, thanks
+    FROM (
+        -- First the hours without the intents (only thanks matter here), each hour's local
+        -- time computed once: about half the rows for the five sets to hash.
+        SELECT hour AT TIME ZONE %s AS local, network, sentiment, account_id,
+               sum(count) AS n, sum(count) FILTER (WHERE intent = 'thanks') AS thanks
+        FROM ({inner}) AS period
+        GROUP BY hour, network, sentiment, account_id
+        OFFSET 0
+    ) AS hours
 ) AS h
 GROUP BY GROUPING SETS ((sentiment), (day, network), (day, sentiment), (network, account_id), (wd, hr))
 """
@@ -722,7 +729,7 @@ def volume_figures(filters: Filters, scope: Scope) -> VolumeFigures:
         return figures
     inner, params = compiled
     tz = timezone.get_current_timezone_name()
-    for row in _grouped(_VOLUME_FIGURES_SQL.format(inner=inner), (tz, tz, tz, *params)):
+    for row in _grouped(_VOLUME_FIGURES_SQL.format(inner=inner), (tz, *params)):
         kind = _VOLUME_SETS[row["grouping_set"]]
         n = int(row["n"])
         if kind == "sentiment":
