@@ -258,11 +258,12 @@ def conversation_figures(filters: Filters, scope: Scope, *, totals_only: bool = 
     (`totals_only`: the summary alone).
 
     The turnaround count rides along: the first customer message's sentiment is looked up only
-    for conversations that are positive now (a CASE, so the subquery runs for those alone).
+    for conversations that are positive now and have more than one message (a CASE, so the
+    subquery runs for those alone).
     """
     figures = ConversationFigures(_empty_conversation_summary(), [], [], [], [])
     qs = conversations(filters, scope).annotate(
-        first_sentiment=Case(When(sentiment_label="positive", then=Subquery(_first_sentiment())))
+        first_sentiment=Case(When(_MAY_HAVE_TURNED, then=Subquery(_first_sentiment())))
     )
     compiled = _compiled(qs.values(*_CONVERSATION_COLUMNS))
     if compiled is None:
@@ -334,10 +335,15 @@ def _first_sentiment() -> QuerySet[Mention]:
     )
 
 
+# Positive now, and more than its opening message: a conversation of one message cannot have
+# turned around (its first customer message is its latest), so its first is not looked up.
+_MAY_HAVE_TURNED = Q(sentiment_label="positive", message_count__gt=1)
+
+
 def _turnarounds(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """Conversations whose latest customer message is positive and whose first was negative."""
     return (
-        qs.filter(sentiment_label="positive")
+        qs.filter(_MAY_HAVE_TURNED)
         .annotate(first_sentiment=Subquery(_first_sentiment()))
         .filter(first_sentiment="negative")
     )

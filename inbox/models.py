@@ -115,7 +115,7 @@ class Conversation(models.Model):
             # figures read (an index-only scan: the table's rows are wide, the period a third of it).
             models.Index(
                 fields=["first_received_at"],
-                name="conv_first_received_idx",
+                name="conv_received_cover_idx",
                 include=[
                     "id",
                     "status",
@@ -126,6 +126,7 @@ class Conversation(models.Model):
                     "resolved_at",
                     "sentiment_label",
                     "thread_key",
+                    "message_count",
                 ],
             ),
         ]

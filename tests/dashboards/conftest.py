@@ -161,6 +161,12 @@ def world(db, agent, other_agent):
         "m5": mention(c["c7"], at(5, 12, 45), "positive", "thanks"),
         "m0": mention(c["c0"], at(1, 23), "negative", "complaint"),
     }
+    # The messages as the inbox counts them: the customer's (at least the opening one) and the
+    # bank's first reply.
+    for conversation in c.values():
+        inbound = len([x for x in m.values() if x.thread_key == conversation.thread_key])
+        replied = 1 if conversation.first_response_at else 0
+        Conversation.objects.filter(pk=conversation.pk).update(message_count=max(inbound, 1) + replied)
     Kudos.objects.create(
         escalation=e["e5"],
         conversation=c["c7"],
