@@ -163,18 +163,6 @@ def conversations(filters: Filters, scope: Scope, dims: dict | None = None) -> Q
     return qs
 
 
-def _stats() -> dict:
-    return {
-        "received": Count("id"),
-        "responded": Count("id", filter=Q(first_response_at__isnull=False)),
-        "fr_median": Percentile("fr", 0.5),
-        "fr_p90": Percentile("fr", 0.9),
-        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
-        "res_median": Percentile("resolution", 0.5),
-        "res_p90": Percentile("resolution", 0.9),
-    }
-
-
 def _compiled(qs: QuerySet) -> tuple[str, tuple] | None:
     """A queryset's SQL and parameters, to aggregate over it; None when it can match nothing."""
     try:
@@ -231,6 +219,7 @@ _CONVERSATION_COLUMNS = (
     "first_response_at", "resolved_at", "first_sentiment",
 )  # fmt: skip
 _CONVERSATION_SETS_KEYS = ("day", "week", "network", "assignee_id")
+_STAT_KEYS = ("received", "responded", "fr_median", "fr_p90", "resolved", "res_median", "res_p90")
 _CONVERSATION_SETS = {15: "summary", 3: "daily", 11: "weekly", 13: "by_network", 14: "by_assignee"}
 
 
@@ -280,7 +269,7 @@ def conversation_figures(filters: Filters, scope: Scope, *, totals_only: bool = 
         if kind == "summary":
             figures.summary = {k: v for k, v in row.items() if k not in _CONVERSATION_SETS_KEYS}
             continue
-        stats = {key: row[key] for key in _stats()}
+        stats = {key: row[key] for key in _STAT_KEYS}
         if kind == "daily":
             figures.daily.append({"period": row["day"], **stats})
         elif kind == "weekly":

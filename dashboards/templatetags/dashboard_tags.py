@@ -3,17 +3,24 @@
 The dashboard's tables are rendered here in Python rather than with `{% for %}` over an included
 template: a page has about fifteen tables and a thousand linked cells, and a template loop costs
 several template nodes per cell (most of the page's CPU time at scale). The markup is the same;
-every text and URL goes through `escape`.
+every text and URL goes through `escape` (as Django's, for plain strings).
 """
+
+from html import escape as _html_escape
 
 from django import template
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from dashboards.report import duration as _duration
 
 register = template.Library()
+
+
+def escape(value) -> str:
+    """Django's `escape` without its lazy-string wrapper (a thousand calls a page): the same
+    five characters replaced, `&` `<` `>` `"` `'`."""
+    return _html_escape(str(value), quote=True)
 
 
 @register.filter
