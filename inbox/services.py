@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import NOT_PROVIDED, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -867,7 +867,7 @@ def _insert_new(conversations: list[Conversation], texts: dict[tuple[str, str], 
     """
     conversations = sorted(conversations, key=lambda c: (c.network, c.thread_key))
     search = ("search_handle", "search_vector")
-    fields = [f for f in Conversation._meta.concrete_fields if not f.primary_key and f.name not in search]
+    fields = [f for f in _inserted_fields(Conversation) if f.name not in search]
     rows = [
         (*(_db_value(f, f.pre_save(c, True)) for f in fields), *_search_row(c, texts)) for c in conversations
     ]
@@ -965,7 +965,7 @@ def _insert_rows(model, rows: list[dict], *, now: dt.datetime) -> None:
     """One INSERT of `rows` (field name -> value); other fields get their defaults, as with the ORM."""
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = _inserted_fields(model)
     values = []
     for row in rows:
         values.append(
@@ -987,6 +987,15 @@ def _insert_rows(model, rows: list[dict], *, now: dt.datetime) -> None:
             f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) VALUES {sql}",  # noqa: S608
             params,
         )
+
+
+def _inserted_fields(model) -> list:
+    """The columns an INSERT names: not the id, nor a column the database fills (`db_default`)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and getattr(f, "db_default", NOT_PROVIDED) is NOT_PROVIDED
+    ]
 
 
 def _default(field, now: dt.datetime):
