@@ -766,9 +766,9 @@ def thanks_total(filters: Filters, scope: Scope) -> int:
 
 
 _THANKS_BY_AGENT_SQL = """
-SELECT c.assignee_id AS agent, count(*) AS n
-FROM ({inner}) AS m
-JOIN inbox_conversation AS c ON c.network = m.network AND c.thread_key = m.thread_key
+SELECT c.assignee_id AS agent, sum(t.n)::int AS n
+FROM (SELECT network, thread_key, count(*) AS n FROM ({inner}) AS m GROUP BY network, thread_key) AS t
+JOIN inbox_conversation AS c ON c.network = t.network AND c.thread_key = t.thread_key
 WHERE c.assignee_id IS NOT NULL
 GROUP BY c.assignee_id
 ORDER BY n DESC, agent
