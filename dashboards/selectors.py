@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     CharField,
     Count,
     Exists,
@@ -40,7 +39,6 @@ from django.db.models.functions import (
     Coalesce,
     ExtractHour,
     ExtractIsoWeekDay,
-    TruncDate,
 )
 from django.utils import timezone
 
@@ -52,19 +50,6 @@ from inbox.models import Conversation
 from listening.models import Mention
 
 Status = Conversation.Status
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's `percentile_cont(f) WITHIN GROUP (ORDER BY x)`: interpolated, NULLs ignored."""
-
-    function = "percentile_cont"
-    name = "Percentile"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        # A number we format ourselves, never user input.
-        super().__init__(expression, fraction=f"{float(fraction):.4f}", **extra)
 
 
 class Seconds(Func):
@@ -485,22 +470,6 @@ def escalations(
     return qs
 
 
-def _escalation_stats() -> dict:
-    return {
-        "opened": Count("id"),
-        "responded": Count("id", filter=Q(first_response_at__isnull=False)),
-        "fr_median": Percentile("expert_response", 0.5),
-        "fr_p90": Percentile("expert_response", 0.9),
-        "resolved": Count("id", filter=Q(stopped_at__isnull=False)),
-        "res_median": Percentile("expert_resolution", 0.5),
-        "res_p90": Percentile("expert_resolution", 0.9),
-        "response_met": Count("id", filter=Q(response_outcome="met")),
-        "response_breached": Count("id", filter=Q(response_outcome="breached")),
-        "resolution_met": Count("id", filter=Q(resolution_outcome="met")),
-        "resolution_breached": Count("id", filter=Q(resolution_outcome="breached")),
-    }
-
-
 # The escalation figures in one pass over `escalations()`: the totals, per department and
 # priority, per specialist. GROUPING(department_id, priority, assignee_id) names the set.
 _ESCALATION_FIGURES_SQL = """
@@ -575,11 +544,6 @@ def escalations_by(filters: Filters, scope: Scope, fields: tuple[str, ...], *, n
     if tuple(fields) == ("assignee",):
         return figures.by_assignee
     raise ValueError(f"no escalation figures by {fields}")
-
-
-def escalation_trend(filters: Filters, scope: Scope, *, now=None) -> list[dict]:
-    qs = escalations(filters, scope, now=now).annotate(period=TruncDate("opened_at", tzinfo=_tz()))
-    return list(qs.order_by().values("period").annotate(**_escalation_stats()).order_by("period"))
 
 
 def sla_percent(met: int, breached: int) -> float | None:
