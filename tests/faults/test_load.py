@@ -8,7 +8,9 @@ conversation, sometimes claim it, with `THINK` seconds between requests.
 
 - Page p95 under 300 ms (every request counted; a claim that loses a race to a
   colleague answers 409 with the message, which is a correct answer, not an error).
-  Enforced with FAULTS_LOAD_STRICT=1; see docs/reliability.md for why it is not by default.
+  Enforced on the issue's ten-minute run (FAULTS_LOAD_SECONDS=600) and with
+  FAULTS_LOAD_STRICT=1; a shorter run reports a miss as an expected failure, with the
+  numbers: see docs/reliability.md for why.
 - No errors: no 5xx, no connection failure, no unexpected status.
 - No lost mentions: every mention and direct message posted during the run is stored.
 
@@ -48,10 +50,13 @@ AGENTS = 20
 RATE = 50  # posts per second on X
 THINK = float(os.environ.get("FAULTS_LOAD_THINK", "2"))  # seconds between an agent's requests
 P95_LIMIT = 0.300
-# The latency target is a failure only with FAULTS_LOAD_STRICT=1 (a machine sized for
-# production); on a shared two-core box a miss is reported as an expected failure, with
-# the numbers, after the hard checks (no errors, no lost mentions) have passed.
-STRICT = os.environ.get("FAULTS_LOAD_STRICT") == "1"
+SETTLE = 10.0  # seconds after the start whose requests are also reported on their own
+# The latency target is a failure on the issue's ten-minute run and with FAULTS_LOAD_STRICT=1.
+# A shorter run (the suite's 30 s) reports a miss as an expected failure, with the numbers,
+# after the hard checks (no errors, no lost mentions) have passed: a quarter of its list pages are
+# the twenty agents' simultaneous first ones on freshly started web processes, and a p95 of some
+# 300 requests on a shared two-core box swings with whatever else runs (docs/reliability.md).
+STRICT = os.environ.get("FAULTS_LOAD_STRICT") == "1" or DURATION >= 600
 
 CONVERSATION = re.compile(r"/inbox/c/(\d+)/")
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -70,7 +75,9 @@ class Agent(threading.Thread):
         self.session.cookies.set(settings.SESSION_COOKIE_NAME, cookie)
         self.stop = stop
         self.rng = random.Random(seed)
-        self.timings: list[tuple[str, float]] = []
+        # (page, seconds since the agents started, seconds the request took)
+        self.timings: list[tuple[str, float, float]] = []
+        self.t0 = time.monotonic()
         self.statuses: dict[int, int] = {}
         self.errors: list[str] = []
         self.csrf = ""
@@ -84,7 +91,7 @@ class Agent(threading.Thread):
         except requests.RequestException as exc:
             self.errors.append(f"{name}: {exc!r}")
             return None
-        self.timings.append((name, time.monotonic() - started))
+        self.timings.append((name, started - self.t0, time.monotonic() - started))
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         if response.status_code >= 500 or response.status_code not in (200, 204, 409):
             self.errors.append(f"{name} {path}: HTTP {response.status_code}")
@@ -195,22 +202,26 @@ def test_twenty_agents_while_ingest_runs_at_fifty_a_second(sandbox, sandbox_serv
         for process in (beat, worker, web):
             process.stop()
 
-    timings = [t for agent in agents for _, t in agent.timings]
+    timings = [t for agent in agents for _, _at, t in agent.timings]
+    # All twenty agents start at the same instant: their first list pages arrive as one burst on
+    # freshly started web processes. Reported apart (the target is judged on every request).
+    settled = [t for agent in agents for _, at, t in agent.timings if at >= SETTLE]
     errors = [e for agent in agents for e in agent.errors] + feed_errors
     statuses: dict[int, int] = {}
     for agent in agents:
         for code, count in agent.statuses.items():
             statuses[code] = statuses.get(code, 0) + count
     by_page = {
-        name: p95([t for agent in agents for n, t in agent.timings if n == name])
+        name: p95([t for agent in agents for n, _at, t in agent.timings if n == name])
         for name in ("list", "poll", "detail", "claim")
-        if any(n == name for agent in agents for n, _ in agent.timings)
+        if any(n == name for agent in agents for n, _at, _t in agent.timings)
     }
     summary = (
         f"{len(timings)} requests in {elapsed:.0f} s ({len(timings) / elapsed:.1f}/s), statuses {statuses}, "
         f"p50 {statistics.median(timings) * 1000:.0f} ms, p95 {p95(timings) * 1000:.0f} ms, "
         f"max {max(timings) * 1000:.0f} ms; p95 by page "
         + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in by_page.items())
+        + (f"; after the first {SETTLE:.0f} s p95 {p95(settled) * 1000:.0f} ms" if settled else "")
         + f"; {len(posted)} mentions/DMs posted ({len(posted) / elapsed:.0f}/s), all stored, "
         f"{lag:.0f} s after the run ended; errors {len(errors)}"
     )
@@ -219,7 +230,10 @@ def test_twenty_agents_while_ingest_runs_at_fifty_a_second(sandbox, sandbox_serv
     if p95(timings) >= P95_LIMIT:
         if STRICT:
             pytest.fail(f"p95 over {P95_LIMIT * 1000:.0f} ms: {summary}")
-        pytest.xfail(f"p95 over {P95_LIMIT * 1000:.0f} ms here (FAULTS_LOAD_STRICT=1 fails): {summary}")
+        pytest.xfail(
+            f"p95 over {P95_LIMIT * 1000:.0f} ms in a {DURATION:.0f} s run (the ten-minute run and "
+            f"FAULTS_LOAD_STRICT=1 fail): {summary}"
+        )
 
 
 def _answers(base: str) -> bool:
