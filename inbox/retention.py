@@ -129,10 +129,6 @@ def _orphans(cutoff: dt.datetime) -> QuerySet:
     )
 
 
-def _authors_delete(ids: list[int]) -> int:
-    return Author.objects.filter(pk__in=ids).delete()[1].get("listening.Author", 0)
-
-
 def register() -> None:
     r.register_kind(
         r.Kind(
@@ -214,7 +210,7 @@ def register() -> None:
             since="the profile's last update",
             candidates=_orphans,
             held=lambda holds: Q(pk__in=holds.ids(AUTHOR)),
-            apply=_authors_delete,
+            apply=r.deleter(Author),
         )
     )
     r.register_hold_target(

@@ -144,10 +144,6 @@ def _quarantine_due(cutoff: dt.datetime) -> QuerySet:
     return QuarantinedItem.objects.filter(created_at__lt=cutoff)
 
 
-def _quarantine_delete(ids: list[int]) -> int:
-    return QuarantinedItem.objects.filter(pk__in=ids).delete()[1].get("listening.QuarantinedItem", 0)
-
-
 def register() -> None:
     r.register_kind(
         r.Kind(
@@ -160,8 +156,7 @@ def register() -> None:
             minimum_days=7,
             since="arrival",
             candidates=_quarantine_due,
-            held=lambda holds: None,
-            apply=_quarantine_delete,
+            apply=r.deleter(QuarantinedItem),
         )
     )
     r.register_hold_target(

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from bankbuzz.accounts.models import Notification
 from bankbuzz.audit import retention as r
-
-
-def _deleter(model):
-    def delete(ids: list[int]) -> int:
-        return model.objects.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
-
-    return delete
-
-
-def _no_hold(holds: r.Holds) -> Q | None:
-    return None
 
 
 def register() -> None:
@@ -32,8 +19,7 @@ def register() -> None:
             minimum_days=30,
             since="when sent",
             candidates=lambda cutoff: Notification.objects.filter(created_at__lt=cutoff),
-            held=_no_hold,
-            apply=_deleter(Notification),
+            apply=r.deleter(Notification),
         )
     )
     r.register_kind(
@@ -46,8 +32,7 @@ def register() -> None:
             minimum_days=90,
             since="the login",
             candidates=lambda cutoff: AccessLog.objects.filter(attempt_time__lt=cutoff),
-            held=_no_hold,
-            apply=_deleter(AccessLog),
+            apply=r.deleter(AccessLog),
         )
     )
     r.register_kind(
@@ -61,7 +46,6 @@ def register() -> None:
             minimum_days=90,
             since="the attempt",
             candidates=lambda cutoff: AccessFailureLog.objects.filter(attempt_time__lt=cutoff),
-            held=_no_hold,
-            apply=_deleter(AccessFailureLog),
+            apply=r.deleter(AccessFailureLog),
         )
     )

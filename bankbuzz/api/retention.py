@@ -6,10 +6,6 @@ from bankbuzz.api.models import WebhookDelivery
 from bankbuzz.audit import retention as r
 
 
-def _delete(ids: list[int]) -> int:
-    return WebhookDelivery.objects.filter(pk__in=ids).delete()[1].get("api.WebhookDelivery", 0)
-
-
 def register() -> None:
     r.register_kind(
         r.Kind(
@@ -24,7 +20,6 @@ def register() -> None:
                 created_at__lt=cutoff,
                 state__in=[WebhookDelivery.State.DELIVERED, WebhookDelivery.State.FAILED],
             ),
-            held=lambda holds: None,
-            apply=_delete,
+            apply=r.deleter(WebhookDelivery),
         )
     )

@@ -104,6 +104,20 @@ class HoldTarget:
 # --- Kinds ----------------------------------------------------------------------------------------
 
 
+def no_hold(holds: Holds) -> Q | None:
+    """`held` of a kind no legal hold reaches (staff records, logs)."""
+    return None
+
+
+def deleter(model: type[models.Model]) -> Callable[[list[int]], int]:
+    """`apply` of a kind whose rows are simply deleted: deletes the ids, returns how many."""
+
+    def delete(ids: list[int]) -> int:
+        return model.objects.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
+
+    return delete
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str  # "inbox.unactioned_hits"
@@ -114,10 +128,10 @@ class Kind:
     minimum_days: int
     # Rows due at `cutoff` and not yet dealt with, holds ignored.
     candidates: Callable[[dt.datetime], QuerySet]
-    # The rows a hold protects, as a filter on `candidates` (None: no hold can apply).
-    held: Callable[[Holds], Q | None]
     # Delete or anonymise these ids (all due, none held); returns how many.
     apply: Callable[[list[int]], int]
+    # The rows a hold protects, as a filter on `candidates` (None: no hold can apply).
+    held: Callable[[Holds], Q | None] = no_hold
     since: str = "last activity"  # what the days count from, in words
     batch_size: int = BATCH_SIZE
 
