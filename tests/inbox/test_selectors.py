@@ -134,6 +134,45 @@ def test_each_sort_pages_by_keyset_without_gaps_or_repeats(agent, sort):
     assert seen == expected
 
 
+@pytest.mark.parametrize("sort", ["newest", "waiting", "priority"])
+def test_a_tag_filter_pages_in_the_sort_order_with_its_rows_complete(agent, sort):
+    """The tag filter reads the page's ids first, then the rows: same order, pages and row details."""
+    now = timezone.now()
+    tagged = []
+    for n in range(13):
+        conversation = ConversationFactory(
+            priority=n % 4,
+            status="resolved" if n % 6 == 5 else "open",
+            last_inbound_at=now - dt.timedelta(minutes=n % 5),
+            last_activity_at=now - dt.timedelta(minutes=n % 7),
+        )
+        services.conversation_tag_add(actor=agent, conversation=conversation, name="Fees")
+        if n % 3 == 0:
+            services.conversation_tag_add(actor=agent, conversation=conversation, name="Cards")
+        tagged.append(conversation.pk)
+    ConversationFactory(status="open")  # not tagged
+    tag = Conversation.objects.get(pk=tagged[0]).tags.get(name="Fees")
+    keys = selectors.SORTS[sort][1]
+    expected = list(
+        Conversation.objects.filter(pk__in=tagged, status__in=Conversation.ACTIVE)
+        .order_by(*selectors._order_by(keys))
+        .values_list("pk", flat=True)
+    )
+    seen, cursor = [], None
+    while True:
+        page = selectors.conversation_list(
+            user=agent, query=ListQuery(tag=tag.pk, sort=sort), cursor=cursor, page_size=4, rows_only=True
+        )
+        for row in page.conversations:
+            assert row.row.tags == (["Cards", "Fees"] if tagged.index(row.pk) % 3 == 0 else ["Fees"])
+            assert row.customer.handle  # the row's customer came with it
+        seen += [c.pk for c in page.conversations]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+
+
 def test_a_cursor_of_another_sort_is_refused(agent):
     ConversationFactory()
     ConversationFactory()
