@@ -68,7 +68,10 @@ def customer_messages(conversation: Conversation, *, limit: int = ROUTING_MESSAG
             thread_key=conversation.thread_key,
             direction=Mention.Direction.IN,
             author_id=conversation.customer_id,
-        ).order_by("-created_at", "-id")[:limit]
+        )
+        # Rules and pages read the text and its enrichment, never the network's payload.
+        .defer("raw", "edit_history")
+        .order_by("-created_at", "-id")[:limit]
     )
     return newest[::-1]
 
