@@ -73,9 +73,13 @@ def reply_for_user(user, pk: int):
     return reply
 
 
-def approvals_access(user) -> None:
+def can_approve_replies(user) -> bool:
     """Leads approve replies; compliance officers see the queue and approve guard overrides."""
-    if not roles.has_role(user, roles.LEAD, roles.COMPLIANCE):
+    return roles.has_role(user, roles.LEAD, roles.COMPLIANCE)
+
+
+def approvals_access(user) -> None:
+    if not can_approve_replies(user):
         raise PermissionDenied("Only social leads and compliance officers approve replies.")
 
 

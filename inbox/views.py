@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
+from bankbuzz.audit import permissions as audit_permissions
+from bankbuzz.audit import selectors as audit_selectors
 from inbox import forms, guard, permissions, presence, reply_services, rows, selectors, services
 from inbox.models import Conversation, Reply, SavedReply, Tag
 from listening.models import Mention, SocialAccount
@@ -113,6 +115,7 @@ def _list_context(request, *, params: QueryDict | None = None, cursor: str | Non
         "accounts": [a for a in accounts if a.is_active],
         "can_write": roles.can_work_inbox(request.user),
         "can_manage_tags": permissions.can_manage_tags(request.user),
+        "can_see_approvals": permissions.can_approve_replies(request.user),
     }
 
 
@@ -238,9 +241,20 @@ def _pane_context(request, conversation: Conversation, *, workers=None, tag_name
         "priority_choices": Conversation.Priority.choices,
         "can_write": can_write,
         "can_unmask": permissions.can_unmask(user),
+        **_holds_context(user, conversation),
         "list_params": _list_params(request.GET),
         **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
+    }
+
+
+def _holds_context(user, conversation: Conversation) -> dict:
+    """Compliance officers and administrators see the legal holds on the thread and its customer."""
+    if not audit_permissions.can_read_audit(user):
+        return {}
+    return {
+        "can_hold": True,
+        "holds": audit_selectors.active_holds_on(conversation, conversation.customer),
     }
 
 

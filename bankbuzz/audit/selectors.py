@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bankbuzz.audit.models import AuditEvent
+from bankbuzz.audit.models import AuditEvent, LegalHold
 
 PAGE_SIZE = 50
 
@@ -79,3 +79,14 @@ def audit_page(filters: AuditFilters, *, cursor: str = "", size: int = PAGE_SIZE
 def verbs() -> list[str]:
     """For the verb filter's suggestions (distinct verbs use the (verb, at) index)."""
     return list(AuditEvent.objects.order_by("verb").values_list("verb", flat=True).distinct()[:300])
+
+
+def active_holds_on(*objects) -> list[LegalHold]:
+    """The legal holds in force on any of `objects` (model instances; None is skipped)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    wanted = Q(pk__in=[])
+    for obj in objects:
+        if obj is not None:
+            wanted |= Q(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+    return list(LegalHold.objects.filter(wanted, lifted_at__isnull=True).order_by("placed_at"))
