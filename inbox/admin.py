@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from bankbuzz.audit.admin import AuditedChangeViewMixin
 from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
@@ -57,6 +58,7 @@ class ReplyAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
     here is recorded (`reply.view_unmasked`), as revealing a message in the inbox is."""
 
     audited_view_verb = "reply.view_unmasked"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def audit_view_needed(self, obj) -> bool:
         return bool(obj.override_findings)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from bankbuzz.audit.admin import AuditedChangeViewMixin
 from listening.models import Author, ListeningQuery, Mention, QuarantinedItem, SocialAccount, SpikeAlert
@@ -32,6 +33,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ("handle", "name", "network", "followers", "verified")
     list_filter = ("network",)
     search_fields = ("handle", "name")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Mention)

@@ -12,6 +12,10 @@ from bankbuzz.audit.services import audit_record
 
 
 class EndpointForm(forms.ModelForm):
+    # A bare "hooks.example.com" means https, as browsers read it.
+    url = forms.URLField(
+        max_length=500, assume_scheme="https", help_text="Where the events are POSTed (https)."
+    )
     events = forms.MultipleChoiceField(
         choices=[(key, f"{key}: {text}") for key, text in webhooks.EVENTS.items()],
         widget=forms.CheckboxSelectMultiple,
