@@ -1,8 +1,8 @@
 """Settings of the bench processes: production settings (DEBUG off), static files from the finders.
 
-`collectstatic` under production settings currently fails (the vendored Chart.js names a
-source map that is not vendored: see docs/benchmarks.md), and static files are not what the
-bench measures, so the bench serves them as development does and changes nothing else.
+Static files are not what the bench measures, and the bench databases are made without running
+`collectstatic`, so the bench serves them from the finders as development does and changes
+nothing else.
 """
 
 from bankbuzz.settings import *  # noqa: F403
