@@ -67,8 +67,8 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
                 message=(
                     f"{notification.text}\n\n"
                     f"Open it in BankBuzz: {settings.SITE_URL}{notification.url}\n\n"
-                    "You get this e-mail because BankBuzz notifies you of work given to you, colleagues mentioning "
-                    "you, and the SLA and listening alerts of your role."
+                    "You get this e-mail because BankBuzz notifies you of work given to you, "
+                    "colleagues mentioning you, and the SLA and listening alerts of your role."
                 ),
                 from_email=None,
                 recipient_list=[notification.recipient.email],

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def _conversation():
     conv = ConversationFactory(status="open")
-    MentionFactory(author=conv.customer, network=conv.network, thread_key=conv.thread_key, text="Card declined")
+    MentionFactory(
+        author=conv.customer, network=conv.network, thread_key=conv.thread_key, text="Card declined"
+    )
     return conv
 
 
