@@ -502,6 +502,20 @@ def _store_items(
             rows,
             fetch=True,
         )
+        # A post a listening query's search stored first, now read from the account's own stream
+        # (it @-mentions the bank, or is a comment or message): it takes the stream's kind, so
+        # the account's volume (spike alerts, dashboards) counts it.
+        own = [(network, item.external_id, item.kind) for item in plain if item.kind != base.KIND_SEARCH]
+        if own:
+            execute_values(
+                cursor.cursor,
+                f"""
+                UPDATE {Mention._meta.db_table} AS m SET kind = v.kind
+                FROM (VALUES %s) AS v (network, external_id, kind)
+                WHERE m.network = v.network AND m.external_id = v.external_id AND m.kind = 'search'
+                """,  # noqa: S608 - table name from the model, values bound
+                own,
+            )
     return sorted(row[0] for row in inserted)
 
 

@@ -135,6 +135,24 @@ def test_a_search_hit_kept_out_is_promoted_when_it_turns_out_to_mention_the_bank
     assert Conversation.objects.filter(thread_key="40").exists()
 
 
+def test_a_search_hit_read_again_from_the_accounts_stream_counts_as_the_accounts_mention(x_account):
+    import dataclasses
+
+    from listening.query_services import query_results_ingest
+
+    query = ListeningQuery.objects.create(name="B", text="help", networks=["x"], inbox_policy="all")
+    item = fetched_item("41", text="@northbridgebank the app is down again")
+    hit = dataclasses.replace(item, kind=base.KIND_SEARCH)
+    with django_capture_on_commit():
+        query_results_ingest(query=query, account=x_account, result=base.FetchResult(items=[hit]))
+    assert Mention.objects.get(external_id="41").kind == "search"
+    with django_capture_on_commit():
+        assert ingest(x_account, item) == []  # already in the inbox: nothing new for it
+    stored = Mention.objects.get(external_id="41")
+    assert stored.kind == "mention" and stored.for_inbox
+    assert Mention.objects.filter(external_id="41").count() == 1
+
+
 def test_a_run_without_an_x_account_says_so():
     query = query_create(actor=None, name="Brand", text="northbridge", networks=["x"])
     assert query_run(query_id=query.pk).status == "no_account"
