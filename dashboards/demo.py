@@ -9,7 +9,11 @@ because the service stamps "now" and cannot be told otherwise:
 - `mentions_ingest` stamps `received_at` with the time of the poll: the seed sets it to the time
   the customer wrote, as a poll at the time would have (volume charts and the heatmap read it);
 - `conversation_resolve` stamps `resolved_at` now: the seed moves it back to when it happened;
-- assignment and status events, notifications and audit entries keep today's time.
+- every step stamps its thread events, escalation events and notifications now: the seed moves
+  them back to the step's time (`_happened_at`), so the conversation pane tells the history in
+  order, each event after the message it follows;
+- audit entries keep the time of the seed: the audit log is append-only (the database refuses
+  UPDATE), and it truthfully records when the seed took these steps.
 The seed attaches the mentions to their conversations itself (in order, inside demo_seed's
 transaction: assigning, replying and escalating need the conversation), so the ingest's deferred
 `mentions_received` for them is dropped: delivered after commit, it would attach every message a
@@ -22,18 +26,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
-from bankbuzz.accounts.models import User
+from bankbuzz.accounts.models import Notification, User
 from dashboards.services import rollup_refresh_mentions
 from escalations import services as escalation_services
-from escalations.models import Department, Kudos
+from escalations.models import Department, EscalationEvent, Kudos
 from inbox import services as inbox_services
-from inbox.models import Conversation
+from inbox.models import Conversation, ConversationEvent
 from listening.connectors import base
 from listening.models import Mention, SocialAccount
 from listening.sandbox import world
@@ -220,6 +226,25 @@ def _reply(ctx: _Seed, network: str, thread_key: str, key: str, text: str, at: d
     inbox_services.conversations_attach_mentions(mention_ids=[mention.pk])
 
 
+def _last_id(rows) -> int:
+    return rows.aggregate(last=Max("id"))["last"] or 0
+
+
+@contextmanager
+def _happened_at(thread_key: str, at: dt.datetime) -> Iterator[None]:
+    """Give the thread events, escalation events and notifications written inside the block the
+    time the step happened in the history (the services stamp "now"); the conversation is found
+    by its thread key, so the block may be the message that opens it."""
+    conversation_events = ConversationEvent.objects.filter(conversation__thread_key=thread_key)
+    escalation_events = EscalationEvent.objects.filter(escalation__conversation__thread_key=thread_key)
+    last = _last_id(conversation_events), _last_id(escalation_events), _last_id(Notification.objects)
+    yield
+    conversation_events.filter(id__gt=last[0]).update(created_at=at)
+    escalation_events.filter(id__gt=last[1]).update(created_at=at)
+    # Inside demo_seed's transaction nobody else notifies: the new ones are this step's.
+    Notification.objects.filter(id__gt=last[2]).update(created_at=at)
+
+
 def _response_delay(rng: random.Random) -> dt.timedelta:
     roll = rng.random()
     if roll < 0.65:
@@ -252,19 +277,25 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         )
         return _ingest(ctx, network, item)
 
-    inbound("in", rng.choice(messages), t0)
+    with _happened_at(thread_key, t0):
+        inbound("in", rng.choice(messages), t0)
     conversation = Conversation.objects.get(network=network, thread_key=thread_key)
     agent = ctx.agents[n % len(ctx.agents)]
-    inbox_services.conversation_assign(
-        actor=agent, conversation=conversation, assignee=agent, seen_version=None
-    )
-    inbox_services.conversation_tag_add(actor=agent, conversation=conversation, name=TOPIC_TAGS[topic])
-
     late = ctx.now - dt.timedelta(minutes=5)
     at = t0 + _response_delay(rng)
+    # The agent takes it and tags it between the message and the reply (or soon, if unanswered).
+    step = (min(at, late) - t0) / 3
+    with _happened_at(thread_key, t0 + step):
+        inbox_services.conversation_assign(
+            actor=agent, conversation=conversation, assignee=agent, seen_version=None
+        )
+    with _happened_at(thread_key, t0 + 2 * step):
+        inbox_services.conversation_tag_add(actor=agent, conversation=conversation, name=TOPIC_TAGS[topic])
+
     if at > late or (days_ago <= 2 and n % 2 == 0):
         return  # not answered yet: the backlog has some too
-    _reply(ctx, network, thread_key, f"{thread_key}-out1", holding, at)
+    with _happened_at(thread_key, at):
+        _reply(ctx, network, thread_key, f"{thread_key}-out1", holding, at)
 
     department = ctx.departments.get(department_name or "")
     expert = ctx.experts.get(department_name or "")
@@ -272,14 +303,15 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
     if department is not None and expert is not None and days_ago >= 5 and rng.random() < 0.6:
         conversation.refresh_from_db()
         opened = at + dt.timedelta(minutes=rng.randint(2, 15))
-        escalation = escalation_services.escalation_open(
-            actor=agent,
-            conversation=conversation,
-            department=department,
-            question=f"Customer @{customer.handle} on {network}: can you check this? ({topic})",
-            priority=priority,
-            now=opened,
-        )
+        with _happened_at(thread_key, opened):
+            escalation = escalation_services.escalation_open(
+                actor=agent,
+                conversation=conversation,
+                department=department,
+                question=f"Customer @{customer.handle} on {network}: can you check this? ({topic})",
+                priority=priority,
+                now=opened,
+            )
         due = escalation.response_due_at
         if rng.random() < 0.7:  # met: answered within the response target
             answered = opened + (due - opened) * rng.uniform(0.15, 0.85)
@@ -287,33 +319,37 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
             answered = due + dt.timedelta(minutes=rng.randint(20, 600))
         if answered > late:
             return  # still with the expert
-        escalation = escalation_services.escalation_answer(
-            actor=expert,
-            escalation=escalation,
-            answer=f"Checked the customer's {topic} case: resolved on our side.",
-            proposed_reply=final,
-            now=answered,
-        )
+        with _happened_at(thread_key, answered):
+            escalation = escalation_services.escalation_answer(
+                actor=expert,
+                escalation=escalation,
+                answer=f"Checked the customer's {topic} case: resolved on our side.",
+                proposed_reply=final,
+                now=answered,
+            )
         at = answered + dt.timedelta(minutes=rng.randint(5, 60))
         if at > late:
             return
-        _reply(ctx, network, thread_key, f"{thread_key}-out2", final, at)
+        with _happened_at(thread_key, at):
+            _reply(ctx, network, thread_key, f"{thread_key}-out2", final, at)
 
     if rng.random() < 0.3:
         at = at + dt.timedelta(minutes=rng.randint(10, 180))
         if at > late:
             return
-        thanks = inbound("thanks", rng.choice(THANKS), at)
-        if escalation is not None:
-            given = escalation_services.kudos_from_mentions(mention_ids=[thanks.pk])
-            Kudos.objects.filter(pk__in=[k.pk for k in given]).update(created_at=at)
+        with _happened_at(thread_key, at):
+            thanks = inbound("thanks", rng.choice(THANKS), at)
+            if escalation is not None:
+                given = escalation_services.kudos_from_mentions(mention_ids=[thanks.pk])
+                Kudos.objects.filter(pk__in=[k.pk for k in given]).update(created_at=at)
 
     if rng.random() < 0.8:
         resolved = at + dt.timedelta(minutes=rng.randint(5, 120))
         if resolved > late:
             return
-        conversation = inbox_services.conversation_resolve(
-            actor=agent, conversation=conversation, seen_version=None
-        )
+        with _happened_at(thread_key, resolved):
+            conversation = inbox_services.conversation_resolve(
+                actor=agent, conversation=conversation, seen_version=None
+            )
         # The service stamps "now"; the history resolved it back then.
         Conversation.objects.filter(pk=conversation.pk).update(resolved_at=resolved)

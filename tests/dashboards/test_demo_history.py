@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -15,8 +16,8 @@ from dashboards import selectors
 from dashboards.demo import HISTORY_PREFIX
 from dashboards.forms import Filters
 from dashboards.permissions import dashboard_scope
-from escalations.models import Escalation, Kudos
-from inbox.models import Conversation
+from escalations.models import Escalation, EscalationEvent, Kudos
+from inbox.models import Conversation, ConversationEvent
 from listening.models import Mention
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,34 @@ def test_demo_seed_again_adds_no_history(settings):
     _seed()
     assert _counts() == before
     assert Conversation.objects.filter(resolved_at__isnull=False).count() == resolved
+
+
+def test_a_history_conversation_tells_its_events_at_the_history_s_times(settings, client):
+    settings.DEBUG = True
+    seeded_at = timezone.now()
+    _seed()
+    history = Conversation.objects.filter(thread_key__startswith=HISTORY_PREFIX)
+    events = ConversationEvent.objects.filter(conversation__in=history)
+    # Every step (taken, tagged, replied, escalated, answered, resolved) happened back then, not at seed time.
+    assert events.count() > 4 * history.count()
+    assert not events.filter(created_at__gte=seeded_at - dt.timedelta(minutes=5)).exists()
+    steps = EscalationEvent.objects.filter(escalation__conversation__in=history)
+    assert steps.exists() and not steps.filter(created_at__gte=seeded_at - dt.timedelta(minutes=5)).exists()
+
+    resolved = list(history.filter(resolved_at__isnull=False).prefetch_related("events"))
+    assert resolved
+    for conversation in resolved:
+        times = [e.created_at for e in sorted(conversation.events.all(), key=lambda e: e.version)]
+        # In the order they happened, from the first message to the resolution.
+        assert times == sorted(times), conversation.thread_key
+        assert times[0] == conversation.first_received_at
+        assert times[-1] == conversation.resolved_at
+        kinds = {e.kind for e in conversation.events.all()}
+        assert {"assigned", "tagged", "reply", "status"} <= kinds
+
+    # The agent sees "resolved it" on the day it was resolved, not today.
+    escalated = next(c for c in resolved if c.escalations.exists())
+    client.force_login(User.objects.get(username="agent"))
+    page = client.get(reverse("inbox:detail", args=[escalated.pk])).content.decode()
+    shown = re.search(r"resolved it</span>\s*<time datetime=\"([^\"]+)\">", page)
+    assert shown and dt.datetime.fromisoformat(shown.group(1)) == escalated.resolved_at
