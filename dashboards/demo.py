@@ -9,6 +9,7 @@ because the service stamps "now" and cannot be told otherwise:
 - `mentions_ingest` stamps `received_at` with the time of the poll: the seed sets it to the time
   the customer wrote, as a poll at the time would have (volume charts and the heatmap read it);
 - `conversation_resolve` stamps `resolved_at` now: the seed moves it back to when it happened;
+- the ingest meets the customer "now": the seed dates `first_seen_at` to their first message;
 - every step stamps its thread events, escalation events and notifications now: the seed moves
   them back to the step's time (`_happened_at`), so the conversation pane tells the history in
   order, each event after the message it follows;
@@ -41,7 +42,7 @@ from escalations.models import Department, EscalationEvent, Kudos
 from inbox import services as inbox_services
 from inbox.models import Conversation, ConversationEvent
 from listening.connectors import base
-from listening.models import Mention, SocialAccount
+from listening.models import Author, Mention, SocialAccount
 from listening.sandbox import world
 from listening.services import mention_record_sent, mentions_ingest
 
@@ -278,7 +279,9 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         return _ingest(ctx, network, item)
 
     with _happened_at(thread_key, t0):
-        inbound("in", rng.choice(messages), t0)
+        first = inbound("in", rng.choice(messages), t0)
+    # The ingest met the customer today; the history met them with this message.
+    Author.objects.filter(pk=first.author_id).update(first_seen_at=t0)
     conversation = Conversation.objects.get(network=network, thread_key=thread_key)
     agent = ctx.agents[n % len(ctx.agents)]
     late = ctx.now - dt.timedelta(minutes=5)

@@ -96,7 +96,9 @@ def test_a_history_conversation_tells_its_events_at_the_history_s_times(settings
     steps = EscalationEvent.objects.filter(escalation__conversation__in=history)
     assert steps.exists() and not steps.filter(created_at__gte=seeded_at - dt.timedelta(minutes=5)).exists()
 
-    resolved = list(history.filter(resolved_at__isnull=False).prefetch_related("events"))
+    resolved = list(
+        history.filter(resolved_at__isnull=False).select_related("customer").prefetch_related("events")
+    )
     assert resolved
     for conversation in resolved:
         times = [e.created_at for e in sorted(conversation.events.all(), key=lambda e: e.version)]
@@ -104,6 +106,7 @@ def test_a_history_conversation_tells_its_events_at_the_history_s_times(settings
         assert times == sorted(times), conversation.thread_key
         assert times[0] == conversation.first_received_at
         assert times[-1] == conversation.resolved_at
+        assert conversation.customer.first_seen_at == conversation.first_received_at
         kinds = {e.kind for e in conversation.events.all()}
         assert {"assigned", "tagged", "reply", "status"} <= kinds
 
