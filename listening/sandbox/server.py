@@ -371,7 +371,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        # Graph clients put their token in the query string (and in paging.next links).
+        line = _TOKEN_IN_URL.sub(r"\1[redacted]", format % args)
+        log.debug("%s - %s", self.address_string(), line)
+
+
+_TOKEN_IN_URL = re.compile(r"((?:access_token|appsecret_proof)=)[^&\s\"]+")
 
 
 class _HTTPServer(ThreadingHTTPServer):

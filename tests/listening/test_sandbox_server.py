@@ -204,6 +204,16 @@ def test_reset_forgets_everything(control):
     assert control.sent() == []
 
 
+def test_the_access_log_never_shows_a_graph_token(sandbox_url, caplog):
+    secret = "EAAG-sandbox-secret-token-123"
+    with caplog.at_level("DEBUG", logger="listening.sandbox"):
+        requests.get(f"{sandbox_url}/graph/v21.0/me?fields=id&access_token={secret}", timeout=5)
+        time.sleep(0.2)  # the server thread logs after answering
+    lines = [r.getMessage() for r in caplog.records if r.name == "listening.sandbox"]
+    assert any("/graph/v21.0/me" in line and "access_token=[redacted]" in line for line in lines)
+    assert not any(secret in line for line in lines)
+
+
 def test_avatars_are_served_as_png(sandbox_url):
     response = requests.get(sandbox_url + "/_sandbox/avatars/someone.png", timeout=5)
     assert response.headers["Content-Type"] == "image/png"
