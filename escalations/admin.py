@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from bankbuzz.audit.admin import ReadOnlyAdminMixin
 from escalations.models import Department, Escalation, EscalationEvent, Holiday, Kudos, RoutingRule, SlaPolicy
 
 
@@ -27,35 +28,17 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: escalations change through the app, where every step is an event and audited."""
 
     list_display = ("pk", "department", "state", "priority", "assignee", "opened_at", "due_at")
     list_filter = ("department", "state")
     raw_id_fields = ("conversation",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(EscalationEvent)
-class EscalationEventAdmin(admin.ModelAdmin):
+class EscalationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("escalation", "kind", "actor", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Kudos)

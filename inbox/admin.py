@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from bankbuzz.audit.admin import AuditedChangeViewMixin
+from bankbuzz.audit.admin import AuditedChangeViewMixin, ReadOnlyAdminMixin
 from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
 
 
@@ -51,7 +51,7 @@ class ConversationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reply)
-class ReplyAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
+class ReplyAdmin(AuditedChangeViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """For looking only: a reply changes through inbox.reply_services (state-guarded, audited).
 
     A reply sent with a lead's personal-data override holds that data unmasked: opening it
@@ -69,30 +69,12 @@ class ReplyAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
     raw_id_fields = ("conversation", "author", "saved_reply", "decided_by", "mention")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Leads manage the library on the Saved replies page (audited); the admin shows it."""
 
     list_display = ("title", "shortcut", "is_active", "usage_count", "last_used_at", "updated_by")
     list_filter = ("is_active",)
     search_fields = ("title", "shortcut", "body")
     raw_id_fields = ("created_by", "updated_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,11 +3,8 @@ from django.contrib import admin
 from bankbuzz.audit.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_label", "verb", "object_type", "object_id", "client_address")
-    list_filter = ("verb", "object_type")
-    search_fields = ("actor_label", "object_id", "object_repr")
+class ReadOnlyAdminMixin:
+    """For records that change only through the app's audited services: the admin shows them."""
 
     def has_add_permission(self, request):
         return False
@@ -17,6 +14,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor_label", "verb", "object_type", "object_id", "client_address")
+    list_filter = ("verb", "object_type")
+    search_fields = ("actor_label", "object_id", "object_repr")
 
 
 class AuditedChangeViewMixin:
