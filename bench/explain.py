@@ -64,25 +64,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
+    from bench.pages import seeded_pages
 
-    from bench.pages import page_urls
-    from bench.seed import LONG_THREAD_KEY
-    from inbox.models import Conversation, Tag
-
-    users = get_user_model().objects
-    agent = users.get(username="agent00")
-    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
-    tag = Tag.objects.order_by("pk").first()
-    urls = page_urls(
-        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
-    )
-    pages = explain_pages(
-        urls=urls,
-        agent=agent,
-        specialist=users.filter(username="spec01").first(),
-        manager=users.filter(username="manager01").first(),
-    )
+    agent, urls, people = seeded_pages()
+    pages = explain_pages(urls=urls, agent=agent, **people)
     only = set(sys.argv[1:])
     for name, info in pages.items():
         if only and name not in only:

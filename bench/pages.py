@@ -85,6 +85,30 @@ def page_urls(*, conversation_id: int, search_word: str, agent, tag_id: int | No
     return urls
 
 
+def seeded_pages(only=()) -> tuple[object, dict[str, str], dict[str, object]]:
+    """On an already seeded bench database: the agent, the page URLs (those named in `only`, or
+    all) and the people of the specialist's and the manager's pages, for `measure`."""
+    from django.contrib.auth import get_user_model
+
+    from bench.seed import LONG_THREAD_KEY
+    from inbox.models import Conversation, Tag
+
+    users = get_user_model().objects
+    agent = users.get(username="agent00")
+    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
+    tag = Tag.objects.order_by("pk").first()
+    urls = page_urls(
+        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
+    )
+    if only:
+        urls = {name: url for name, url in urls.items() if name in only}
+    people = {
+        "specialist": users.filter(username="spec01").first(),
+        "manager": users.filter(username="manager01").first(),
+    }
+    return agent, urls, people
+
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

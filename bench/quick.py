@@ -24,25 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
+    from bench.pages import HTMX, PAGE_ROLE, clients_for, measure, seeded_pages
 
-    from bench.pages import HTMX, PAGE_ROLE, clients_for, measure, page_urls
-    from bench.seed import LONG_THREAD_KEY
-    from inbox.models import Conversation, Tag
-
-    users = get_user_model().objects
-    agent = users.get(username="agent00")
-    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
-    tag = Tag.objects.order_by("pk").first()
-    urls = page_urls(
-        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
-    )
-    if args.pages:
-        urls = {name: url for name, url in urls.items() if name in args.pages}
-    people = {
-        "specialist": users.filter(username="spec01").first(),
-        "manager": users.filter(username="manager01").first(),
-    }
+    agent, urls, people = seeded_pages(args.pages)
     if args.profile:
         import cProfile
         import pstats

@@ -31,29 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from bench.explain import explain_pages
-    from bench.pages import measure, page_urls
-    from bench.seed import LONG_THREAD_KEY, _refresh_rollups
-    from inbox.models import Conversation, Tag
+    from bench.pages import measure, seeded_pages
+    from bench.seed import _refresh_rollups
 
     call_command("migrate", verbosity=0, interactive=False)
     _refresh_rollups(print)
-    users = get_user_model().objects
-    agent = users.get(username="agent00")
-    long = Conversation.objects.get(thread_key=LONG_THREAD_KEY)
-    tag = Tag.objects.order_by("pk").first()
-    urls = page_urls(
-        conversation_id=long.pk, search_word="declined", agent=agent, tag_id=tag.pk if tag else None
-    )
-    if args.pages:
-        urls = {name: url for name, url in urls.items() if name in args.pages}
-    people = {
-        "specialist": users.filter(username="spec01").first(),
-        "manager": users.filter(username="manager01").first(),
-    }
+    agent, urls, people = seeded_pages(args.pages)
     results = measure(agent=agent, urls=urls, rounds=args.rounds, **people)
     plans = explain_pages(urls=urls, agent=agent, **people)
     path = Path(args.results)
