@@ -45,6 +45,7 @@ from listening.connectors import base
 from listening.models import Author, Mention, SocialAccount
 from listening.sandbox import world
 from listening.services import mention_record_sent, mentions_ingest
+from listening.threads import customer_thread_key
 
 HISTORY_PREFIX = "demo-history-"
 DAYS = 28
@@ -265,6 +266,7 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         name=f"Demo Customer {n}",
         followers=rng.randint(20, 3000),
     )
+    conversation_key = customer_thread_key(thread_key, customer.external_id)
 
     def inbound(suffix: str, text: str, at: dt.datetime) -> Mention:
         item = base.FetchedItem(
@@ -278,27 +280,27 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         )
         return _ingest(ctx, network, item)
 
-    with _happened_at(thread_key, t0):
+    with _happened_at(conversation_key, t0):
         first = inbound("in", rng.choice(messages), t0)
     # The ingest met the customer today; the history met them with this message.
     Author.objects.filter(pk=first.author_id).update(first_seen_at=t0)
-    conversation = Conversation.objects.get(network=network, thread_key=thread_key)
+    conversation = Conversation.objects.get(network=network, thread_key=conversation_key)
     agent = ctx.agents[n % len(ctx.agents)]
     late = ctx.now - dt.timedelta(minutes=5)
     at = t0 + _response_delay(rng)
     # The agent takes it and tags it between the message and the reply (or soon, if unanswered).
     step = (min(at, late) - t0) / 3
-    with _happened_at(thread_key, t0 + step):
+    with _happened_at(conversation_key, t0 + step):
         inbox_services.conversation_assign(
             actor=agent, conversation=conversation, assignee=agent, seen_version=None
         )
-    with _happened_at(thread_key, t0 + 2 * step):
+    with _happened_at(conversation_key, t0 + 2 * step):
         inbox_services.conversation_tag_add(actor=agent, conversation=conversation, name=TOPIC_TAGS[topic])
 
     if at > late or (days_ago <= 2 and n % 2 == 0):
         return  # not answered yet: the backlog has some too
-    with _happened_at(thread_key, at):
-        _reply(ctx, network, thread_key, f"{thread_key}-out1", holding, at)
+    with _happened_at(conversation_key, at):
+        _reply(ctx, network, conversation_key, f"{thread_key}-out1", holding, at)
 
     department = ctx.departments.get(department_name or "")
     expert = ctx.experts.get(department_name or "")
@@ -306,7 +308,7 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
     if department is not None and expert is not None and days_ago >= 5 and rng.random() < 0.6:
         conversation.refresh_from_db()
         opened = at + dt.timedelta(minutes=rng.randint(2, 15))
-        with _happened_at(thread_key, opened):
+        with _happened_at(conversation_key, opened):
             escalation = escalation_services.escalation_open(
                 actor=agent,
                 conversation=conversation,
@@ -322,7 +324,7 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
             answered = due + dt.timedelta(minutes=rng.randint(20, 600))
         if answered > late:
             return  # still with the expert
-        with _happened_at(thread_key, answered):
+        with _happened_at(conversation_key, answered):
             escalation = escalation_services.escalation_answer(
                 actor=expert,
                 escalation=escalation,
@@ -333,14 +335,14 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         at = answered + dt.timedelta(minutes=rng.randint(5, 60))
         if at > late:
             return
-        with _happened_at(thread_key, at):
-            _reply(ctx, network, thread_key, f"{thread_key}-out2", final, at)
+        with _happened_at(conversation_key, at):
+            _reply(ctx, network, conversation_key, f"{thread_key}-out2", final, at)
 
     if rng.random() < 0.3:
         at = at + dt.timedelta(minutes=rng.randint(10, 180))
         if at > late:
             return
-        with _happened_at(thread_key, at):
+        with _happened_at(conversation_key, at):
             thanks = inbound("thanks", rng.choice(THANKS), at)
             if escalation is not None:
                 given = escalation_services.kudos_from_mentions(mention_ids=[thanks.pk])
@@ -350,7 +352,7 @@ def _conversation(ctx: _Seed, n: int, network: str, topic: str, t0: dt.datetime,
         resolved = at + dt.timedelta(minutes=rng.randint(5, 120))
         if resolved > late:
             return
-        with _happened_at(thread_key, resolved):
+        with _happened_at(conversation_key, resolved):
             conversation = inbox_services.conversation_resolve(
                 actor=agent, conversation=conversation, seen_version=None
             )

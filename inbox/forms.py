@@ -193,3 +193,8 @@ class SavedReplyForm(forms.Form):
         help_text="None ticked: every network.",
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Offered in the composer")
+
+
+class CustomerLinkForm(forms.Form):
+    other = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    action = forms.ChoiceField(choices=[("link", "Link"), ("unlink", "Unlink")])

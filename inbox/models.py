@@ -161,6 +161,7 @@ class ConversationEvent(models.Model):
         REPLY_QUEUED = "reply_queued", "Reply on its way"
         OUTBOX = "outbox", "Outbox"
         HIDDEN = "hidden", "Comment hidden"
+        SPLIT = "split", "Moved to its own conversation"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -338,3 +339,29 @@ class Reply(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state in self.PENDING
+
+
+class CustomerLink(models.Model):
+    """A person of the team confirmed that two authors on different networks are one customer.
+
+    The customer card lists the conversations of linked authors; nothing links them otherwise
+    (a matching handle is only offered as a suggestion). Stored once per pair, lower id first.
+    """
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["author", "other"], name="uniq_customer_link"),
+            models.CheckConstraint(
+                condition=models.Q(author__lt=models.F("other")), name="customer_link_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} = {self.other}"

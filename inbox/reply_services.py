@@ -133,6 +133,8 @@ def _public_route(conversation: Conversation) -> Route:
         return Route(Channel.PUBLIC, False, "No connected account of the bank received this conversation.")
     if _is_private_thread(conversation):
         return Route(Channel.PUBLIC, False, "This conversation is private: answer with a private message.")
+    # The customer's own latest public message: a conversation is one customer's, and a public
+    # reply answers them, never someone else in the same thread.
     target = (
         Mention.objects.filter(
             network=conversation.network, thread_key=conversation.thread_key, direction=Mention.Direction.IN
@@ -140,12 +142,16 @@ def _public_route(conversation: Conversation) -> Route:
         .exclude(kind=Mention.Kind.DIRECT)
         .filter(author=conversation.customer)
         .order_by("-created_at", "-id")
-        .values_list("external_id", flat=True)
+        .values("external_id", "kind", "created_at")
         .first()
     )
     if target is None:
         return Route(Channel.PUBLIC, False, "There is no public message of the customer to answer.")
-    return Route(Channel.PUBLIC, True, "", in_reply_to=target)
+    noun = "comment" if target["kind"] == Mention.Kind.COMMENT else "post"
+    when = timezone.localtime(target["created_at"])
+    at = f"{when:%H:%M}" if when.date() == timezone.localdate() else f"{when:%d %b %H:%M}"
+    note = f"Replying to {conversation.customer.label}'s {noun} of {at}"
+    return Route(Channel.PUBLIC, True, note, in_reply_to=target["external_id"])
 
 
 def _private_route(conversation: Conversation, *, now: dt.datetime | None = None) -> Route:

@@ -58,7 +58,7 @@ def render_row(
         parts.append(
             '  <input type="checkbox" class="row-select" name="ids"'
             f' value="{pk}:{c.version}" form="bulk-form"'
-            f' aria-label="Select the conversation with {escape(customer.name) or handle}"{checked}>\n'
+            f' aria-label="Select the conversation with {escape(customer.display_name)}"{checked}>\n'
         )
     if row.avatar:
         avatar = (
@@ -103,7 +103,7 @@ def render_row(
         f"    {avatar}\n"
         '    <span class="row-main">\n'
         '      <span class="row-top">\n'
-        f'        <span class="customer-name">{escape(customer.name or customer.handle)}</span>\n'
+        f'        <span class="customer-name">{escape(customer.display_name)}</span>\n'
         f'        <span class="handle">{handle}</span>\n'
         f'        <span class="net net-{network}" title="{network_label}">{network_label}</span>\n'
         f'        <time class="age" datetime="{escape(row.iso)}" title="{escape(row.title_time)}">'
@@ -172,7 +172,7 @@ def _thread_url(name: str, pk: int, other: int) -> str:
 def _render_message(m, *, conversation_pk: int, can_unmask: bool, can_hide: bool, months) -> str:
     iso, long, short = _times(m.created_at, months)
     author = m.author
-    who = escape(author.name or author.handle)
+    who = escape(author.display_name)
     outbound = m.direction == "out"
     link = http_url(m.url)
     link_html = (

@@ -315,7 +315,7 @@ def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[
             network_label=str(network_labels.get(conversation.network, conversation.network)),
             status_label=str(status_labels.get(conversation.status, conversation.status)),
             avatar=http_url(customer.avatar_url),
-            initial=customer.handle[:1].upper(),
+            initial=customer.display_name[:1].upper(),
             tags=tags,
         )
     return rows
@@ -452,6 +452,7 @@ THREAD_EVENT_KINDS = [
     ConversationEvent.Kind.OUTBOX,
     ConversationEvent.Kind.HIDDEN,
     ConversationEvent.Kind.ESCALATION,
+    ConversationEvent.Kind.SPLIT,
 ]
 
 
@@ -574,21 +575,6 @@ def changes_since(*, conversation: Conversation, version: int, user) -> list[Con
         .exclude(kind=ConversationEvent.Kind.NOTE)
         .select_related("actor")
         .order_by("version", "id")
-    )
-
-
-def customer_other_conversations(*, conversation: Conversation, limit: int = 8) -> list[Conversation]:
-    """The customer's other conversations, on this network and others with the same handle.
-
-    A person is one Author per network; across networks the handle is the best link we have,
-    so matches there are labelled as "same handle" in the card.
-    """
-    customer = conversation.customer
-    return list(
-        Conversation.objects.filter(Q(customer=customer) | Q(search_handle=customer.handle.lower()))
-        .exclude(pk=conversation.pk)
-        .select_related("customer")
-        .order_by("-last_activity_at", "-id")[:limit]
     )
 
 

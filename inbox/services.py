@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db import DatabaseError, connection, transaction
-from django.db.models import NOT_PROVIDED, Exists, F, OuterRef, Q
+from django.db.models import NOT_PROVIDED, Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -1042,6 +1043,88 @@ def _update(
                 """,  # noqa: S608 - table and column names from the model, values bound
                 params,
             )
+
+
+# What `conversations_recount` works out again from a conversation's own messages.
+RECOUNT_FIELDS = (
+    "preview",
+    "has_pii",
+    "sentiment_label",
+    "lang",
+    "message_count",
+    "first_received_at",
+    "first_response_at",
+    "last_inbound_at",
+    "last_activity_at",
+    "version",
+)
+
+
+def _keys_q(keys: Iterable[tuple[str, str]]) -> Q:
+    by_network: dict[str, list[str]] = {}
+    for network, thread_key in keys:
+        by_network.setdefault(network, []).append(thread_key)
+    where = Q(pk__in=[])
+    for network, thread_keys in by_network.items():
+        where |= Q(network=network, thread_key__in=thread_keys)
+    return where
+
+
+def conversations_recount(conversations: list[Conversation]) -> None:
+    """Work out each conversation's counts, times, preview and search text from its own messages.
+
+    For conversations whose messages moved (inbox.splitting); the team's own fields (status,
+    assignee, priority, tags) are left as they are.
+    """
+    keys = [(c.network, c.thread_key) for c in conversations]
+    if not keys:
+        return
+    inbound = Q(direction=Mention.Direction.IN)
+    stats = {
+        (row["network"], row["thread_key"]): row
+        for row in Mention.objects.filter(_keys_q(keys))
+        .values("network", "thread_key")
+        .annotate(
+            count=Count("id"),
+            first_in=Min("created_at", filter=inbound),
+            last_in=Max("created_at", filter=inbound),
+            last=Max("created_at"),
+            first_out=Min("created_at", filter=~inbound),
+            pii=BoolOr("has_pii", filter=inbound),
+        )
+    }
+    latest = {
+        (m.network, m.thread_key): m
+        for m in Mention.objects.filter(_keys_q(keys) & inbound)
+        .order_by("network", "thread_key", "-created_at", "-id")
+        .distinct("network", "thread_key")
+        .only("network", "thread_key", "text", "pii_findings", "has_pii", "sentiment_label", "lang")
+    }
+    for conversation in conversations:
+        key = (conversation.network, conversation.thread_key)
+        row = stats.get(key)
+        if row is None:
+            continue
+        conversation.message_count = row["count"]
+        conversation.first_received_at = row["first_in"] or conversation.first_received_at
+        conversation.last_inbound_at = row["last_in"] or conversation.last_inbound_at
+        conversation.last_activity_at = row["last"]
+        conversation.first_response_at = row["first_out"]
+        conversation.has_pii = bool(row["pii"])
+        conversation.version += 1
+        if key in latest:
+            mention = latest[key]
+            conversation.preview = _masked_preview(mention)
+            conversation.sentiment_label = mention.sentiment_label
+            conversation.lang = mention.lang
+    with transaction.atomic():
+        list(
+            Conversation.objects.select_for_update()
+            .filter(pk__in=[c.pk for c in conversations])
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        _update(conversations, _thread_texts(keys), fields=RECOUNT_FIELDS)
 
 
 STATEMENT_TEXT = 4_000_000  # characters of thread text one statement carries, at most

@@ -20,6 +20,7 @@ urlpatterns = [
     path("c/<int:pk>/tags/", views.conversation_tag_add, name="tag_add"),
     path("c/<int:pk>/tags/<int:tag_pk>/remove/", views.conversation_tag_remove, name="tag_remove"),
     path("c/<int:pk>/notes/", views.note_add, name="note_add"),
+    path("c/<int:pk>/customer-links/", views.customer_link, name="customer_link"),
     path("c/<int:pk>/messages/<int:mention_pk>/unmask/", views.message_unmask, name="unmask"),
     path("c/<int:pk>/messages/<int:mention_pk>/hide/", views.comment_hide, name="hide"),
     path("c/<int:pk>/reply/", views.reply_submit, name="reply"),

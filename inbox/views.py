@@ -24,9 +24,19 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.audit import permissions as audit_permissions
 from bankbuzz.audit import selectors as audit_selectors
-from inbox import forms, guard, permissions, presence, reply_services, rows, selectors, services
+from inbox import (
+    customer_links,
+    forms,
+    guard,
+    permissions,
+    presence,
+    reply_services,
+    rows,
+    selectors,
+    services,
+)
 from inbox.models import Conversation, Reply, SavedReply, Tag
-from listening.models import Mention, SocialAccount
+from listening.models import Author, Mention, SocialAccount
 
 # Filters that belong to the list's URL (kept when opening a conversation, paging, polling).
 LIST_PARAMS = tuple(forms.ListFilterForm.base_fields)
@@ -235,7 +245,7 @@ def _pane_context(request, conversation: Conversation, *, workers=None, tag_name
         "workers": workers if can_write else [],
         # The composer offers the first six as @mention chips: read no more than those.
         "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)[:6]) if can_write else [],
-        "others": selectors.customer_other_conversations(conversation=conversation),
+        **_customer_context(conversation),
         "present": presence.present(conversation_id=conversation.pk, exclude_user_id=user.pk),
         "status_choices": [c for c in Conversation.Status.choices if c[0] != Conversation.Status.NEW],
         "priority_choices": Conversation.Priority.choices,
@@ -245,6 +255,16 @@ def _pane_context(request, conversation: Conversation, *, workers=None, tag_name
         "list_params": _list_params(request.GET),
         **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
+    }
+
+
+def _customer_context(conversation: Conversation) -> dict:
+    """The card's other conversations: the customer's own and those of people linked to them."""
+    linked = customer_links.linked_authors(conversation.customer)
+    return {
+        "others": customer_links.other_conversations(conversation=conversation, linked=linked),
+        "linked_authors": linked,
+        "link_suggestions": customer_links.link_suggestions(conversation.customer, linked=linked),
     }
 
 
@@ -480,6 +500,27 @@ def conversation_tag_remove(request, pk: int, tag_pk: int):
         conversation,
         lambda: services.conversation_tag_remove(actor=request.user, conversation=conversation, tag=tag),
     )
+
+
+@require_POST
+def customer_link(request, pk: int):
+    """Confirm, or take back, that another network's author is this conversation's customer."""
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    form = forms.CustomerLinkForm(request.POST)
+    if not form.is_valid():
+        return _action_response(request, conversation, error="Choose whom to link or unlink.", status=422)
+    other = get_object_or_404(Author, pk=form.cleaned_data["other"])
+    if form.cleaned_data["action"] == "unlink":
+        change = customer_links.customer_link_remove
+        notice = f"{other.label} on {other.get_network_display()} is no longer linked."
+    else:
+        change = customer_links.customer_link_add
+        notice = f"Linked: {other.label} on {other.get_network_display()} is the same person."
+    try:
+        change(actor=request.user, conversation=conversation, other=other)
+    except customer_links.LinkRefused as exc:
+        return _action_response(request, conversation, error=str(exc), status=422)
+    return _action_response(request, conversation, notice=notice)
 
 
 @require_POST

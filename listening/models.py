@@ -102,12 +102,27 @@ class Author(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.at_handle or self.name or f"{self.network}:{self.external_id}"
+        return self.label
 
     @property
     def at_handle(self) -> str:
         """The handle with its "@", or "" where the network gives people no handle (Facebook)."""
         return f"@{self.handle}" if self.handle else ""
+
+    @property
+    def display_name(self) -> str:
+        """The name people know them by: never blank, even where the network gave neither name nor handle."""
+        if self.name.strip():
+            return self.name
+        if self.handle:
+            return self.at_handle
+        network = Network(self.network).label if self.network in Network.values else "Network"
+        return f"{network} user {self.external_id[-4:]}"
+
+    @property
+    def label(self) -> str:
+        """How a page names them in a line or a title: the @handle where there is one, else the name."""
+        return self.at_handle or self.display_name
 
 
 class Mention(models.Model):
@@ -133,7 +148,12 @@ class Mention(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
     text = models.TextField()
     url = models.URLField(max_length=500, blank=True)
+    # The conversation this message belongs to: the network's thread and the customer who wrote
+    # it (see listening.threads). Other people in the same public thread have their own.
     thread_key = models.CharField(max_length=160)
+    # The network's own thread (an X conversation, a Facebook or LinkedIn post, a DM thread):
+    # what everyone in it shares, shown as context beside a customer's conversation.
+    network_thread = models.CharField(max_length=160, blank=True, default="")
     in_reply_to = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(help_text="The network's own timestamp.")
     received_at = models.DateTimeField(default=timezone.now)
@@ -163,6 +183,12 @@ class Mention(models.Model):
         indexes = [
             # The conversation page: a thread's messages in time order.
             models.Index(fields=["network", "thread_key", "created_at"], name="mention_thread_idx"),
+            # The conversation pane: other people's messages in the customer's public thread.
+            models.Index(
+                fields=["network", "network_thread", "created_at"],
+                name="mention_network_thread_idx",
+                condition=~models.Q(network_thread=""),
+            ),
             # Listening pages and retention: recent items first.
             models.Index(fields=["received_at"], name="mention_received_idx"),
             # Account health page: items per account in the last hour and day.

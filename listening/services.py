@@ -23,7 +23,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from psycopg2.extras import Json, execute_values
 
 from bankbuzz.audit.services import audit_record
-from listening import enrichment_bridge
+from listening import enrichment_bridge, threads
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
 from listening.models import Author, Mention, QuarantinedItem, SocialAccount
@@ -403,6 +403,17 @@ def _http_url(url: str) -> str:
     return url[:500] if url.lower().startswith(("https://", "http://")) else ""
 
 
+def _answered_keys(network: str, external_ids: list[str]) -> dict[str, str]:
+    """The conversation keys of the stored messages the bank's new posts answer."""
+    if not external_ids:
+        return {}
+    return dict(
+        Mention.objects.filter(network=network, external_id__in=external_ids).values_list(
+            "external_id", "thread_key"
+        )
+    )
+
+
 def _apply_edits(network: str, edits: list[base.FetchedItem]) -> list[base.FetchedItem]:
     """Apply edited posts to their originals; return the edits whose original we never stored."""
     originals = {
@@ -455,9 +466,10 @@ def _store_items(
         dataclasses.replace(item, text=_clean(item.text)) if "\x00" in item.text else item for item in plain
     ]
     enriched = enrichment_bridge.enrich_items(plain)
+    keys = threads.conversation_keys(plain, _answered_keys(network, threads.answered_ids(plain)))
     now = timezone.now()
     rows = []
-    for item, extra in zip(plain, enriched, strict=True):
+    for item, extra, key in zip(plain, enriched, keys, strict=True):
         rows.append(
             (
                 network,
@@ -468,6 +480,7 @@ def _store_items(
                 item.direction,
                 item.text,
                 _http_url(item.url),
+                key,
                 item.thread_key[:160],
                 item.in_reply_to,
                 item.created_at,
@@ -492,8 +505,9 @@ def _store_items(
             f"""
             INSERT INTO {Mention._meta.db_table}
                 (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
-                 in_reply_to, created_at, received_at, raw, edit_history, lang, sentiment_score,
-                 sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam, for_inbox)
+                 network_thread, in_reply_to, created_at, received_at, raw, edit_history, lang,
+                 sentiment_score, sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam,
+                 for_inbox)
             VALUES %s
             ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
                 WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
@@ -803,10 +817,18 @@ def mention_record_sent(
         dataclasses.asdict(f)
         for f in find_pii(text, account_patterns=config.account_patterns, allowed=config.public_contacts)
     ]
+    answered = (
+        Mention.objects.filter(network=account.network, external_id=in_reply_to)
+        .values("network_thread")
+        .first()
+        if in_reply_to
+        else None
+    )
     mention, created = Mention.objects.get_or_create(
         network=account.network,
         external_id=sent.external_id[:128],
         defaults={
+            "network_thread": (answered or {}).get("network_thread") or thread_key[:160],
             "account": account,
             "author": author,
             "kind": kind,
@@ -821,4 +843,9 @@ def mention_record_sent(
             "has_pii": bool(findings),
         },
     )
+    if not created and mention.thread_key != thread_key[:160]:
+        # A poll read our post first and kept it in the network's thread: it answers this
+        # customer, so it belongs to their conversation.
+        Mention.objects.filter(pk=mention.pk).update(thread_key=thread_key[:160])
+        mention.thread_key = thread_key[:160]
     return mention, created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inbox.models import Conversation
+from listening.models import Mention
 from listening.services import account_poll
 
 
@@ -12,12 +13,9 @@ def sandbox_conversation(sandbox, account, capture, *, network: str = "x", **pos
     with capture(execute=True):
         outcome = account_poll(account_id=account.pk)
     assert outcome.status == "ok", outcome
-    thread = posted["thread"]
-    if network == "x" and posted["kind"] == "dm":
-        thread = f"dm:{thread}"
-    if network == "facebook" and posted["kind"] == "message":
-        thread = f"m:{thread}"
-    return Conversation.objects.select_related("customer", "account").get(network=network, thread_key=thread)
+    # The customer's conversation: the one their message joined.
+    key = Mention.objects.values_list("thread_key", flat=True).get(network=network, external_id=posted["id"])
+    return Conversation.objects.select_related("customer", "account").get(network=network, thread_key=key)
 
 
 def send_replies_through(worker, monkeypatch) -> None:

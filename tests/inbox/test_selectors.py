@@ -187,12 +187,3 @@ def test_new_since_counts_only_the_current_view(agent):
     ConversationFactory(status="resolved")
     assert selectors.new_since_count(user=agent, query=ListQuery(view="open"), since=before) == 1
     assert selectors.new_since_count(user=agent, query=ListQuery(view="open"), since=timezone.now()) == 0
-
-
-def test_the_customers_other_conversations(agent):
-    first = customer_message(text="one", thread="o1", handle="rosa")
-    second = customer_message(text="two", thread="o2", author=first.customer)
-    elsewhere = customer_message(text="three", thread="o3", network="facebook", handle="Rosa")
-    customer_message(text="someone else", thread="o4", handle="rosalind")
-    others = selectors.customer_other_conversations(conversation=first)
-    assert {c.pk for c in others} == {second.pk, elsewhere.pk}

@@ -114,7 +114,8 @@ def test_customer_mentions_open_a_conversation_and_the_banks_own_posts_do_not(
     )
     with django_capture_on_commit_callbacks(execute=True):
         mentions_ingest(account=account, result=FetchResult(items=[customer, ours]))
-    assert list(Conversation.objects.values_list("thread_key", flat=True)) == ["501"]
+    # The customer's conversation in thread 501 (fetched_item's author is "42").
+    assert list(Conversation.objects.values_list("thread_key", flat=True)) == ["501|42"]
 
 
 def test_an_edit_updates_the_text_and_keeps_the_earlier_version(account):

@@ -114,8 +114,9 @@ def test_search_hits_reach_the_inbox_by_policy(sandbox, x_account, policy, in_in
     stored = {m.external_id: m for m in Mention.objects.filter(kind="search")}
     assert set(stored) == set(ids.values())
     assert QueryMatch.objects.filter(query=query).count() == 3
+    # Each conversation is one customer's in the network's thread of the post.
     conversations = set(Conversation.objects.values_list("thread_key", flat=True))
-    assert conversations == {ids[key] for key in in_inbox}
+    assert {key.split("|")[0] for key in conversations} == {ids[key] for key in in_inbox}
     query.refresh_from_db()
     assert query.cursors["x"]["search"] and query.last_error == ""
 
@@ -132,7 +133,7 @@ def test_a_search_hit_kept_out_is_promoted_when_it_turns_out_to_mention_the_bank
     with django_capture_on_commit():
         assert ingest(x_account, item)  # the account's mentions stream reads it: now it is new for the inbox
     assert Mention.objects.get(external_id="40").for_inbox
-    assert Conversation.objects.filter(thread_key="40").exists()
+    assert Conversation.objects.filter(thread_key="40|42").exists()
 
 
 def test_a_search_hit_read_again_from_the_accounts_stream_counts_as_the_accounts_mention(x_account):

@@ -11,6 +11,7 @@ from inbox.models import Conversation
 from listening import tasks
 from listening.models import Mention, QuarantinedItem, SocialAccount
 from listening.services import TransientPollError, account_poll
+from listening.threads import customer_thread_key
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,14 @@ def test_facebook_comments_thread_on_their_post_and_messenger_on_its_conversatio
     assert outcome.status == "ok"
 
     stored = {m.external_id: m for m in Mention.objects.all()}
-    assert stored[comment["id"]].thread_key == stored[reply["id"]].thread_key == comment["thread"]
+    # Two customers in one post's comments: one network thread, two conversations; the page's
+    # answer to the first joins the first's.
+    assert stored[comment["id"]].network_thread == stored[reply["id"]].network_thread == comment["thread"]
+    first_key = customer_thread_key(comment["thread"], stored[comment["id"]].author.external_id)
+    second_key = customer_thread_key(comment["thread"], stored[reply["id"]].author.external_id)
+    assert first_key != second_key
+    assert stored[comment["id"]].thread_key == stored[ours["id"]].thread_key == first_key
+    assert stored[reply["id"]].thread_key == second_key
     assert stored[reply["id"]].in_reply_to == comment["id"]
     assert stored[ours["id"]].direction == Mention.Direction.OUT
     assert stored[first["id"]].kind == stored[second["id"]].kind == Mention.Kind.DIRECT
@@ -60,7 +68,7 @@ def test_facebook_comments_thread_on_their_post_and_messenger_on_its_conversatio
     assert stored[comment["id"]].sentiment_label
 
     threads = set(Conversation.objects.values_list("thread_key", flat=True))
-    assert threads == {comment["thread"], f"m:{first['thread']}"}
+    assert threads == {first_key, second_key, f"m:{first['thread']}"}
 
     # The next poll stores nothing twice.
     assert poll(facebook_account, django_capture_on_commit_callbacks).new_mentions == 0
@@ -89,13 +97,17 @@ def test_linkedin_comments_and_replies_thread_on_their_post(
     outcome = poll(linkedin_account, django_capture_on_commit_callbacks)
     assert outcome.status == "ok"
     stored = {m.external_id: m for m in Mention.objects.all()}
-    assert stored[comment["id"]].thread_key == stored[reply["id"]].thread_key == comment["thread"]
+    assert stored[comment["id"]].network_thread == stored[reply["id"]].network_thread == comment["thread"]
+    first_key = customer_thread_key(comment["thread"], stored[comment["id"]].author.external_id)
+    second_key = customer_thread_key(comment["thread"], stored[reply["id"]].author.external_id)
+    assert stored[comment["id"]].thread_key == stored[ours["id"]].thread_key == first_key
+    assert stored[reply["id"]].thread_key == second_key
     assert stored[reply["id"]].in_reply_to == comment["id"]
     assert stored[ours["id"]].direction == Mention.Direction.OUT
     assert stored[comment["id"]].author.name  # the commenter's name was looked up
     # The organisation's own posts are stored as outbound and open nothing.
     assert all(m.direction == "out" for m in stored.values() if m.kind == Mention.Kind.POST)
-    assert list(Conversation.objects.values_list("thread_key", flat=True)) == [comment["thread"]]
+    assert set(Conversation.objects.values_list("thread_key", flat=True)) == {first_key, second_key}
 
     later = sandbox.post(network="linkedin", text="And in York?", customer=5)
     assert poll(linkedin_account, django_capture_on_commit_callbacks).new_mentions == 1
