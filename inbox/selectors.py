@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -168,6 +169,9 @@ class ListQuery:
         )
 
 
+PHRASE_RE = re.compile(r'"([^"]*)"')
+
+
 def search_q(text: str) -> Q:
     """Full-text search over the thread and customer, or a handle prefix for "@jan"."""
     text = " ".join(text.split())[:200]
@@ -177,11 +181,20 @@ def search_q(text: str) -> Q:
     by_handle = Q(search_handle__startswith=handle) if handle and " " not in handle else Q(pk__in=[])
     if text.startswith("@"):
         return by_handle
-    # Matched against the stemmed and the plain copy of the text (see services.conversation_reindex).
-    query = SearchQuery(text, config="english", search_type="websearch") | SearchQuery(
-        text, config="simple", search_type="websearch"
-    )
-    return Q(search_vector=query) | by_handle
+    # A quoted phrase is those words in that order, stop words included ("app is down"): matched
+    # against the plain copy only, where English stemming has not dropped "is" and "down".
+    phrases = [p for p in (" ".join(p.split()) for p in PHRASE_RE.findall(text)) if p]
+    rest = " ".join(PHRASE_RE.sub(" ", text).replace('"', " ").split())
+    where = Q()
+    for phrase in phrases:
+        where &= Q(search_vector=SearchQuery(phrase, config="simple", search_type="phrase"))
+    if rest:
+        # Matched against the stemmed and the plain copy of the text (see services.conversation_reindex).
+        where &= Q(
+            search_vector=SearchQuery(rest, config="english", search_type="websearch")
+            | SearchQuery(rest, config="simple", search_type="websearch")
+        )
+    return where | by_handle if where else by_handle
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -575,6 +588,46 @@ def changes_since(*, conversation: Conversation, version: int, user) -> list[Con
         .exclude(kind=ConversationEvent.Kind.NOTE)
         .select_related("actor")
         .order_by("version", "id")
+    )
+
+
+@dataclass
+class ThreadContext:
+    """Other people's messages in the customer's public thread: context, never the conversation's."""
+
+    messages: list[Mention]
+    people: int
+    more: bool
+
+
+CONTEXT_MESSAGES = 20
+CONTEXT_PEOPLE_CAP = 1000
+
+
+def thread_context(*, conversation: Conversation, network_thread: str) -> ThreadContext | None:
+    """The latest messages of other people in the network's thread (a viral thread is read bounded)."""
+    if not network_thread:
+        return None
+    others = (
+        Mention.objects.filter(network=conversation.network, network_thread=network_thread)
+        .exclude(thread_key=conversation.thread_key)
+        .exclude(author_id=conversation.customer_id)
+    )
+    latest = list(
+        others.select_related("author")
+        .defer("raw", "edit_history")
+        .order_by("-created_at", "-id")[: CONTEXT_MESSAGES + 1]
+    )
+    if not latest:
+        return None
+    people = (
+        Mention.objects.filter(pk__in=others.values("pk")[:CONTEXT_PEOPLE_CAP])
+        .values("author_id")
+        .distinct()
+        .count()
+    )
+    return ThreadContext(
+        messages=latest[:CONTEXT_MESSAGES][::-1], people=people, more=len(latest) > CONTEXT_MESSAGES
     )
 
 

@@ -210,7 +210,8 @@ def bulk_apply(request):
                 actor=request.user,
                 items=items,
                 action=data["action"],
-                value=data.get("status") or data.get("tag") or "",
+                # Every field of the bar is sent (a select always has a value): take the action's own.
+                value={"tag": data.get("tag"), "status": data.get("status")}.get(data["action"]) or "",
                 assignee=data.get("assignee"),
             )
         except services.InboxError as exc:
@@ -237,9 +238,13 @@ def _pane_context(request, conversation: Conversation, *, workers=None, tag_name
         tag_names = list(Tag.objects.order_by("name").values_list("name", flat=True))
     if can_write and workers is None:
         workers = list(selectors.inbox_workers())
+    thread = _thread_page(request, conversation)
     return {
         "conversation": conversation,
-        "thread": _thread_page(request, conversation),
+        "thread": thread,
+        "context": selectors.thread_context(
+            conversation=conversation, network_thread=_network_thread(conversation, thread)
+        ),
         "tags": list(conversation.tags.order_by("name")),
         "all_tags": tag_names if can_write else [],
         "workers": workers if can_write else [],
@@ -256,6 +261,16 @@ def _pane_context(request, conversation: Conversation, *, workers=None, tag_name
         **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
     }
+
+
+def _network_thread(conversation: Conversation, thread) -> str:
+    """The network's thread the customer writes in, from their messages on the page (no query)."""
+    if conversation.thread_key.startswith(("dm:", "m:")):
+        return ""
+    for item in thread:
+        if item.kind == "message" and item.obj.network_thread:
+            return item.obj.network_thread
+    return ""
 
 
 def _customer_context(conversation: Conversation) -> dict:

@@ -153,3 +153,30 @@ def test_the_composer_names_whose_message_a_public_reply_answers(
     assert route.in_reply_to == first["id"]
     handle = conversation.customer.handle
     assert route.note.startswith(f"Replying to @{handle}'s post of ")
+
+
+def test_the_pane_shows_the_others_in_the_thread_as_context_apart_from_the_conversation(
+    sandbox, x_account, agent, client, django_capture_on_commit_callbacks
+):
+    first = sandbox.post(network="x", kind="mention", text="My card was declined", customer=0)
+    for n in range(1, 4):
+        sandbox.post(
+            network="x",
+            kind="reply",
+            in_reply_to=first["id"],
+            text=f"@northbridgebank me too {n}",
+            customer=n,
+        )
+    sandbox.post(
+        network="x", kind="reply", in_reply_to=first["id"], customer=3,
+        text="@northbridgebank my card is 4111 1111 1111 1111",
+    )  # fmt: skip
+    poll(x_account, django_capture_on_commit_callbacks)
+    conversation = conversation_of("x", first["id"])
+    client.force_login(agent)
+    html = client.get(f"/inbox/c/{conversation.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    context, _, thread = html.partition('<ol class="thread"')
+    assert "3 other people have written in this thread" in context
+    assert all(f"me too {n}" in context for n in range(1, 4))
+    assert "4111 1111 1111 1111" not in html  # masked, as everywhere
+    assert "My card was declined" in thread and "me too" not in thread

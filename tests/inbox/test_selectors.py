@@ -97,6 +97,17 @@ def test_full_text_search_over_messages_names_and_handles(agent):
     assert shown(agent, q="mortgage") == []
 
 
+def test_a_quoted_phrase_matches_those_words_in_that_order(agent):
+    down = customer_message(text="The app is down again", thread="p1", handle="amy")
+    customer_message(text="Your app store listing is out of date", thread="p2", handle="bob")
+    customer_message(text="Is the app down? It logs me out", thread="p3", handle="cat")
+    customer_message(text="I went down to the branch, the app is fine", thread="p4", handle="dan")
+    assert shown(agent, q='"app is down"') == [down.pk]
+    assert shown(agent, q='"App   is Down" again') == [down.pk]  # spaces and case, plus a word
+    assert shown(agent, q='"app is down" -again') == []
+    assert len(shown(agent, q="app down")) > 1  # unquoted: the words anywhere, stemmed
+
+
 def test_personal_data_is_not_searchable(agent):
     customer_message(text="block card 4111 1111 1111 1111 please", thread="q3", handle="tom")
     assert shown(agent, q="block") != []
