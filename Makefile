@@ -30,9 +30,10 @@ test: $(STAMP) ## Lint, then unit, integration and browser tests
 	@$(MAKE) --no-print-directory lint
 	@$(BIN)/python -m bankbuzz.devstack exec -- scripts/test.sh
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Format the code
 	$(BIN)/ruff format .

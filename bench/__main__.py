@@ -2,7 +2,8 @@
 
 Needs DATABASE_URL and REDIS_URL (`make bench` runs it under `bankbuzz.devstack exec`, which
 starts the embedded servers when they are not set). The database in DATABASE_URL is only
-used to create `bankbuzz_bench_<scale>`; nothing is written to it.
+used to create `<its name>_bench_<scale>` (`bankbuzz_bench_10k` on the embedded server);
+nothing is written to it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def say(message: str) -> None:
 def database_url(base: str, name: str) -> str:
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench_database_name(base: str, scale: str) -> str:
+    """Named after DATABASE_URL's database, so people sharing a server each get their own."""
+    name = urlsplit(base).path.lstrip("/") or "bankbuzz"
+    return f"{name}_bench_{scale}"
 
 
 def recreate_database(base: str, name: str) -> str:
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     first_env = None
     for scale in scales:
-        name = f"bankbuzz_bench_{scale}"
+        name = bench_database_name(base, scale)
         say(f"scale {scale}: creating database {name}")
         env = bench_env(recreate_database(base, name))
         first_env = first_env or env

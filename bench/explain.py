@@ -18,9 +18,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 
-def explain_page(client: Client, url: str, headers: dict) -> tuple[float, list[tuple[float, str, str]]]:
+def explain_page(
+    client: Client, name: str, url: str, headers: dict
+) -> tuple[float, list[tuple[float, str, str]]]:
+    from bench.pages import timed_get
+
     with CaptureQueriesContext(connection) as captured:
-        client.get(url, **headers)
+        timed_get(client, name, url, headers)
     total, rows = 0.0, []
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
@@ -39,16 +43,18 @@ def explain_page(client: Client, url: str, headers: dict) -> tuple[float, list[t
     return total, rows
 
 
-def explain_pages(*, urls: dict[str, str], agent, specialist=None, manager=None) -> dict[str, dict]:
-    from bench.pages import HTMX, PAGE_ROLE, clients_for
+def explain_pages(
+    *, urls: dict[str, str], agent, specialist=None, manager=None, clients: dict[str, Client] | None = None
+) -> dict[str, dict]:
+    from bench.pages import PAGE_ROLE, clients_for, headers_for, timed_get
 
-    clients = clients_for(agent=agent, specialist=specialist, manager=manager)
+    clients = clients or clients_for(agent=agent, specialist=specialist, manager=manager)
     out = {}
     for name, url in urls.items():
         client = clients[PAGE_ROLE.get(name, "agent")]
-        headers = HTMX if name in ("conversation", "inbox_poll") else {}
-        client.get(url, **headers)
-        total, rows = explain_page(client, url, headers)
+        headers = headers_for(name)
+        timed_get(client, name, url, headers)
+        total, rows = explain_page(client, name, url, headers)
         slowest = rows[0] if rows else (0.0, "", "")
         out[name] = {
             "db_ms": round(total, 2),
@@ -79,4 +85,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.checks import stopped
+
+    sys.exit(stopped(main))

@@ -18,6 +18,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, get_resolver, reverse
 
+from bench.checks import check_django
+
 
 @dataclass
 class PageResult:
@@ -29,6 +31,8 @@ class PageResult:
     queries: int = 0
     status: int = 0
     bytes: int = 0
+    # What the body was checked for (bench.checks.Marker.key).
+    marker: str = ""
 
     @property
     def p50(self) -> float:
@@ -113,64 +117,69 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def clients_for(*, agent, specialist=None, manager=None) -> dict[str, Client]:
-    """A logged-in client per role: the specialist queue as a specialist, the dashboard as a manager."""
+    """A client per role, logged in through the login and second-factor forms (bench.login): the
+    specialist queue as a specialist, the dashboard as a manager. Each person logs in once."""
+    from bench.login import log_in
+
+    by_user: dict[int, Client] = {}
     out = {}
     for role, user in (("agent", agent), ("specialist", specialist or agent), ("manager", manager or agent)):
-        out[role] = Client()
-        verified_login(out[role], user)
+        if user.pk not in by_user:
+            by_user[user.pk] = Client()
+            log_in(by_user[user.pk], user.username)
+        out[role] = by_user[user.pk]
     return out
 
 
-def verified_login(client: Client, user) -> None:
-    """`force_login` with the second factor done, as after the login page and a TOTP code."""
-    import time as _time
-
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from bankbuzz.accounts.middleware import ACTIVE_AT, LOGIN_AT
-
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[LOGIN_AT] = session[ACTIVE_AT] = _time.time()
-    session.save()
+def timed_get(client: Client, name: str, url: str, headers: dict):
+    """One request of page `name`, checked (bench.checks): the run stops on any other answer."""
+    response = client.get(url, **headers)
+    check_django(name, url, response)
+    return response
 
 
 PAGE_ROLE = {"specialist_queue": "specialist", "dashboard": "manager"}
 
 
+def headers_for(name: str) -> dict[str, str]:
+    """The pane and the list's poll are what htmx asks for; the other pages are whole pages."""
+    return HTMX if name in ("conversation", "inbox_poll") else {}
+
+
 def measure(
-    *, agent, urls: dict[str, str], rounds: int, warmup: int = 3, log=print, specialist=None, manager=None
+    *,
+    agent,
+    urls: dict[str, str],
+    rounds: int,
+    warmup: int = 3,
+    log=print,
+    specialist=None,
+    manager=None,
+    clients: dict[str, Client] | None = None,
 ) -> dict[str, PageResult]:
-    clients = clients_for(agent=agent, specialist=specialist, manager=manager)
+    clients = clients or clients_for(agent=agent, specialist=specialist, manager=manager)
     results = {}
     for name, url in urls.items():
         client = clients[PAGE_ROLE.get(name, "agent")]
-        headers = HTMX if name == "conversation" else {}
-        if name == "inbox_poll":
-            headers = HTMX
+        headers = headers_for(name)
         result = PageResult(name, url)
         for _ in range(warmup):
-            response = client.get(url, **headers)
+            response = timed_get(client, name, url, headers)
         result.status = response.status_code
         result.bytes = len(response.content)
-        if response.status_code != 200:
-            raise RuntimeError(f"{name}: {url} answered {response.status_code}")
+        result.marker = check_django(name, url, response).key
         with CaptureQueriesContext(connection) as queries:
-            client.get(url, **headers)
+            timed_get(client, name, url, headers)
         result.queries = len(queries.captured_queries)
         reset_queries()
         # The conversation pages take about a second each on a busy 2-core machine: fewer rounds.
         for _ in range(rounds if not name.startswith("conversation") else max(1, rounds // 2)):
             cpu = time.thread_time()
             started = time.perf_counter()
-            client.get(url, **headers)
+            response = client.get(url, **headers)
             result.samples_ms.append((time.perf_counter() - started) * 1000)
             result.cpu_ms.append((time.thread_time() - cpu) * 1000)
+            check_django(name, url, response)
         results[name] = result
         log(
             f"  {name:<22} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "

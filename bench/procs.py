@@ -3,9 +3,10 @@
 Worker: the sandbox serves a backlog of X mentions; a `celery -A bankbuzz worker` started as the
 Procfile starts it (prefork, concurrency 2) consumes `listening.poll_account` tasks until the
 backlog is stored and attached to conversations. Web: `gunicorn bankbuzz.wsgi` as in the Procfile
-(2 workers, 4 threads) answers the inbox pages for a logged-in agent. The figure is the largest
-peak resident set (VmHWM) of any one process of each; the sum over the process tree is kept in
-the details.
+(2 workers, 4 threads) answers the inbox pages for an agent who logged in through the login and
+second-factor forms; every answer is checked (bench.checks: 200, no redirect, the page's marker)
+and its bytes and marker are recorded. The figure is the largest peak resident set (VmHWM) of
+any one process of each; the sum over the process tree is kept in the details.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import time
 from pathlib import Path
 
 import psutil
+
+from bench.checks import check_requests, stopped
+from bench.login import PEOPLE, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,24 +178,23 @@ def worker_run(*, backlog: int, log_dir: Path) -> dict:
     }
 
 
-def web_run(*, requests_count: int, log_dir: Path) -> dict:
-    import requests
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
-
+def web_pages() -> dict[str, str]:
+    """The pages the web drill asks for, by the names of bench.pages (and their markers)."""
     from inbox import selectors
     from inbox.models import Conversation
 
-    user = get_user_model().objects.filter(groups__name="agent").order_by("username").first()
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
     longest = Conversation.objects.order_by("-message_count").first()
-    urls = [f"/inbox/?view={key}" for key in selectors.SAVED_VIEWS]
-    urls += ["/inbox/?view=open&q=declined", f"/inbox/c/{longest.pk}/"]
+    pages = {f"inbox_{key}": f"/inbox/?view={key}" for key in selectors.SAVED_VIEWS}
+    pages["search"] = "/inbox/?view=open&q=declined"
+    pages["conversation_full"] = f"/inbox/c/{longest.pk}/"
+    return pages
+
+
+def web_run(*, requests_count: int, log_dir: Path, username: str = PEOPLE[0]) -> dict:
+    """Gunicorn answers `requests_count` checked page requests of an agent logged in with both factors."""
+    import requests
+
+    pages = list(web_pages().items())
     port = free_port()
     log_path = log_dir / "web.log"
     with open(log_path, "w") as log_file:
@@ -219,39 +222,43 @@ def web_run(*, requests_count: int, log_dir: Path) -> dict:
         )
         try:
             client = requests.Session()
-            client.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key)
             base = f"http://127.0.0.1:{port}"
 
             def up():
                 try:
-                    return client.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
+                    return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
                 except requests.RequestException:
                     return False
 
             wait_until(up, seconds=60, what="gunicorn to answer", process=web)
+            log_in(client, username, base=base)
             from concurrent.futures import ThreadPoolExecutor
 
-            def hit(index: int) -> int:
-                response = client.get(base + urls[index % len(urls)], timeout=60)
-                return response.status_code
+            def hit(index: int) -> dict:
+                name, path = pages[index % len(pages)]
+                response = client.get(base + path, timeout=60, allow_redirects=False)
+                marker = check_requests(name, response)
+                return {
+                    "url": path,
+                    "status": response.status_code,
+                    "bytes": len(response.content),
+                    "marker": marker.key,
+                }
 
             with ThreadPoolExecutor(max_workers=4) as pool:
-                codes = list(pool.map(hit, range(requests_count)))
+                answers = list(pool.map(hit, range(requests_count)))
             peaks = peak_mb(web.pid)
         finally:
             stop(web)
-    bad = [c for c in codes if c != 200]
-    if bad:
-        raise SystemExit(
-            f"[procs] web: {len(bad)} of {len(codes)} requests failed ({sorted(set(bad))}); {log_path}"
-        )
     workers = {k: v for k, v in peaks.items() if not k.startswith(f"{web.pid}:")} or peaks
-    log(f"web: {len(codes)} requests; peaks {peaks}")
+    log(f"web: {len(answers)} checked requests, {sum(a['bytes'] for a in answers):,} bytes; peaks {peaks}")
     return {
         "web_rss_mb": round(max(workers.values()), 1),
         "web_tree_mb": round(sum(peaks.values()), 1),
         "web_processes": peaks,
-        "web_requests": len(codes),
+        "web_requests": len(answers),
+        "web_user": username,
+        "web_responses": answers,
     }
 
 
@@ -274,4 +281,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(stopped(main))

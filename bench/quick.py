@@ -24,29 +24,33 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench.pages import HTMX, PAGE_ROLE, clients_for, measure, seeded_pages
+    from bench.checks import check_django
+    from bench.pages import PAGE_ROLE, clients_for, headers_for, measure, seeded_pages, timed_get
 
     agent, urls, people = seeded_pages(args.pages)
+    clients = clients_for(agent=agent, **people)
     if args.profile:
         import cProfile
         import pstats
 
-        clients = clients_for(agent=agent, **people)
         for name, url in urls.items():
             client = clients[PAGE_ROLE.get(name, "agent")]
-            headers = HTMX if name in ("conversation", "inbox_poll") else {}
+            headers = headers_for(name)
             for _ in range(3):
-                client.get(url, **headers)
+                timed_get(client, name, url, headers)
             profile = cProfile.Profile()
             profile.enable()
-            client.get(url, **headers)
+            response = client.get(url, **headers)
             profile.disable()
+            check_django(name, url, response)
             print(f"== {name} {url}")
             pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return 0
-    measure(agent=agent, urls=urls, rounds=args.rounds, **people)
+    measure(agent=agent, urls=urls, rounds=args.rounds, clients=clients)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.checks import stopped
+
+    sys.exit(stopped(main))

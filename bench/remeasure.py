@@ -34,14 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from bench.explain import explain_pages
-    from bench.pages import measure, seeded_pages
+    from bench.pages import clients_for, measure, seeded_pages
     from bench.seed import _refresh_rollups
 
     call_command("migrate", verbosity=0, interactive=False)
     _refresh_rollups(print)
     agent, urls, people = seeded_pages(args.pages)
-    results = measure(agent=agent, urls=urls, rounds=args.rounds, **people)
-    plans = explain_pages(urls=urls, agent=agent, **people)
+    clients = clients_for(agent=agent, **people)
+    results = measure(agent=agent, urls=urls, rounds=args.rounds, clients=clients)
+    plans = explain_pages(urls=urls, agent=agent, clients=clients)
     path = Path(args.results)
     data = json.loads(path.read_text()) if path.exists() else {}
     numbers = data.setdefault(args.scale, {})
@@ -63,4 +64,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.checks import stopped
+
+    sys.exit(stopped(main))

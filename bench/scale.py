@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import SCALES
     from bench.ingest import run_ingest
-    from bench.pages import measure, page_urls
+    from bench.pages import clients_for, measure, page_urls
     from bench.seed import seed
     from inbox.models import Tag
 
@@ -64,13 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     log(f"[{args.scale}] pages: server time over {args.rounds} requests each, as {agent.username} (agent)")
     specialist = get_user_model().objects.filter(username="spec01").first()
     manager = get_user_model().objects.filter(username="manager01").first()
-    pages = measure(
-        agent=agent, urls=urls, rounds=args.rounds, log=log, specialist=specialist, manager=manager
-    )
+    clients = clients_for(agent=agent, specialist=specialist, manager=manager)
+    pages = measure(agent=agent, urls=urls, rounds=args.rounds, log=log, clients=clients)
 
     from bench.explain import explain_pages
 
-    plans = explain_pages(urls=urls, agent=agent, specialist=specialist, manager=manager)
+    plans = explain_pages(urls=urls, agent=agent, clients=clients)
     log(f"[{args.scale}] database time per page (EXPLAIN ANALYZE of its queries):")
     for name, info in plans.items():
         log(f"  {name:<22} {info['db_ms']:7.1f} ms  (slowest query {info['slowest_ms']:.1f} ms)")
@@ -94,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "urls": {name: r.url for name, r in pages.items()},
         "queries": {name: r.queries for name, r in pages.items()},
         "kib": {name: round(r.bytes / 1024) for name, r in pages.items()},
+        "markers": {name: r.marker for name, r in pages.items()},
         "db_ms": {name: info["db_ms"] for name, info in plans.items()},
         "slowest_query": {name: [info["slowest_ms"], info["slowest_sql"]] for name, info in plans.items()},
         "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()},
@@ -123,4 +123,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.checks import stopped
+
+    sys.exit(stopped(main))

@@ -317,6 +317,7 @@ def _users(rng: random.Random):
 
     from bankbuzz.accounts import roles
     from bankbuzz.accounts.services import user_set_role
+    from bench.login import PEOPLE, enrol
 
     user_model = get_user_model()
     people = []
@@ -333,6 +334,9 @@ def _users(rng: random.Random):
     ):
         user = user_model.objects.create_user(username=username, password=None)
         user_set_role(actor=None, user=user, role=role)
+    # The people whose pages are measured log in through the forms, both factors (bench.login).
+    for user in user_model.objects.filter(username__in=PEOPLE):
+        enrol(user)
     return people
 
 

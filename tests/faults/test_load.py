@@ -11,7 +11,9 @@ conversation, sometimes claim it, with `THINK` seconds between requests.
   Enforced on the issue's ten-minute run (FAULTS_LOAD_SECONDS=600) and with
   FAULTS_LOAD_STRICT=1; a shorter run reports a miss as an expected failure, with the
   numbers: see docs/reliability.md for why.
-- No errors: no 5xx, no connection failure, no unexpected status.
+- No errors: no connection failure, and every answer is the page it names (bench.checks: 200,
+  or 409 for a lost claim, no redirect, the page's marker in the body); the first miss stops
+  the run.
 - No lost mentions: every mention and direct message posted during the run is stored.
 
 `FAULTS_LOAD_SECONDS` sets the duration (30 in the suite; 600 is the issue's ten minutes),
@@ -37,6 +39,7 @@ from urllib3.util.retry import Retry
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.services import user_set_role
+from bench.checks import PageCheckFailed, check_requests
 from listening.models import Mention, SocialAccount
 from listening.services import account_schedule_sync
 from tests.factories import UserFactory
@@ -82,7 +85,9 @@ class Agent(threading.Thread):
         self.errors: list[str] = []
         self.csrf = ""
 
-    def call(self, name: str, method: str, path: str, **kwargs) -> requests.Response | None:
+    def call(
+        self, name: str, method: str, path: str, allowed: tuple[int, ...] = (200,), **kwargs
+    ) -> requests.Response | None:
         started = time.monotonic()
         try:
             response = self.session.request(
@@ -93,8 +98,14 @@ class Agent(threading.Thread):
             return None
         self.timings.append((name, started - self.t0, time.monotonic() - started))
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
-        if response.status_code >= 500 or response.status_code not in (200, 204, 409):
-            self.errors.append(f"{name} {path}: HTTP {response.status_code}")
+        try:
+            # The page it names, not a login redirect or an error page (bench.checks): a miss
+            # stops every agent, and the drill fails with the URL, the status and the body's start.
+            check_requests(name, response, allowed=allowed)
+        except PageCheckFailed as exc:
+            self.errors.append(str(exc))
+            self.stop.set()
+            return None
         return response
 
     def think(self) -> None:
@@ -116,7 +127,7 @@ class Agent(threading.Thread):
                 self.think()
                 if self.rng.random() < 0.3 and self.csrf:
                     self.call(
-                        "claim", "POST", f"/inbox/c/{pk}/claim/",
+                        "claim", "POST", f"/inbox/c/{pk}/claim/", allowed=(200, 409),
                         headers={**htmx, "X-CSRFToken": self.csrf, "Referer": self.base + "/inbox/"},
                     )  # fmt: skip
                     self.think()
