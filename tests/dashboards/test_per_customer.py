@@ -59,7 +59,7 @@ def test_first_response_is_per_customer_in_a_shared_thread():
             raw={},
             direction=base.DIRECTION_OUT,
             in_reply_to=target,
-        )  # fmt: skip
+        )
         for external_id, target, when in [("2001", "1001", at(10, 10)), ("2002", "1002", at(10, 25))]
     ]
     ids = mentions_ingest(account=account, result=base.FetchResult(items=items + ours))

@@ -1,4 +1,4 @@
-"""In Chromium: one customer per conversation with the thread's others as context, bulk tags, phrase search."""
+"""In Chromium: one customer per conversation, the thread's others as context; bulk tags; phrase search."""
 
 import pytest
 from playwright.sync_api import expect
