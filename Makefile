@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format test-unit test-integration test-e2e test-faults check-deploy bench clean
+.PHONY: help run test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ format: $(STAMP) ## Format the code
 
 test-faults: $(STAMP) ## Reliability drills (kill, restart, flood); see docs/reliability.md
 	@DEBUG=1 CELERY_QUEUE=bankbuzz-faults-$$$$ $(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/pytest -m faults
+
+manage: $(STAMP) ## Any manage.py command against the same servers as `make run`: make manage ARGS="..."
+	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/python manage.py $(ARGS)
 
 check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh
