@@ -1,7 +1,8 @@
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-RUN useradd --create-home --uid 1000 bankbuzz
+RUN useradd --create-home --uid 1000 bankbuzz \
+    && install -d -o bankbuzz -g bankbuzz /var/lib/bankbuzz/checkpoints
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

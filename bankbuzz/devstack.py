@@ -42,11 +42,32 @@ def say(message: str) -> None:
 # --- Embedded PostgreSQL ------------------------------------------------------------
 
 
+APP_ROLE = "bankbuzz_app"
+
+
 class EmbeddedPostgres:
+    """The superuser `postgres` owns the schema and migrates; the app runs as APP_ROLE."""
+
     def __init__(self, data_dir: Path, database: str):
         self.data_dir = data_dir
         self.database = database
         self.server = None
+
+    def url(self, role: str = "postgres") -> str:
+        # Unix socket with trust authentication inside our own var/ directory: no password.
+        return f"postgres://{role}@{quote(str(self.data_dir), safe='')}/{self.database}"
+
+    def create_app_role(self) -> str:
+        """The application's login role; `manage.py migrate` (as the owner) grants its privileges."""
+        from bankbuzz import dbroles
+
+        try:
+            self.server.psql("\\set ON_ERROR_STOP on\n" + dbroles.create_role_sql(APP_ROLE, None))
+        except subprocess.CalledProcessError as exc:
+            raise StackError(
+                f"could not create the role {APP_ROLE} in the embedded PostgreSQL: {exc}"
+            ) from exc
+        return self.url(APP_ROLE)
 
     def start(self) -> str:
         warnings.filterwarnings("ignore", category=Warning, module="platformdirs")
@@ -63,7 +84,7 @@ class EmbeddedPostgres:
         if "(0 rows)" in exists:
             self.server.psql(f'CREATE DATABASE "{self.database}";')
         say(f"embedded PostgreSQL ready in {time.monotonic() - started:.1f} s ({self.data_dir})")
-        return f"postgres://postgres@{quote(str(self.data_dir), safe='')}/{self.database}"
+        return self.url()
 
     def stop(self) -> None:
         if self.server is not None:
@@ -192,9 +213,12 @@ def check_port_free(port: int, what: str, variable: str) -> None:
 class Services:
     """Starts what is not configured, and stops it again at the end."""
 
-    def __init__(self, var_dir: Path, *, database: str):
+    def __init__(self, var_dir: Path, *, database: str, app_role: bool = False):
         self.var_dir = var_dir
         self.database = database
+        # `run`: the app connects as its own role and migrate as the owner (DATABASE_OWNER_URL).
+        # `exec` (tests, bench): the superuser, which creates the test databases.
+        self.app_role = app_role
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
 
@@ -206,6 +230,9 @@ class Services:
             else:
                 self.postgres = EmbeddedPostgres(self.var_dir / "postgres", self.database)
                 env["DATABASE_URL"] = self.postgres.start()
+                if self.app_role:
+                    env["DATABASE_OWNER_URL"] = env["DATABASE_URL"]
+                    env["DATABASE_URL"] = self.postgres.create_app_role()
             if os.environ.get("REDIS_URL"):
                 check_redis_url(os.environ["REDIS_URL"])
             else:
@@ -278,7 +305,7 @@ def command_run(args: argparse.Namespace) -> int:
     check_port_free(sandbox_port, "sandbox", "SANDBOX_PORT")
 
     var_dir = ROOT / "var"
-    with Services(var_dir, database="bankbuzz") as service_env:
+    with Services(var_dir, database="bankbuzz", app_role=True) as service_env:
         env = {
             **os.environ,
             **service_env,
@@ -289,8 +316,11 @@ def command_run(args: argparse.Namespace) -> int:
             "SITE_URL": f"http://127.0.0.1:{port}",
             "PYTHONUNBUFFERED": "1",
         }
-        say("applying migrations")
+        say("applying migrations (as the owner; web, worker and beat run as the application's role)")
         manage("migrate", "--noinput", env=env)
+        # Only migrate gets the owner's URL; everything after runs as the application's role.
+        if "DATABASE_OWNER_URL" in service_env:
+            del env["DATABASE_OWNER_URL"]
         logins = manage("demo_seed", env=env, capture=True)
         procfile = parse_procfile((ROOT / "Procfile").read_text())
         manager = Manager(Printer(sys.stdout))

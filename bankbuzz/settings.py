@@ -130,6 +130,34 @@ if _db.get("ENGINE") != "django.db.backends.postgresql":
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
 DATABASES = {"default": _db}
+
+
+def _owner_database(url: str, app: dict) -> dict | None:
+    """DATABASE_OWNER_URL: the role that owns the schema; `manage.py migrate` connects with it."""
+    if not url:
+        return None
+    try:
+        owner = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_OWNER_URL is not a database URL: {exc}") from None
+    if owner.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must point at PostgreSQL (postgres://...)")
+    for key, what in (("NAME", "database"), ("HOST", "host"), ("PORT", "port")):
+        if (owner.get(key) or "") != (app.get(key) or ""):
+            raise ImproperlyConfigured(
+                f"DATABASE_OWNER_URL names {what} {owner.get(key) or '(default)'!r} but DATABASE_URL "
+                f"names {app.get(key) or '(default)'!r}: both must reach the same database"
+            )
+    if not owner.get("USER") or owner.get("USER") == app.get("USER"):
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the owner role, a different user from DATABASE_URL's"
+        )
+    return owner
+
+
+# The owner role for `manage.py migrate`; unset, migrate runs as DATABASE_URL's role (a test or
+# a single-role development database) and grants nothing.
+DATABASE_OWNER = _owner_database(env_str("DATABASE_OWNER_URL", ""), _db)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache --------------------------------------------------
@@ -221,6 +249,30 @@ for _position, _key in enumerate(CREDENTIALS_KEYS, start=1):
         raise ImproperlyConfigured(
             f"CREDENTIALS_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)"
         ) from None
+
+# --- Audit checkpoints (bankbuzz/audit/checkpoints.py) ------------------------------
+
+
+def _checkpoint_sink(value: str) -> str:
+    from bankbuzz.audit.sinks import SinkError, parse_sink
+
+    try:
+        parse_sink(value)
+    except SinkError as exc:
+        raise ImproperlyConfigured(f"AUDIT_CHECKPOINT_SINK: {exc}") from None
+    return value
+
+
+# Where beat writes the hourly signed checkpoint: a file path (on another volume), `syslog`,
+# `syslog://host:514`, or an https:// webhook. Empty: only into the audit log itself.
+AUDIT_CHECKPOINT_SINK = _checkpoint_sink(env_str("AUDIT_CHECKPOINT_SINK", ""))
+# The HMAC key of the checkpoints; by default derived from SECRET_KEY.
+AUDIT_CHECKPOINT_KEY = env_str(
+    "AUDIT_CHECKPOINT_KEY",
+    hashlib.sha256(b"bankbuzz-audit-checkpoint\n" + SECRET_KEY.encode()).hexdigest(),
+)
+if len(AUDIT_CHECKPOINT_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters long")
 
 # --- E-mail -------------------------------------------------------------------------
 

@@ -10,6 +10,10 @@ head hash. So a changed row breaks its own hash, a removed or reordered row brea
 row's `prev_hash`, a removed tail breaks the trailer, and someone who recomputes the whole
 chain still cannot match the head hash recorded in the (append-only) audit log by the
 `audit.export` event at export time. `manage.py audit_verify FILE` checks all of that.
+
+A row's `seq` is the event's number in the log (`bankbuzz.audit.chain`), and the trailer also
+carries `log_prev`, the log's chain head before the first row, so the verifier can tell a gap
+or a restart in the log itself and chain the rows onto the genesis or a recorded checkpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
 
 from bankbuzz.audit.models import AuditEvent
 
@@ -85,29 +92,53 @@ class Trailer:
     start: str
     end: str
     exported_at: str
+    # The audit log's chain head just before the first row (bankbuzz.audit.chain): the
+    # genesis value, or the head of the recorded checkpoint the export starts after.
+    log_prev: str = ""
 
 
 def chained_rows(events: Iterable[AuditEvent], start: dt.date, end: dt.date) -> Iterator[dict[str, str]]:
+    """Rows numbered with the log's own `seq`, so a reader sees a cut in the log as a gap."""
     prev = genesis(start, end)
-    for seq, event in enumerate(events, start=1):
-        row = event_row(seq, event)
+    for event in events:
+        row = event_row(event.seq, event)
         row["prev_hash"] = prev
         row["hash"] = prev = row_hash(prev, row)
         yield row
 
 
-def events_between(start: dt.date, end: dt.date, tz) -> Iterator[AuditEvent]:
-    """Whole days in the bank's time zone, both included, oldest first."""
+def events_between(start: dt.date, end: dt.date, tz) -> tuple[Iterator[AuditEvent], str]:
+    """The events of whole days in the bank's time zone, both included, in log order.
+
+    The rows run without a gap in the log's numbers from just after the last recorded
+    checkpoint before the range (or from the genesis) to the range's last event, so
+    `audit_verify` can chain them onto a head it trusts. Returns (events, that head).
+    """
+    from bankbuzz.audit import chain
+
+    chain.number_pending()
     start_at = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return (
-        AuditEvent.objects.filter(at__gte=start_at, at__lt=end_at)
-        .order_by("at", "id")
+    bounds = AuditEvent.objects.filter(at__gte=start_at, at__lt=end_at, seq__isnull=False).aggregate(
+        first=models.Min("seq"), last=models.Max("seq")
+    )
+    if bounds["first"] is None:
+        return iter(()), ""
+    begin, head = 1, chain.LOG_GENESIS
+    for checkpoint in chain.recorded_checkpoints(settings.AUDIT_CHECKPOINT_KEY):
+        if checkpoint.seq < bounds["first"]:
+            begin, head = checkpoint.seq + 1, checkpoint.head
+    events = (
+        AuditEvent.objects.filter(seq__gte=begin, seq__lte=bounds["last"])
+        .order_by("seq")
         .iterator(chunk_size=2000)
     )
+    return events, head
 
 
-def write(out: io.TextIOBase, fmt: str, rows: Iterable[dict[str, str]], *, start, end, now) -> Trailer:
+def write(
+    out: io.TextIOBase, fmt: str, rows: Iterable[dict[str, str]], *, start, end, now, log_prev: str = ""
+) -> Trailer:
     count, head = 0, genesis(start, end)
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer:
@@ -118,15 +149,18 @@ def write(out: io.TextIOBase, fmt: str, rows: Iterable[dict[str, str]], *, start
             writer.writerow([row[c] for c in COLUMNS])
         else:
             out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    trailer = Trailer(count, head, start.isoformat(), end.isoformat(), now.astimezone(dt.UTC).isoformat())
+    trailer = Trailer(
+        count, head, start.isoformat(), end.isoformat(), now.astimezone(dt.UTC).isoformat(), log_prev
+    )
     if writer:
-        # The closing row: seq END, then the row count, the range, the export time and the head hash.
+        # The closing row: seq END, the row count, the export time, the log's head before the
+        # first row, the range and the head hash.
         writer.writerow(
             [
                 END,
                 str(count),
                 trailer.exported_at,
-                "",
+                log_prev,
                 "",
                 "",
                 "",
@@ -163,7 +197,9 @@ def _read_csv(text: str) -> tuple[list[dict[str, str]], Trailer]:
         if len(values) != len(COLUMNS):
             raise VerifyError(f"line {line_no}: {len(values)} columns, expected {len(COLUMNS)}")
         if values[0] == END:
-            trailer = Trailer(_int(values[1], line_no), values[-1], values[9], values[10], values[2])
+            trailer = Trailer(
+                _int(values[1], line_no), values[-1], values[9], values[10], values[2], values[3]
+            )
             continue
         rows.append(dict(zip(COLUMNS, values, strict=True)))
     if trailer is None:
@@ -214,16 +250,14 @@ def verify_text(text: str) -> Trailer:
     except ValueError:
         raise VerifyError("the trailer's date range is damaged") from None
     prev = genesis(start, end)
-    for expected_seq, row in enumerate(rows, start=1):
-        where = f"row {expected_seq} (seq {row['seq']}, audit event {row['id']})"
+    for number, row in enumerate(rows, start=1):
+        where = f"row {number} (seq {row['seq']}, audit event {row['id']})"
         if row["prev_hash"] != prev:
             raise VerifyError(
                 f"{where}: does not follow the row before it: a row was removed, inserted or reordered"
             )
         if row_hash(prev, row) != row["hash"]:
             raise VerifyError(f"{where}: its contents were changed (the hash does not match)")
-        if row["seq"] != str(expected_seq):
-            raise VerifyError(f"{where}: out of sequence")
         prev = row["hash"]
     if trailer.rows != len(rows):
         raise VerifyError(
@@ -232,3 +266,11 @@ def verify_text(text: str) -> Trailer:
     if trailer.head != prev:
         raise VerifyError("the trailer's head hash does not match the last row: the end was changed")
     return trailer
+
+
+def read_text(text: str) -> tuple[list[dict[str, str]], Trailer]:
+    """verify_text, and the rows, for the checks against the log's own chain."""
+    trailer = verify_text(text)
+    is_csv = text.startswith(",".join(COLUMNS[:3]))
+    rows, _ = _read_csv(text) if is_csv else _read_jsonl(text)
+    return rows, trailer

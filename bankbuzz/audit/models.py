@@ -5,11 +5,14 @@ from django.db import models
 class AuditEvent(models.Model):
     """Who did what to which object, when. Append-only.
 
-    A PostgreSQL trigger (migration 0002) rejects UPDATE and DELETE, so not even
-    a bug or a stray shell session can rewrite history.
+    A PostgreSQL trigger (migrations 0002, 0004) rejects UPDATE, DELETE and TRUNCATE, so not
+    even a bug or a stray shell session can rewrite history. `seq` numbers the events without
+    a gap from the genesis event (seq 1), in commit order: the database assigns it when the
+    writing transaction commits (see `bankbuzz.audit.chain`), so it is empty only until then.
     """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
     )
@@ -35,6 +38,21 @@ class AuditEvent(models.Model):
         return (
             f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.verb} {self.object_type}:{self.object_id}"
         )
+
+
+class AuditSequence(models.Model):
+    """The last sequence number given to an audit event: one row, written only by the trigger.
+
+    A counter row rather than a PostgreSQL sequence because a sequence is not transactional:
+    a rolled-back insert would leave a hole. The row is updated in the inserting transaction,
+    so a rollback takes the number back, and its row lock makes concurrent commits wait for
+    one another, so no two get the same number.
+    """
+
+    last = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Audit sequence at {self.last}"
 
 
 class RetentionPolicy(models.Model):

@@ -66,9 +66,15 @@ def audit_export(*, actor, start, end, fmt: str):
         raise ValueError("the end date is before the start date")
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+b")  # noqa: SIM115 - returned
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-    events = export.events_between(start, end, timezone.get_current_timezone())
+    events, log_prev = export.events_between(start, end, timezone.get_current_timezone())
     trailer = export.write(
-        text, fmt, export.chained_rows(events, start, end), start=start, end=end, now=timezone.now()
+        text,
+        fmt,
+        export.chained_rows(events, start, end),
+        start=start,
+        end=end,
+        now=timezone.now(),
+        log_prev=log_prev,
     )
     text.flush()
     text.detach()

@@ -17,3 +17,11 @@ def retention_run() -> dict:
 
     result = run()
     return {"busy": result.busy, **result.as_json()["totals"]}
+
+
+@shared_task(name="audit.checkpoint")
+def checkpoint() -> dict:
+    from bankbuzz.audit.checkpoints import checkpoint_write
+
+    written = checkpoint_write()
+    return {"seq": written.seq, "head": written.head}

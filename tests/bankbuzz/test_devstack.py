@@ -44,3 +44,63 @@ def test_a_taken_port_is_named():
 
 def test_exec_passes_the_commands_exit_code_through():
     assert devstack("exec", "--", "sh", "-c", "exit 3").returncode == 3
+
+
+# Starts the embedded server the way `run` does, migrates as `run` does, then reports what each
+# role may do. In a child process, as `make run` is, so the server's exit handlers run there.
+RUN_ROLES = """
+import json, shutil, sys, tempfile
+from pathlib import Path
+import psycopg2
+from bankbuzz.devstack import Services, manage
+
+var_dir = Path(tempfile.mkdtemp(prefix="bb-"))  # short: a Unix socket path has a length limit
+report = {}
+try:
+    with Services(var_dir, database="bankbuzz", app_role=True) as env:
+        manage("migrate", "--noinput", "-v0", env={**__import__("os").environ, **env})
+        report["url"] = env["DATABASE_URL"].split("@")[0]
+        report["owner_url"] = env["DATABASE_OWNER_URL"].split("@")[0]
+        app = psycopg2.connect(env["DATABASE_URL"])
+        app.autocommit = True
+        with app.cursor() as cursor:
+            cursor.execute("SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user")
+            report["app_flags"] = cursor.fetchone()
+            cursor.execute(
+                "INSERT INTO audit_auditevent (at, actor_label, verb, object_type, object_id, object_repr)"
+                " VALUES (now(), 'system', 'check', '', '', '') RETURNING seq"
+            )
+            report["insert"] = "ok"
+            for statement in ("TRUNCATE audit_auditevent", "DELETE FROM audit_auditevent",
+                              "CREATE TABLE shadow (id int)", "DROP TABLE audit_auditevent"):
+                try:
+                    cursor.execute(statement)
+                    report[statement] = "allowed"
+                except psycopg2.Error as exc:
+                    report[statement] = exc.pgcode
+        app.close()
+finally:
+    shutil.rmtree(var_dir, ignore_errors=True)
+print(json.dumps(report))
+"""
+
+
+def test_run_creates_the_app_role_migrates_as_the_owner_and_runs_as_the_app_role():
+    """`make run`: the embedded server gets the application's role, which cannot wipe or alter."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_ROLES], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["url"] == "postgres://bankbuzz_app"
+    assert report["owner_url"] == "postgres://postgres"
+    assert report["app_flags"] == [False, False]
+    assert report["insert"] == "ok"
+    insufficient_privilege = "42501"
+    assert report["TRUNCATE audit_auditevent"] == insufficient_privilege
+    assert report["DELETE FROM audit_auditevent"] == insufficient_privilege
+    assert report["CREATE TABLE shadow (id int)"] == insufficient_privilege
+    assert report["DROP TABLE audit_auditevent"] == insufficient_privilege

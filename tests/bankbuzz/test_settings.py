@@ -64,6 +64,27 @@ def test_good_production_settings_load():
         ({"EMAIL_URL": "carrier-pigeon://loft"}, "EMAIL_URL scheme 'carrier-pigeon'"),
         ({"DB_CONN_MAX_AGE": "ten"}, "DB_CONN_MAX_AGE='ten' is not a whole number"),
         ({"X_API_BASE_URL": "http://127.0.0.1:8001/x"}, "sandbox URLs are refused in production"),
+        (
+            {"DATABASE_OWNER_URL": "mysql://o@db.example/bankbuzz"},
+            "DATABASE_OWNER_URL must point at PostgreSQL",
+        ),
+        (
+            {"DATABASE_OWNER_URL": "postgres://owner@other.example:5432/bankbuzz"},
+            "DATABASE_OWNER_URL names host 'other.example' but DATABASE_URL names 'db.example'",
+        ),
+        (
+            {"DATABASE_OWNER_URL": "postgres://bankbuzz@db.example:5432/bankbuzz"},
+            "DATABASE_OWNER_URL must name the owner role, a different user",
+        ),
+        (
+            {"AUDIT_CHECKPOINT_SINK": "var/cp.jsonl"},
+            "AUDIT_CHECKPOINT_SINK: 'var/cp.jsonl': a file sink needs an",
+        ),
+        (
+            {"AUDIT_CHECKPOINT_SINK": "http://logs.example/"},
+            "AUDIT_CHECKPOINT_SINK: 'http://logs.example/': use a",
+        ),
+        ({"AUDIT_CHECKPOINT_KEY": "short"}, "AUDIT_CHECKPOINT_KEY must be at least 32 characters"),
     ],
 )
 def test_bad_settings_stop_with_the_variable_named(overrides, message):
@@ -71,6 +92,15 @@ def test_bad_settings_stop_with_the_variable_named(overrides, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_owner_url_and_a_checkpoint_sink_load():
+    result = load_settings(
+        DATABASE_OWNER_URL="postgres://bankbuzz_owner:pw@db.example:5432/bankbuzz",
+        AUDIT_CHECKPOINT_SINK="syslog://logs.example:514",
+        AUDIT_CHECKPOINT_KEY="k" * 40,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_secret_can_come_from_a_file(tmp_path):
