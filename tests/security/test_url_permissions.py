@@ -106,6 +106,7 @@ TABLE: dict[str, Rule] = {
     "inbox:tag_add": rule(WRITERS, **CONV),
     "inbox:tag_remove": rule(WRITERS, tag_pk="tag", **CONV),
     "inbox:note_add": rule(WRITERS, **CONV),
+    "inbox:customer_link": rule(WRITERS, **CONV),
     "inbox:unmask": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:hide": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:reply": rule(WRITERS, **CONV),
