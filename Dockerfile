@@ -9,6 +9,7 @@ COPY . .
 # collectstatic needs settings that load; these throwaway values never leave the build.
 RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     CREDENTIALS_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+    PAN_VAULT_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     DATABASE_URL=postgres://build/none REDIS_URL=redis://build:6379/0 \
     python manage.py collectstatic --noinput
 USER bankbuzz

@@ -16,6 +16,7 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from bankbuzz import bank_identity
 from bankbuzz.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -273,6 +274,38 @@ AUDIT_CHECKPOINT_KEY = env_str(
 )
 if len(AUDIT_CHECKPOINT_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters long")
+# --- Card numbers customers write: masked at ingest, the original sealed (PCI DSS 3.5) ------------
+
+# Its own keys, not CREDENTIALS_KEYS: a card-data key is rotated on its own schedule and
+# may be held by fewer people. Newest first; `manage.py rotate_pan_vault_key` re-seals.
+if DEBUG:
+    _dev_pan_key = base64.urlsafe_b64encode(hashlib.sha256(b"pan-vault:" + SECRET_KEY.encode()).digest())
+    PAN_VAULT_KEYS = env_list("PAN_VAULT_KEYS", [_dev_pan_key.decode()])
+else:
+    PAN_VAULT_KEYS = env_list("PAN_VAULT_KEYS")
+if not PAN_VAULT_KEYS:
+    raise ImproperlyConfigured(
+        "PAN_VAULT_KEYS must be set: a comma-separated list of Fernet keys, newest first, "
+        "that seal customers' original messages holding a card number"
+    )
+for _position, _key in enumerate(PAN_VAULT_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"PAN_VAULT_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+if set(PAN_VAULT_KEYS) & set(CREDENTIALS_KEYS):
+    raise ImproperlyConfigured("PAN_VAULT_KEYS must not reuse a key of CREDENTIALS_KEYS")
+
+# --- The bank's own published numbers, which the personal-data guard lets pass ----------------
+
+BANK_COUNTRIES = bank_identity.countries("BANK_COUNTRIES")
+BANK_PUBLIC_PHONES = bank_identity.phones("BANK_PUBLIC_PHONES", region=BANK_COUNTRIES[0])
+BANK_PUBLIC_IBANS = bank_identity.ibans("BANK_PUBLIC_IBANS")
+BANK_PUBLIC_SORT_CODES = bank_identity.sort_code_accounts("BANK_PUBLIC_SORT_CODES")
+BANK_PUBLIC_EMAILS = tuple(env_list("BANK_PUBLIC_EMAILS"))
+BANK_PUBLIC_CONTACTS = (*BANK_PUBLIC_PHONES, *BANK_PUBLIC_IBANS, *BANK_PUBLIC_SORT_CODES, *BANK_PUBLIC_EMAILS)
 
 # --- E-mail -------------------------------------------------------------------------
 

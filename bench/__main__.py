@@ -71,6 +71,7 @@ def bench_env(db_url: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-" + "k" * 60),
         "CREDENTIALS_KEYS": os.environ.get("BENCH_CREDENTIALS_KEYS") or Fernet.generate_key().decode(),
+        "PAN_VAULT_KEYS": os.environ.get("BENCH_PAN_VAULT_KEYS") or Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "ALLOW_SANDBOX_NETWORKS": "1",
         "SECURE_SSL_REDIRECT": "0",

@@ -166,6 +166,8 @@ class ReplyForm(VersionedForm):
     override_reason = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
     # The "send it privately instead" button of a blocked public reply.
     switch = forms.ChoiceField(choices=[("", ""), ("private", "private")], required=False)
+    # "The customer asked for this in private": lets an IBAN or account number go privately.
+    confirm_private = forms.BooleanField(required=False)
 
 
 class DecisionForm(forms.Form):

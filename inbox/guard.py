@@ -3,11 +3,21 @@
 Pure functions over text and a few facts; `inbox.reply_services` calls them before it
 stores a reply, and the composer shows what they say. Settings (all optional):
 
-* ``REPLY_PRIVATE_BLOCKED_KINDS``: kinds of personal data refused even in a private
-  message (default: social security numbers, which the bank never writes anywhere). A
-  direct message may confirm a card, IBAN or account number to the customer who sent it.
+The policy by kind of personal data (README, "Replying"):
+
+* card numbers and social security / national identity numbers: refused in every channel,
+  public or private, and no override sends them (the last four digits are fine: they are
+  not found as a card). A card number inside a link counts too.
+* IBANs and account numbers: refused in public; in a private message only once the agent
+  confirms the customer asked for it there.
+* e-mail addresses and phone numbers (the customer's own in any layout): refused in public,
+  allowed in private.
+
+* ``REPLY_PRIVATE_BLOCKED_KINDS``: more kinds to refuse even in a private message (cards
+  and national numbers always are).
 * ``REPLY_OVERRIDE_ROLES``: roles that may send a public reply the guard blocked, with a
-  written reason (default: social leads). Every override waits for a second person.
+  written reason (default: social leads), for the kinds a private message may carry only.
+  Every override waits for a second person.
 * ``REPLY_APPROVAL_PHRASES``: phrases that make an agent's reply wait for a lead.
 * ``REPLY_APPROVAL_FOLLOWERS``: customers with more followers than this get answers a
   lead has approved.
@@ -21,12 +31,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from listening.enrichment import EnrichmentConfig
-from listening.enrichment.pii import Finding, find_customer_contact, find_pii
+from listening.enrichment.pii import Finding, find_cards, find_customer_contact, find_pii, mask
 
 PUBLIC = "public"
 PRIVATE = "private"
 
-DEFAULT_PRIVATE_BLOCKED = ("ssn",)
+# Never written by the bank, anywhere (PCI DSS; national numbers are an identity thief's key).
+NEVER_KINDS = frozenset({"card", "ssn"})
+# A private message carries these only once the agent confirms the customer asked for them.
+CONFIRM_IN_PRIVATE_KINDS = frozenset({"iban", "account"})
+DEFAULT_PRIVATE_BLOCKED = ("ssn", "card")
 DEFAULT_OVERRIDE_ROLES = ("lead",)
 DEFAULT_APPROVAL_PHRASES = ("refund", "compensation", "interest rate", "goodwill payment", "reimburse")
 DEFAULT_APPROVAL_FOLLOWERS = 10_000
@@ -73,7 +87,7 @@ def length_limit(network: str, channel: str) -> int | None:
 REASONS = {
     "card": "a card number",
     "iban": "an IBAN",
-    "ssn": "a social security number",
+    "ssn": "a social security or national identity number",
     "account": "an account number",
     "email": "an e-mail address",
     "phone": "a phone number",
@@ -115,16 +129,59 @@ def _reason(finding: Finding, *, own: bool) -> str:
     return what
 
 
+def private_blocked_kinds() -> frozenset[str]:
+    return NEVER_KINDS | frozenset(getattr(settings, "REPLY_PRIVATE_BLOCKED_KINDS", DEFAULT_PRIVATE_BLOCKED))
+
+
 @dataclass
 class GuardResult:
     hits: list[Hit] = field(default_factory=list)
+    channel: str = PUBLIC
 
     @property
     def blocked(self) -> bool:
         return bool(self.hits)
 
+    @property
+    def never(self) -> bool:
+        """Something no channel and no override may carry (a card, a national number)."""
+        return any(hit.kind in private_blocked_kinds() for hit in self.hits)
+
+    @property
+    def private_allowed(self) -> bool:
+        """May this text go as a private message instead (perhaps after a confirmation)?"""
+        return self.blocked and not self.never
+
+    @property
+    def overridable(self) -> bool:
+        """A lead may override only a public refusal of what a private message may carry."""
+        return self.channel == PUBLIC and self.private_allowed
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A private message refused only until the agent confirms the IBAN / account number."""
+        return (
+            self.channel == PRIVATE
+            and self.blocked
+            and all(hit.kind in CONFIRM_IN_PRIVATE_KINDS for hit in self.hits)
+        )
+
+    @property
+    def confirm_kinds(self) -> list[str]:
+        return sorted({REASONS[hit.kind] for hit in self.hits if hit.kind in CONFIRM_IN_PRIVATE_KINDS})
+
     def message(self, channel: str) -> str:
         reasons = "; ".join(dict.fromkeys(hit.reason for hit in self.hits))
+        if self.never:
+            return (
+                f"Not sent: the reply contains {reasons}. A bank never writes that, in public or in "
+                "a private message; the last four digits are enough."
+            )
+        if self.needs_confirmation:
+            return (
+                f"Not sent yet: the private message contains {reasons}. Confirm that the customer "
+                "asked for it in this private conversation, then send."
+            )
         where = "in public" if channel == PUBLIC else "even in a private message"
         return f"Not sent: the reply contains {reasons}. A bank never writes that {where}."
 
@@ -146,19 +203,35 @@ def _config() -> EnrichmentConfig:
     return EnrichmentConfig.from_settings()
 
 
-def check(text: str, *, channel: str, customer_emails=(), customer_phones=()) -> GuardResult:
-    """Personal data the reply may not carry on this channel.
-
-    Public: everything `find_pii` finds (the bank's own published contacts excepted) and the
-    customer's own e-mail or phone in any layout. Private: only the kinds of
-    ``REPLY_PRIVATE_BLOCKED_KINDS``: a direct message may confirm an IBAN the customer sent us.
-    """
+def _findings(text: str) -> list[Finding]:
+    """Everything `find_pii` finds (the bank's own published numbers excepted), and card
+    numbers inside links, which it leaves alone for the inbox's badge but a reply may not carry."""
     config = _config()
-    findings = find_pii(text, account_patterns=config.account_patterns, allowed=config.public_contacts)
+    findings = find_pii(
+        text,
+        account_patterns=config.account_patterns,
+        allowed=config.public_contacts,
+        countries=config.countries,
+    )
+    for card in find_cards(text):
+        if not any(card.start < f.end and f.start < card.end for f in findings):
+            findings.append(card)
+    return findings
+
+
+def check(
+    text: str, *, channel: str, customer_emails=(), customer_phones=(), confirmed: bool = False
+) -> GuardResult:
+    """Personal data the reply may not carry on this channel (see the policy above).
+
+    ``confirmed``: the agent confirmed that the customer asked for their IBAN or account
+    number in this private conversation.
+    """
+    findings = _findings(text)
     own = find_customer_contact(text, emails=customer_emails, phones=customer_phones)
     if channel == PRIVATE:
-        blocked = set(getattr(settings, "REPLY_PRIVATE_BLOCKED_KINDS", DEFAULT_PRIVATE_BLOCKED))
-        findings = [f for f in findings if f.kind in blocked]
+        refused = private_blocked_kinds() | (frozenset() if confirmed else CONFIRM_IN_PRIVATE_KINDS)
+        findings = [f for f in findings if f.kind in refused]
         own = []
     own_spans = {(f.start, f.end) for f in own}
     merged: list[Hit] = []
@@ -176,7 +249,12 @@ def check(text: str, *, channel: str, customer_emails=(), customer_phones=()) ->
                 reason=_reason(finding, own=(finding.start, finding.end) in own_spans),
             )
         )
-    return GuardResult(hits=sorted(merged, key=lambda hit: hit.start))
+    return GuardResult(hits=sorted(merged, key=lambda hit: hit.start), channel=channel)
+
+
+def masked(text: str) -> str:
+    """`text` with every piece of personal data the guard knows masked (all but the last four)."""
+    return mask(text, _findings(text))
 
 
 def override_roles() -> tuple[str, ...]:

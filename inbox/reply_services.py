@@ -36,6 +36,7 @@ from inbox.models import Conversation, ConversationEvent, Reply, SavedReply
 from inbox.services import InboxError, StaleAction, _bump, conversation_reindex, describe_changes
 from listening.connectors import base
 from listening.models import Mention
+from listening.pan_vault import mask_cards
 
 logger = logging.getLogger(__name__)
 
@@ -448,8 +449,12 @@ def reply_submit(
     seen_version: int | None,
     saved_reply: SavedReply | None = None,
     override_reason: str = "",
+    confirm_private: bool = False,
 ) -> Reply:
     """Check a reply (guard, length, approval rules) and put it in the outbox.
+
+    `confirm_private`: the agent confirmed that the customer asked for their IBAN or account
+    number in this private conversation (the guard asks for it; see `inbox.guard`).
 
     Raises ReplyBlocked when the guard refuses it (nothing is stored), ReplyError when it
     cannot go out on this channel, StaleAction when a colleague replied since.
@@ -481,11 +486,14 @@ def reply_submit(
         )
 
     emails, phones = customer_contacts(current)
-    result = guard.check(text, channel=channel, customer_emails=emails, customer_phones=phones)
-    override_reason = (override_reason or "").strip()
+    result = guard.check(
+        text, channel=channel, customer_emails=emails, customer_phones=phones, confirmed=confirm_private
+    )
+    # A reason is free text: whatever else it says, it never stores a card number in clear.
+    override_reason = mask_cards((override_reason or "").strip())
     overridden = False
     if result.blocked:
-        allowed = can_override(actor)
+        allowed = can_override(actor) and result.overridable
         if not override_reason or not allowed:
             if override_reason and not allowed:
                 raise ReplyBlocked(result, text=text, channel=channel, can_override=False)
@@ -516,11 +524,18 @@ def reply_submit(
         override_findings=[hit.as_record() for hit in result.hits] if overridden else [],
         override_reason=override_reason if overridden else "",
     )
+    confirmed = guard.check(text, channel=channel).confirm_kinds if channel == Channel.PRIVATE else []
     audit_record(
         actor=actor,
         verb="reply.create",
         obj=reply,
-        after={"conversation": current.pk, "channel": channel, "approval": reasons, "length": length},
+        after={
+            "conversation": current.pk,
+            "channel": channel,
+            "approval": reasons,
+            "length": length,
+            **({"confirmed_in_private": confirmed} if confirmed else {}),
+        },
     )
     if overridden:
         audit_record(
@@ -575,7 +590,7 @@ def reply_approve(*, actor: User, reply: Reply, comment: str = "") -> Reply:
         State.APPROVED,
         decided_by=actor,
         decided_at=now,
-        decision_comment=(comment or "").strip()[:1000],
+        decision_comment=mask_cards((comment or "").strip())[:1000],
     ):
         current = Reply.objects.select_related("decided_by").get(pk=reply.pk)
         who = f" by {current.decided_by.display_name}" if current.decided_by else ""
@@ -615,7 +630,7 @@ def reply_reject(*, actor: User, reply: Reply, comment: str) -> Reply:
         State.REJECTED,
         decided_by=actor,
         decided_at=timezone.now(),
-        decision_comment=comment[:1000],
+        decision_comment=mask_cards(comment)[:1000],
     ):
         current = Reply.objects.get(pk=reply.pk)
         raise ReplyError(f"Not done: this reply is already {current.get_state_display().lower()}.")

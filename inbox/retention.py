@@ -321,6 +321,13 @@ def erase_person(context: erasure.ErasureContext) -> None:
         )
     report.count("messages_anonymised", n)
     minimised = lr.mentions_minimise(mentions.filter(kept_threads))
+    # The record kept is the masked text; a card number's sealed original is no part of it.
+    unsealed = lr.card_originals_delete(mentions.filter(kept_threads).exclude(held_threads))
+    if unsealed:
+        report.did(
+            "listening.mentionoriginal",
+            f"{unsealed} sealed original{'s' if unsealed != 1 else ''} of messages with a card number",
+        )
     report.count("kept_messages", mentions.filter(kept_threads).count())
     if minimised:
         report.did(

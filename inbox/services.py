@@ -31,7 +31,8 @@ from bankbuzz.audit.services import audit_record
 from inbox.models import Conversation, ConversationEvent, Note, Tag
 from inbox.permissions import can_unmask
 from listening.enrichment_bridge import masked_text
-from listening.models import Mention
+from listening.models import Mention, MentionOriginal
+from listening.pan_vault import VaultUnreadable, mask_cards, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -471,6 +472,8 @@ def note_add(*, actor: User, conversation: Conversation, text: str) -> Note:
         raise InboxError("Write something first: the note is empty.")
     if len(text) > 5000:
         raise InboxError("A note is at most 5,000 characters.")
+    # A colleague may paste what the customer wrote: a card number is kept masked, as there.
+    text = mask_cards(text)
     note = Note.objects.create(conversation=conversation, author=actor, text=text)
     people = mentioned_users(text, exclude=actor)
     if people:
@@ -502,6 +505,7 @@ def mention_unmask(*, actor: User, conversation: Conversation, mention: Mention)
         raise InboxError("Your role may not reveal personal data.")
     if (mention.network, mention.thread_key) != (conversation.network, conversation.thread_key):
         raise InboxError("That message is not part of this conversation.")
+    text, card_original = _original_text(mention)
     audit_record(
         actor=actor,
         verb="mention.unmask",
@@ -509,9 +513,25 @@ def mention_unmask(*, actor: User, conversation: Conversation, mention: Mention)
         after={
             "conversation": conversation.pk,
             "kinds": sorted({f.get("kind", "") for f in mention.pii_findings}),
+            "card_original": card_original,
         },
     )
-    return mention.text
+    return text
+
+
+def _original_text(mention: Mention) -> tuple[str, str]:
+    """The text as the customer wrote it, and what became of a card number's sealed original.
+
+    ("opened": the original was unsealed; "unreadable": no key in PAN_VAULT_KEYS opens it;
+    "none": nothing was sealed, or retention purged it, and the stored text is all there is.)
+    """
+    sealed = MentionOriginal.objects.filter(mention=mention).values_list("sealed", flat=True).first()
+    if sealed is None:
+        return mention.text, "none"
+    try:
+        return unseal(sealed), "opened"
+    except VaultUnreadable:
+        return mention.text, "unreadable"
 
 
 # --- Bulk actions -------------------------------------------------------------------------------

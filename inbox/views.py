@@ -675,6 +675,7 @@ def reply_submit(request, pk: int):
             seen_version=data["version"],
             saved_reply=saved,
             override_reason=data.get("override_reason") or "",
+            confirm_private=bool(data.get("confirm_private")),
         )
     except reply_services.ReplyBlocked as exc:
         composer["blocked"] = exc

@@ -38,19 +38,33 @@ def enrich_items(items: list[FetchedItem]) -> list[StoredEnrichment]:
             out.append(StoredEnrichment(lang=item.lang[:8]))
             continue
         result = enrich(item.text, lang_hint=item.lang, config=config)
+        findings = _with_cards_in_links(item.text, list(result.pii))
         out.append(
             StoredEnrichment(
                 lang=(result.language or "")[:8],
                 sentiment_score=result.sentiment_score,
                 sentiment_label=result.sentiment_label,
-                pii_findings=[asdict(finding) for finding in result.pii],
-                has_pii=result.has_pii,
+                pii_findings=[asdict(finding) for finding in findings],
+                has_pii=bool(findings),
                 priority_hint=result.priority_hint,
                 intent=result.intent,
                 is_spam=result.is_spam,
             )
         )
     return out
+
+
+def _with_cards_in_links(text: str, findings: list) -> list:
+    """The findings, and any card number inside a link: it is masked at rest (listening.pan_vault),
+    so the message carries the badge and its Reveal like any other card."""
+    from listening.enrichment.pii import find_cards
+
+    extra = [
+        card
+        for card in find_cards(text)
+        if not any(card.start < f.end and f.start < card.end for f in findings)
+    ]
+    return sorted([*findings, *extra], key=lambda f: f.start) if extra else findings
 
 
 def masked_text(text: str, stored_findings: list[dict]) -> str:

@@ -225,6 +225,29 @@ class Mention(models.Model):
         return masked_text(self.text, self.pii_findings) if self.has_pii else self.text
 
 
+class MentionOriginal(models.Model):
+    """The original text of a message that held a card number, sealed (see listening.pan_vault).
+
+    The mention itself stores the text with the card masked. Only the recorded Reveal opens
+    this; retention deletes it after `listening.card_originals`' period.
+    """
+
+    mention = models.OneToOneField(
+        Mention, on_delete=models.CASCADE, primary_key=True, related_name="original"
+    )
+    sealed = models.TextField(help_text="Fernet token under PAN_VAULT_KEYS.")
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Retention: the originals sealed before the cutoff.
+            models.Index(fields=["sealed_at"], name="mention_original_sealed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sealed original of mention {self.mention_id}"
+
+
 class QuarantinedItem(models.Model):
     """An item a connector could not make sense of, kept raw for an admin to look at."""
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from bankbuzz.audit.services import audit_record
+from listening import pan_vault
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
 from listening.models import ListeningQuery, Mention, Network, QuarantinedItem, QueryMatch, SocialAccount
@@ -364,8 +365,8 @@ def query_results_ingest(
                     account=account,
                     stream=q.stream[:64],
                     external_id=q.external_id[:128],
-                    reason=q.reason,
-                    raw=_jsonable(q.raw),
+                    reason=pan_vault.mask_cards(q.reason),
+                    raw=pan_vault.mask_payload(_jsonable(q.raw)),
                 )
                 for q in result.quarantined
             ]
@@ -375,7 +376,7 @@ def query_results_ingest(
                     stream="search",
                     external_id=i.external_id[:128],
                     reason=_unstorable(i),
-                    raw=_jsonable(i.raw),
+                    raw=pan_vault.mask_payload(_jsonable(i.raw)),
                 )
                 for i in unreadable
             ]

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from bankbuzz.audit import erasure
 from bankbuzz.audit import retention as r
-from listening.models import Author, Mention, Network, QuarantinedItem
+from listening.models import Author, Mention, MentionOriginal, Network, QuarantinedItem
 
 ANON_PREFIX = "anon-"
 ANONYMOUS_NAME = "Anonymised person"
@@ -57,7 +57,11 @@ def is_anonymised(obj) -> bool:
 
 
 def mentions_anonymise(mentions: QuerySet[Mention]) -> int:
-    """Text, payload, edits, links and the network's id of these messages, gone; one UPDATE."""
+    """Text, payload, edits, links and the network's id of these messages, gone; one UPDATE.
+
+    A card number's sealed original goes with the text it was the original of.
+    """
+    card_originals_delete(mentions)
     return mentions.exclude(external_id__startswith=ANON_PREFIX).update(
         text=r.REMOVED,
         raw={},
@@ -68,6 +72,11 @@ def mentions_anonymise(mentions: QuerySet[Mention]) -> int:
         has_pii=False,
         external_id=_anon_id(),
     )
+
+
+def card_originals_delete(mentions: QuerySet[Mention]) -> int:
+    """The sealed originals of these messages, gone (the messages keep their masked text)."""
+    return MentionOriginal.objects.filter(mention__in=mentions.values("pk")).delete()[0]
 
 
 def scrub_payload(value):
@@ -144,6 +153,15 @@ def _quarantine_due(cutoff: dt.datetime) -> QuerySet:
     return QuarantinedItem.objects.filter(created_at__lt=cutoff)
 
 
+def _card_originals_due(cutoff: dt.datetime) -> QuerySet:
+    return MentionOriginal.objects.filter(sealed_at__lt=cutoff)
+
+
+def _held_card_originals(holds: r.Holds) -> Q | None:
+    held = holds.ids("listening.author")
+    return Q(mention__author_id__in=held) if held else None
+
+
 def register() -> None:
     r.register_kind(
         r.Kind(
@@ -157,6 +175,22 @@ def register() -> None:
             since="arrival",
             candidates=_quarantine_due,
             apply=r.deleter(QuarantinedItem),
+        )
+    )
+    r.register_kind(
+        r.Kind(
+            key="listening.card_originals",
+            label="Sealed originals of messages with a card number",
+            covers="the text of a customer's message as they wrote it, card number included, sealed "
+            "(PAN_VAULT_KEYS) and opened only by the recorded Reveal; the message itself keeps "
+            "the text with the card masked",
+            action=r.DELETE,
+            default_days=30,
+            minimum_days=1,
+            since="arrival",
+            candidates=_card_originals_due,
+            apply=r.deleter(MentionOriginal),
+            held=_held_card_originals,
         )
     )
     r.register_hold_target(

@@ -23,10 +23,10 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from psycopg2.extras import Json, execute_values
 
 from bankbuzz.audit.services import audit_record
-from listening import enrichment_bridge, threads
+from listening import enrichment_bridge, pan_vault, threads
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
-from listening.models import Author, Mention, QuarantinedItem, SocialAccount
+from listening.models import Author, Mention, MentionOriginal, QuarantinedItem, SocialAccount
 from listening.signals import mentions_received
 
 logger = logging.getLogger(__name__)
@@ -253,9 +253,9 @@ def mentions_ingest(*, account: SocialAccount, result: base.FetchResult) -> list
                 account=account,
                 stream=q.stream[:64],
                 external_id=q.external_id[:128],
-                reason=q.reason,
-                raw=_jsonable(q.raw),
-                context=_jsonable(q.context),
+                reason=pan_vault.mask_cards(q.reason),
+                raw=pan_vault.mask_payload(_jsonable(q.raw)),
+                context=pan_vault.mask_payload(_jsonable(q.context)),
             )
             for q in quarantined
         )
@@ -428,12 +428,38 @@ def _apply_edits(network: str, edits: list[base.FetchedItem]) -> list[base.Fetch
         if original is None:
             unmatched.append(item)
             continue
+        item, clear = pan_vault.mask_item(item)
         if original.text != item.text and item.text not in original.edit_history:
             original.edit_history = [*original.edit_history, original.text]
             original.text = item.text
             original.raw = {**original.raw, "latest_edit": item.raw}
             original.save(update_fields=["text", "edit_history", "raw"])
+            # The sealed original is the current text's: an edit replaces it, or ends it.
+            MentionOriginal.objects.filter(mention=original).delete()
+            if clear is not None:
+                _seal_originals({original.pk: clear})
     return unmatched
+
+
+def _mask_cards(items: list[base.FetchedItem]) -> tuple[list[base.FetchedItem], dict[str, str]]:
+    """The items as they may be stored, and the clear text of those that held a card, by id."""
+    masked: list[base.FetchedItem] = []
+    originals: dict[str, str] = {}
+    for item in items:
+        safe, clear = pan_vault.mask_item(item)
+        masked.append(safe)
+        if clear is not None:
+            originals[item.external_id] = clear
+    return masked, originals
+
+
+def _seal_originals(originals: dict[int, str]) -> None:
+    """Seal the clear originals of these mentions (by id); one already sealed is left as it is."""
+    if originals:
+        MentionOriginal.objects.bulk_create(
+            [MentionOriginal(mention_id=pk, sealed=pan_vault.seal(text)) for pk, text in originals.items()],
+            ignore_conflicts=True,
+        )
 
 
 def _store_items(
@@ -460,12 +486,15 @@ def _store_items(
         return []
     # The same id twice in one page (networks do that on page edges) is stored once.
     plain = list({item.external_id: item for item in plain}.values())
-    author_ids = _upsert_authors(network, [item.author for item in plain])
+    author_ids = _upsert_authors(network, [pan_vault.mask_author(item.author) for item in plain])
     # Clean before enriching: personal-data spans must refer to the text as stored.
     plain = [
         dataclasses.replace(item, text=_clean(item.text)) if "\x00" in item.text else item for item in plain
     ]
+    # Enrichment reads the clear text (it must see the card to flag it); the mask keeps the
+    # text's length, so its spans hold for the masked text that is stored.
     enriched = enrichment_bridge.enrich_items(plain)
+    plain, originals = _mask_cards(plain)
     keys = threads.conversation_keys(plain, _answered_keys(network, threads.answered_ids(plain)))
     now = timezone.now()
     rows = []
@@ -511,10 +540,13 @@ def _store_items(
             VALUES %s
             ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
                 WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
-            RETURNING id
+            RETURNING id, external_id
             """,  # noqa: S608 - table name from the model, values bound
             rows,
             fetch=True,
+        )
+        _seal_originals(
+            {pk: originals[external_id] for pk, external_id in inserted if external_id in originals}
         )
         # A post a listening query's search stored first, now read from the account's own stream
         # (it @-mentions the bank, or is a comment or message): it takes the stream's kind, so
@@ -813,9 +845,15 @@ def mention_record_sent(
     config = EnrichmentConfig.from_settings()
     # A private message may carry what the lighter private policy allows (an IBAN the
     # customer asked about): the thread shows it masked, like theirs.
+    text = _clean(text)
     findings = [
         dataclasses.asdict(f)
-        for f in find_pii(text, account_patterns=config.account_patterns, allowed=config.public_contacts)
+        for f in find_pii(
+            text,
+            account_patterns=config.account_patterns,
+            allowed=config.public_contacts,
+            countries=config.countries,
+        )
     ]
     answered = (
         Mention.objects.filter(network=account.network, external_id=in_reply_to)
@@ -824,6 +862,7 @@ def mention_record_sent(
         if in_reply_to
         else None
     )
+    stored = pan_vault.mask_cards(text)
     mention, created = Mention.objects.get_or_create(
         network=account.network,
         external_id=sent.external_id[:128],
@@ -833,16 +872,18 @@ def mention_record_sent(
             "author": author,
             "kind": kind,
             "direction": Mention.Direction.OUT,
-            "text": _clean(text),
+            "text": stored,
             "url": _http_url(sent.url),
             "thread_key": thread_key[:160],
             "in_reply_to": in_reply_to[:128],
             "created_at": sent_at or timezone.now(),
-            "raw": _jsonable(sent.raw),
+            "raw": pan_vault.mask_payload(_jsonable(sent.raw)),
             "pii_findings": findings,
             "has_pii": bool(findings),
         },
     )
+    if created and stored != text:
+        _seal_originals({mention.pk: text})
     if not created and mention.thread_key != thread_key[:160]:
         # A poll read our post first and kept it in the network's thread: it answers this
         # customer, so it belongs to their conversation.

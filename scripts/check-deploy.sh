@@ -10,6 +10,7 @@ production() {
     DEBUG=0 \
     SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" \
     CREDENTIALS_KEYS="$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+    PAN_VAULT_KEYS="$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     ALLOWED_HOSTS=bankbuzz.example \
     DATABASE_URL="${DATABASE_URL:-postgres://localhost/bankbuzz}" \
     REDIS_URL="${REDIS_URL:-redis://localhost:6379/0}" \

@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from inbox import guard
+from inbox.permissions import can_approve_replies
+
 register = template.Library()
 
 
@@ -50,3 +53,18 @@ def short_age(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def reply_text(context, reply) -> str:
+    """A reply's text as this viewer may read it.
+
+    A reply sent past the guard (a lead's override) holds personal data unmasked; only its
+    author and the people who approve overrides read it so, everyone else masked.
+    """
+    if not reply.override_findings:
+        return reply.text
+    user = context.get("user")
+    if user is not None and (user.pk == reply.author_id or can_approve_replies(user)):
+        return reply.text
+    return guard.masked(reply.text)

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from listening.enrichment.language import DEFAULT_LANGUAGES, detect_language, resolve_languages
+from listening.enrichment.national import DEFAULT_COUNTRIES
 from listening.enrichment.pii import Finding, compile_account_patterns, find_pii
 from listening.enrichment.priority import (
     DEFAULT_PRIORITY_PHRASES,
@@ -59,8 +60,11 @@ class EnrichmentConfig:
             text (ASCII digits, plain spaces and dashes); matches are reported as ``account``.
         priority_phrases: ``(level, phrases)`` pairs, e.g. ``(("urgent", ("fraud", ...)),)``.
             A mapping is accepted too and converted. Levels not given keep the defaults.
-        public_contacts: the bank's own published phone numbers, e-mail addresses and IBANs;
-            never reported as personal data (an agent may write "call us on 0345 300 0000").
+        public_contacts: the bank's own published phone numbers, e-mail addresses, IBANs and
+            sort code with account number; never reported as personal data (an agent may write
+            "call us on 0345 300 0000").
+        countries: the bank's countries (ISO 3166 alpha-2): their national identity numbers,
+            and with ``"GB"`` UK sort codes with account numbers, are personal data.
 
     Invalid values (an unknown language code, a regex that does not compile) raise
     ``ValueError`` / ``re.error`` when the config is built, so a bad setting fails at start-up.
@@ -72,12 +76,14 @@ class EnrichmentConfig:
         default=tuple((level, phrases) for level, phrases in DEFAULT_PRIORITY_PHRASES.items())
     )
     public_contacts: tuple[str, ...] = ()
+    countries: tuple[str, ...] = DEFAULT_COUNTRIES
 
     def __post_init__(self) -> None:
         # Accept lists and mappings from callers and settings, store hashable tuples.
         object.__setattr__(self, "languages", resolve_languages(self.languages) or DEFAULT_LANGUAGES)
         object.__setattr__(self, "account_patterns", tuple(self.account_patterns))
         object.__setattr__(self, "public_contacts", tuple(self.public_contacts))
+        object.__setattr__(self, "countries", tuple(c.upper() for c in self.countries))
         phrases: Any = self.priority_phrases
         pairs = phrases.items() if isinstance(phrases, Mapping) else phrases
         normalised: list[tuple[str, tuple[str, ...]]] = []
@@ -103,8 +109,9 @@ class EnrichmentConfig:
         * ``PII_ACCOUNT_PATTERNS``: list of regex strings.
         * ``PRIORITY_PHRASES``: ``{"urgent": [...], "high": [...]}``; a level given replaces
           that level's default list, a level left out keeps its defaults.
-        * ``BANK_PUBLIC_CONTACTS``: the bank's own published phone numbers, e-mail addresses
-          and IBANs, which are not personal data.
+        * ``BANK_PUBLIC_CONTACTS``: the bank's own published phone numbers, e-mail addresses,
+          IBANs and sort code with account number, which are not personal data.
+        * ``BANK_COUNTRIES``: the countries whose national numbers are personal data.
         """
         from django.conf import settings
 
@@ -117,6 +124,7 @@ class EnrichmentConfig:
             account_patterns=patterns,
             priority_phrases=tuple(table.items()),
             public_contacts=tuple(getattr(settings, "BANK_PUBLIC_CONTACTS", ())),
+            countries=tuple(getattr(settings, "BANK_COUNTRIES", DEFAULT_COUNTRIES)),
         )
 
 
@@ -161,7 +169,12 @@ class Enrichment:
 def enrich(text: str, *, lang_hint: str = "", config: EnrichmentConfig) -> Enrichment:
     """Enrich one post. ``lang_hint`` is the network's own language tag, if any."""
     text = text or ""
-    findings = find_pii(text, account_patterns=_compiled_patterns(config), allowed=config.public_contacts)
+    findings = find_pii(
+        text,
+        account_patterns=_compiled_patterns(config),
+        allowed=config.public_contacts,
+        countries=config.countries,
+    )
     score, label = score_sentiment(text)
     hint, intent = classify(text, config.phrase_table, sentiment_score=score)
     verdict = spam_verdict(text)

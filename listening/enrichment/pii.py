@@ -26,8 +26,11 @@ Findings
 --------
 :class:`Finding` ``(kind, start, end, valid, preview)``; ``text[start:end]`` is the exact original
 substring. ``kind`` is one of ``card``, ``iban``, ``ssn``, ``account``, ``email``, ``phone``.
-``valid`` is ``True``/``False`` where a checksum applies (Luhn for cards, mod-97 for IBANs) and
-``None`` otherwise. ``preview`` is a masked rendering safe to store and show
+``valid`` is ``True``/``False`` where a checksum applies (Luhn for cards, from ``python-stdnum``;
+an IBAN's check digits, length and layout, from ``schwifty``) and ``None`` otherwise. ``ssn``
+covers US social security numbers and the national identity numbers of the bank's countries, and
+``account`` UK sort codes with their account numbers as well as the bank's own patterns (see
+:mod:`listening.enrichment.national`). ``preview`` is a masked rendering safe to store and show
 (``"•••• •••• •••• 1111"``).
 
 Invalid checksums (the documented choice)
@@ -52,16 +55,26 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
+import string
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from schwifty import IBAN
+from schwifty import registry as schwifty_registry
+from schwifty.exceptions import SchwiftyException
+from stdnum import luhn as _stdnum_luhn
+
+from listening.enrichment import national
+
 __all__ = [
     "Finding",
     "PiiKind",
     "compile_account_patterns",
+    "find_cards",
     "find_customer_contact",
     "find_pii",
     "iban_valid",
@@ -170,18 +183,10 @@ def normalise(text: str) -> str:
 
 
 def luhn_valid(digits: str) -> bool:
-    """Luhn (mod 10) check of a string of ASCII digits."""
+    """Luhn (mod 10) check of a string of ASCII digits (``stdnum.luhn``)."""
     if not digits or not digits.isdigit() or not digits.isascii():
         return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return _stdnum_luhn.checksum(digits) == 0
 
 
 # (lowest prefix, highest prefix, allowed lengths). Written from the card networks' published
@@ -212,34 +217,38 @@ def _issuer_matches(digits: str) -> bool:
     return any(length in lengths and low <= digits[: len(low)] <= high for low, high, lengths in _ISSUERS)
 
 
-# ISO 13616 lengths by country. Only a country in this table can produce an IBAN finding; that
-# is what keeps "ES24 is great and all..." from being read as a Spanish IBAN.
-_IBAN_LENGTHS: Final[dict[str, int]] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
-    "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
-    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24,
-    "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
-    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}  # fmt: skip
+@functools.cache
+def _iban_lengths() -> dict[str, int]:
+    """ISO 13616 IBAN lengths by country, from schwifty's registry (kept current upstream).
 
-
-_IBAN_LETTER_VALUES: Final = {ord(c): str(i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=10)}
+    Only a country in this table can produce an IBAN finding; that is what keeps "ES24 is
+    great and all..." from being read as a Spanish IBAN. Countries whose IBAN is not yet in
+    use (schwifty's "aspirational" ones) are left out.
+    """
+    lengths: dict[str, int] = {}
+    for first, second in itertools.product(string.ascii_uppercase, repeat=2):
+        try:
+            spec = schwifty_registry.get_iban_spec(first + second)
+        except (KeyError, SchwiftyException):
+            continue
+        if not spec.aspirational:
+            lengths[first + second] = spec.iban_length
+    return lengths
 
 
 def iban_valid(iban: str) -> bool:
-    """ISO 13616 mod-97 check; spaces and dashes are ignored, letters in any case."""
+    """An IBAN schwifty accepts: mod-97 check digits, the country's length and BBAN layout.
+
+    Spaces and dashes are ignored, letters in any case.
+    """
     compact = _SPACE_OR_DASH_RE.sub("", normalise(iban)).upper()
     if len(compact) < 5 or not compact.isascii() or not compact.isalnum():
         return False
-    if not (compact[:2].isalpha() and compact[2:4].isdigit()):
+    try:
+        IBAN(compact)
+    except (SchwiftyException, ValueError):
         return False
-    # Letters become 10..35 (A=10), digits stay: the ISO 7064 encoding IBANs use.
-    numeric = (compact[4:] + compact[:4]).translate(_IBAN_LETTER_VALUES)
-    return int(numeric) % 97 == 1
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,8 +278,10 @@ _DATE_RE: Final = re.compile(
 )
 
 # A run of digit groups with card-style separators. Up to three separator characters so that
-# "4111 - 1111 - 1111 - 1111" and a zero-width space next to a real space still join.
-_CARD_RUN_RE: Final = re.compile(r"[0-9]+(?:[ .\-]{1,3}[0-9]+)*")
+# "4111 - 1111 - 1111 - 1111" and a zero-width space next to a real space still join. Only runs
+# of 13 digits or more match: payloads are full of short numbers (counts, dates, times), and
+# each run the window search looks at costs more than the regex that skips it.
+_CARD_RUN_RE: Final = re.compile(r"[0-9](?:[ .\-]{0,3}[0-9]){12,}")
 _DIGITS_RE: Final = re.compile(r"[0-9]+")
 
 _SSN_RE: Final = re.compile(
@@ -439,11 +450,15 @@ def _find_cards(norm: str, blocked: _Spans) -> Iterator[Finding]:
                 start, end = groups[i][0], groups[j][1]
                 if blocked.overlaps(start, end):
                     continue
+                # A window that is only part of a run of digits needs the strongest evidence
+                # (an issuer's prefix and the Luhn check); otherwise a 24-digit reference would
+                # always contain some "card". The cheap tests first: most windows fail them.
+                issuer = _issuer_matches(digits)
+                shaped = whole and _card_shaped([e - s for s, e in groups[i : j + 1]])
+                if not (issuer or shaped):
+                    continue
                 valid = luhn_valid(digits)
-                strong = valid and _issuer_matches(digits)
-                # A window that is only part of a run of digits needs the strongest evidence;
-                # otherwise a 24-digit reference would always contain some "card".
-                if strong or (whole and _card_shaped([e - s for s, e in groups[i : j + 1]])):
+                if (valid and issuer) or shaped:
                     candidates.append(((int(valid), int(whole), total), start, end, valid))
         for start, end, valid in _pick(candidates, run.start(), run.end() - run.start()):
             yield _finding("card", norm, start, end, valid)
@@ -452,7 +467,7 @@ def _find_cards(norm: str, blocked: _Spans) -> Iterator[Finding]:
 def _find_ibans(norm: str, blocked: _Spans) -> Iterator[Finding]:
     for match in _IBAN_START_RE.finditer(norm):
         country = match.group()[:2].upper()
-        length = _IBAN_LENGTHS.get(country)
+        length = _iban_lengths().get(country)
         if length is None or blocked.overlaps(match.start(), match.end()):
             continue
         # Walk the BBAN: exactly length-4 alphanumerics, at most one space or dash between any
@@ -630,6 +645,7 @@ def find_pii(
     *,
     account_patterns: Sequence[str | re.Pattern[str]] = (),
     allowed: Iterable[str] = (),
+    countries: Sequence[str] = national.DEFAULT_COUNTRIES,
 ) -> list[Finding]:
     """Find personal data in ``text``; spans index the original string, sorted by position.
 
@@ -640,6 +656,10 @@ def find_pii(
     the IBAN it publishes for payments): an agent's reply "call us on 0345 300 0000" must not be
     blocked as personal data. Phone numbers match on their last nine digits, e-mail addresses
     case-insensitively, anything else on its letters and digits.
+
+    ``countries`` (ISO 3166 alpha-2) are the bank's countries: their national identity numbers
+    are reported as ``ssn`` (see :mod:`listening.enrichment.national`), and with ``"GB"`` a UK
+    sort code with its account number as ``account``.
     """
     if not text:
         return []
@@ -648,15 +668,17 @@ def find_pii(
     # Every Unicode digit is ASCII after normalisation, so counting ASCII digits is enough.
     digit_count = _ascii_digit_count(norm)
     has_at = "@" in norm
-    if digit_count < 8 and not has_at and not patterns:
+    if digit_count < _MIN_NATIONAL_DIGITS and not has_at and not patterns:
         return []  # the common case: a tweet with no long number and no address
 
     found: list[Finding] = []
     if has_at:
         found.extend(_find_emails(norm))
-    if digit_count >= 8:
+    if digit_count >= _MIN_NATIONAL_DIGITS:
         links = [(m.start(), m.end()) for m in _URL_RE.finditer(norm)]
         blocked = _Spans(links)
+        found.extend(_find_national(norm, blocked, countries))
+    if digit_count >= 8:
         found.extend(_find_ibans(norm, blocked))
         found.extend(_find_cards(norm, blocked))
         found.extend(_find_ssns(norm, blocked))
@@ -669,6 +691,39 @@ def find_pii(
         keys = _allowed_keys(tuple(allowed))
         findings = [f for f in findings if _identity(f.kind, norm[f.start : f.end]) not in keys]
     return findings
+
+
+# A UK National Insurance number has six digits, the fewest of the national numbers.
+_MIN_NATIONAL_DIGITS: Final = 6
+
+
+def _find_national(norm: str, blocked: _Spans, countries: Sequence[str]) -> Iterator[Finding]:
+    for start, end in national.find_national_ids(norm, countries):
+        if not blocked.overlaps(start, end):
+            yield _finding("ssn", norm, start, end, None)
+    if "GB" in countries:
+        for start, end in national.find_uk_bank_accounts(norm):
+            if not blocked.overlaps(start, end):
+                yield _finding("account", norm, start, end, None)
+
+
+def find_cards(text: str) -> list[Finding]:
+    """Card numbers only, links included: what must never be stored in clear (PCI DSS 3.5).
+
+    Unlike :func:`find_pii`, digits inside a link count too: a card number pasted into a URL
+    is still a card number at rest. Same length-preserving spans, so :func:`mask` applies.
+    """
+    if not text:
+        return []
+    norm = normalise(text)
+    if not _CARD_RUN_RE.search(norm):
+        return []  # no run of 13 digits: one pass in C, where counting digits took ten
+    cards = list(_find_cards(norm, _Spans(())))
+    if not cards:
+        return []
+    # An IBAN's account digits can be written in card groups; they are the IBAN's, not a card.
+    ibans = _Spans((f.start, f.end) for f in _find_ibans(norm, _Spans(())) if f.valid)
+    return sorted((f for f in cards if not ibans.overlaps(f.start, f.end)), key=lambda f: f.start)
 
 
 _MIN_PHONE_MATCH_DIGITS: Final = 9

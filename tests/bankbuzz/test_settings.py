@@ -11,6 +11,7 @@ GOOD_PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 60,
     "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
+    "PAN_VAULT_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "bankbuzz.example",
     "DATABASE_URL": "postgres://bankbuzz@db.example:5432/bankbuzz",
     "REDIS_URL": "redis://redis.example:6379/0",
@@ -61,6 +62,12 @@ def test_good_production_settings_load():
         ({"DATABASE_URL": "mysql://db.example/bankbuzz"}, "DATABASE_URL must point at PostgreSQL"),
         ({"REDIS_URL": "http://redis.example"}, "REDIS_URL must start with redis://"),
         ({"CREDENTIALS_KEYS": "not-a-key"}, "CREDENTIALS_KEYS: key 1 is not a Fernet key"),
+        ({"PAN_VAULT_KEYS": None}, "PAN_VAULT_KEYS must be set"),
+        ({"PAN_VAULT_KEYS": "not-a-key"}, "PAN_VAULT_KEYS: key 1 is not a Fernet key"),
+        ({"BANK_COUNTRIES": "GB,US"}, "BANK_COUNTRIES: US not supported"),
+        ({"BANK_PUBLIC_PHONES": "call us"}, "BANK_PUBLIC_PHONES: 'call us' is not a phone number"),
+        ({"BANK_PUBLIC_IBANS": "GB83WEST12345698765432"}, "BANK_PUBLIC_IBANS: 'GB83WEST12345698765432'"),
+        ({"BANK_PUBLIC_SORT_CODES": "40-11-62"}, "is not a sort code with its account number"),
         ({"EMAIL_URL": "carrier-pigeon://loft"}, "EMAIL_URL scheme 'carrier-pigeon'"),
         ({"DB_CONN_MAX_AGE": "ten"}, "DB_CONN_MAX_AGE='ten' is not a whole number"),
         ({"X_API_BASE_URL": "http://127.0.0.1:8001/x"}, "sandbox URLs are refused in production"),
@@ -127,3 +134,39 @@ def test_unix_socket_redis_becomes_a_kombu_socket_url():
         check=False,
     )
     assert result.stdout.strip() == "redis+socket:///run/redis/redis.sock", result.stderr
+
+
+def test_the_same_key_may_not_seal_card_data_and_credentials():
+    key = Fernet.generate_key().decode()
+    result = load_settings(CREDENTIALS_KEYS=key, PAN_VAULT_KEYS=key)
+    assert result.returncode != 0
+    assert "PAN_VAULT_KEYS must not reuse a key of CREDENTIALS_KEYS" in result.stderr
+
+
+def test_the_banks_own_numbers_are_read_in_their_canonical_form():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; print(settings.BANK_PUBLIC_CONTACTS)",
+        ],
+        env={
+            **{key: value for key, value in os.environ.items() if key not in GOOD_PRODUCTION},
+            **GOOD_PRODUCTION,
+            "BANK_COUNTRIES": "gb,fr",
+            "BANK_PUBLIC_PHONES": "0345 300 0000,+33 1 40 00 00 00",
+            "BANK_PUBLIC_IBANS": "gb82 west 1234 5698 7654 32",
+            "BANK_PUBLIC_SORT_CODES": "40 11 62 21234567",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        ("+443453000000", "+33140000000", "GB82WEST12345698765432", "40-11-62 21234567")
+    )

@@ -188,8 +188,8 @@ def test_screenshot_of_the_approvals_queue(page, login, agent, other_agent, lead
     submit(
         priya,
         card,
-        "Tom, we blocked the card ending 4111 1111 1111 1111 as you asked; the other one works. Priya",
-        override_reason="The customer asked in public which card; the number is already in his own post.",
+        "Tom, the refund went to GB82 WEST 1234 5698 7654 32 as you asked; the other one works. Priya",
+        override_reason="The customer asked in public which account; the IBAN is already in his own post.",
     )
 
     login(page, "laura")

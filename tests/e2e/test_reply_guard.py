@@ -11,6 +11,7 @@ from tests.inbox.replying import sandbox_conversation, send_replies_through, sho
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CARD = "4111 1111 1111 1111"
+IBAN = "GB82 WEST 1234 5698 7654 32"
 
 
 @pytest.fixture
@@ -40,10 +41,10 @@ def open_reply_tab(page, conversation):
     return box
 
 
-def test_a_card_number_is_blocked_in_public_and_goes_out_privately(
-    page, login, agent, sandbox, conversation, worker
+def test_a_card_number_is_refused_in_public_and_in_private_with_no_shortcut(
+    page, login, lead, sandbox, conversation
 ):
-    login(page, "amira")
+    login(page, "laura")
     box = open_reply_tab(page, conversation)
     box.fill(f"Hi! We blocked the card ending 1111: {CARD}. The other one still works.")
     page.locator("#reply-send").click()
@@ -53,17 +54,44 @@ def test_a_card_number_is_blocked_in_public_and_goes_out_privately(
     expect(block).to_contain_text("Not sent: personal data in a public reply")
     expect(block.locator("mark.guard-hit")).to_have_text(CARD)
     expect(block).to_contain_text("A card number (it passes the Luhn check)")
-    # The text stays in the composer, and nothing was stored or sent.
+    expect(block).to_contain_text("in public or in a private message")
+    # The text stays in the composer; no shortcut to private, and not even a lead may override.
     expect(box).to_have_value(f"Hi! We blocked the card ending 1111: {CARD}. The other one still works.")
-    expect(page.get_by_text("Only a social lead may override the guard")).to_be_visible()
-    assert not Reply.objects.exists()
+    expect(page.get_by_role("button", name="Send as a private message instead")).to_have_count(0)
+    expect(page.get_by_text("Override the guard")).to_have_count(0)
     shoot(page, "reply-guard")
 
+    # Chosen by hand, the private channel refuses it too.
+    page.get_by_label("Private message").check()
+    page.locator("#reply-send").click()
+    expect(page.locator("#guard-block")).to_contain_text("Not sent: personal data in a private message")
+    expect(page.locator("#guard-never")).to_be_visible()
+    assert not Reply.objects.exists()
+    assert sandbox.sent() == []
+
+
+def test_an_iban_goes_out_privately_once_the_agent_confirms(
+    page, login, agent, sandbox, conversation, worker
+):
+    login(page, "amira")
+    box = open_reply_tab(page, conversation)
+    box.fill(f"The transfer went to {IBAN}, as you asked.")
+    page.locator("#reply-send").click()
+    block = page.locator("#guard-block")
+    expect(block).to_contain_text("Not sent: personal data in a public reply")
+    expect(block.locator("mark.guard-hit")).to_have_text(IBAN)
+
+    # The shortcut to private is there; without the confirmation it still waits.
     page.get_by_role("button", name="Send as a private message instead").click()
+    expect(page.locator("#guard-block")).to_contain_text("Confirm that the customer asked for it")
+    assert not Reply.objects.exists()
+    page.get_by_label("The customer asked for an IBAN in this private conversation").check()
+    page.locator("#reply-send").click()
     expect(page.locator("#pane .banner-ok")).to_contain_text("On its way")
-    expect(page.locator("#guard-block")).to_have_count(0)
     reply = Reply.objects.get()
     assert reply.channel == Reply.Channel.PRIVATE
+    created = AuditEvent.objects.get(verb="reply.create", object_id=str(reply.pk))
+    assert created.after["confirmed_in_private"] == ["an IBAN"]
 
     wait_for(
         lambda: Reply.objects.filter(pk=reply.pk, state=Reply.State.SENT).exists(),
@@ -71,17 +99,17 @@ def test_a_card_number_is_blocked_in_public_and_goes_out_privately(
     )
     sent = sandbox.sent()
     assert len(sent) == 1, sent
-    assert CARD in sent[0]["text"]
-    expect(page.locator("#thread .message-out")).to_contain_text("The other one still works", timeout=15_000)
+    assert IBAN in sent[0]["text"]
+    expect(page.locator("#thread .message-out")).to_contain_text("as you asked", timeout=15_000)
     expect(page.locator("#thread .message-out")).to_contain_text("Direct message")
 
 
 def test_a_leads_override_needs_a_reason_is_audited_and_waits_for_a_second_person(
-    page, login, lead, sandbox, conversation
+    page, login, lead, agent, sandbox, conversation
 ):
     login(page, "laura")
     box = open_reply_tab(page, conversation)
-    box.fill(f"Blocked: {CARD}")
+    box.fill(f"Refunded to {IBAN}")
     page.locator("#reply-send").click()
     expect(page.locator("#guard-block")).to_be_visible()
     page.get_by_text("Override the guard").click()
@@ -90,9 +118,11 @@ def test_a_leads_override_needs_a_reason_is_audited_and_waits_for_a_second_perso
     expect(page.locator("#pane .banner-ok")).to_contain_text("the personal-data guard was overridden")
     reply = Reply.objects.get()
     assert reply.state == Reply.State.AWAITING_APPROVAL
-    assert reply.override_findings[0]["kind"] == "card" and CARD not in str(reply.override_findings)
+    assert reply.override_findings[0]["kind"] == "iban" and IBAN not in str(reply.override_findings)
     assert AuditEvent.objects.filter(verb="reply.guard_override", object_id=str(reply.pk)).exists()
     assert sandbox.sent() == []
+    # The lead who wrote it reads it whole in the thread.
+    expect(page.locator(f"#reply-{reply.pk} .message-text")).to_have_text(f"Refunded to {IBAN}")
 
 
 def test_the_counter_and_saved_replies(page, login, agent, lead, conversation, worker):

@@ -74,11 +74,88 @@ def test_the_banks_published_contacts_pass(settings):
     assert kinds("Call us on 0345 300 0000 or help@northbridge.example") == []
 
 
-def test_private_messages_have_a_lighter_policy(settings):
-    text = "Your card 4111 1111 1111 1111 and SSN 123-45-6789"
-    assert [k for k, _v, _t in kinds(text, PRIVATE)] == ["ssn"]
-    settings.REPLY_PRIVATE_BLOCKED_KINDS = ["card", "ssn"]
-    assert [k for k, _v, _t in kinds(text, PRIVATE)] == ["card", "ssn"]
+# (text, public: refused kinds, private: refused kinds without / with the agent's confirmation,
+#  a private message allowed instead of the public reply, a lead's override possible)
+POLICY_TABLE = [
+    ("Your card 4111 1111 1111 1111 is fine", ["card"], ["card"], ["card"], False, False),
+    ("SSN 123-45-6789 on file", ["ssn"], ["ssn"], ["ssn"], False, False),
+    ("NI number JG 10 37 59 A noted", ["ssn"], ["ssn"], ["ssn"], False, False),
+    (
+        "card 4111 1111 1111 1111 and IBAN GB82 WEST 1234 5698 7654 32",
+        ["card", "iban"],
+        ["card", "iban"],
+        ["card"],
+        False,
+        False,
+    ),
+    ("pay GB82 WEST 1234 5698 7654 32 today", ["iban"], ["iban"], [], True, True),
+    ("sort code 12-34-56 12345678 is right", ["account"], ["account"], [], True, True),
+    ("write to rosa@example.com", ["email"], [], [], True, True),
+    ("the card ending 1111 is blocked", [], [], [], False, False),
+    ("see https://pay.example/?pan=4111111111111111", ["card"], ["card"], ["card"], False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "public", "private", "confirmed", "private_instead", "override"), POLICY_TABLE
+)
+def test_the_policy_by_kind(text, public, private, confirmed, private_instead, override):
+    result = guard.check(text, channel=PUBLIC)
+    assert [hit.kind for hit in result.hits] == public
+    assert (result.private_allowed, result.overridable) == (private_instead, override)
+    assert [hit.kind for hit in guard.check(text, channel=PRIVATE).hits] == private
+    assert [hit.kind for hit in guard.check(text, channel=PRIVATE, confirmed=True).hits] == confirmed
+
+
+def test_a_card_is_refused_in_private_with_no_way_round():
+    result = guard.check("Your card 4111 1111 1111 1111", channel=PRIVATE, confirmed=True)
+    assert result.blocked and result.never and not result.overridable and not result.needs_confirmation
+    assert "in public or in a private message" in result.message(PRIVATE)
+
+
+def test_an_iban_in_private_waits_for_the_confirmation():
+    result = guard.check("pay GB82 WEST 1234 5698 7654 32", channel=PRIVATE)
+    assert result.needs_confirmation and result.confirm_kinds == ["an IBAN"]
+    assert "Confirm that the customer asked for it" in result.message(PRIVATE)
+
+
+def test_more_kinds_can_be_refused_in_private(settings):
+    settings.REPLY_PRIVATE_BLOCKED_KINDS = ["iban"]
+    text = "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32"
+    # Cards and national numbers stay refused whatever the setting says.
+    assert [k for k, _v, _t in kinds(text, PRIVATE)] == ["card", "iban"]
+    assert not guard.check("IBAN GB82 WEST 1234 5698 7654 32", channel=PUBLIC).overridable
+
+
+def test_the_banks_own_numbers_from_the_typed_settings_pass(settings):
+    settings.BANK_PUBLIC_CONTACTS = ["+443453000000", "GB33BUKB20201555555555", "40-11-62 21234567"]
+    text = "Call 0345 300 0000, pay GB33 BUKB 2020 1555 5555 55 or sort code 40-11-62 21234567"
+    assert kinds(text) == []
+    # A customer's account at the same sort code is still theirs.
+    assert [k for k, _v, _t in kinds("sort code 40-11-62 21234568 please")] == ["account"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my NIR 2 95 10 99 126 111 93", "2 95 10 99 126 111 93"),
+        ("DNI 12345678Z", "12345678Z"),
+        ("codice fiscale RCCMNL83S18D969H", "RCCMNL83S18D969H"),
+        ("mijn BSN is 111222333", "111222333"),
+        ("PESEL: 44051401359", "44051401359"),
+        ("Steuer-ID 36574261809", "36574261809"),
+    ],
+)
+def test_national_numbers_of_the_banks_countries_are_refused_everywhere(text, found):
+    for channel in (PUBLIC, PRIVATE):
+        assert kinds(text, channel) == [("ssn", None, found)]
+
+
+def test_bare_national_number_lookalikes_need_their_name(settings):
+    # 111222333 passes the Dutch check; without "BSN" in front it is just a number.
+    assert kinds("order 111222333 arrived") == []
+    settings.BANK_COUNTRIES = ["GB"]
+    assert kinds("mijn BSN is 111222333") == []
 
 
 def test_segments_mark_the_exact_spans():

@@ -127,26 +127,38 @@ def test_transient_errors_queue_it_again(sandbox, conv, agent):
     assert Reply.objects.get(pk=reply.pk).state == State.FAILED
 
 
-def test_a_card_number_blocks_a_public_reply_and_nothing_is_stored(conv, agent):
+def test_a_card_number_is_refused_everywhere_and_nothing_is_stored(conv, agent, lead):
     with pytest.raises(rs.ReplyBlocked) as blocked:
         submit(conv, agent, text="Is your card 4111 1111 1111 1111?")
     assert blocked.value.result.hits[0].kind == "card" and not blocked.value.can_override
-    with pytest.raises(rs.ReplyBlocked):  # an agent's reason is not enough
+    # Not a lead's reason, not a private message, not a confirmation: a card never goes out.
+    with pytest.raises(rs.ReplyBlocked) as blocked:
         submit(
-            conv, agent, text="Is your card 4111 1111 1111 1111?", override_reason="The customer asked us to"
+            conv, lead, text="Is your card 4111 1111 1111 1111?", override_reason="The customer asked us to"
         )
+    assert not blocked.value.can_override
+    with pytest.raises(rs.ReplyBlocked):
+        submit(conv, agent, text="Is your card 4111 1111 1111 1111?", channel="private", confirm_private=True)
     assert not Reply.objects.exists()
-    # As a private message it may go (the lighter private policy).
-    reply = submit(conv, agent, text="Is your card 4111 1111 1111 1111?", channel="private")
+    # The last four digits are fine.
+    assert submit(conv, agent, text="Is it the card ending 1111?").state == State.QUEUED
+
+
+def test_an_iban_goes_privately_once_confirmed(conv, agent):
+    text = "We paid it into GB82 WEST 1234 5698 7654 32"
+    with pytest.raises(rs.ReplyBlocked) as blocked:
+        submit(conv, agent, text=text, channel="private")
+    assert blocked.value.result.needs_confirmation
+    reply = submit(conv, agent, text=text, channel="private", confirm_private=True)
     assert reply.state == State.QUEUED and reply.recipient_id == conv.customer.external_id
 
 
 def test_a_leads_override_is_audited_and_needs_a_second_person(sandbox, conv, lead, agent, compliance):
-    text = "Card 4111 1111 1111 1111 is now unblocked"
+    text = "Refund sent to GB82 WEST 1234 5698 7654 32"
     reply = submit(conv, lead, text=text, override_reason="The customer asked for confirmation in public")
     assert reply.state == State.AWAITING_APPROVAL
     assert reply.approval_reasons == ["the personal-data guard was overridden"]
-    assert reply.override_findings[0]["kind"] == "card" and "4111 1111" not in str(reply.override_findings)
+    assert reply.override_findings[0]["kind"] == "iban" and "WEST 1234" not in str(reply.override_findings)
     assert AuditEvent.objects.filter(verb="reply.guard_override").exists()
     with pytest.raises(rs.ReplyError):
         rs.reply_approve(actor=lead, reply=reply)  # four eyes

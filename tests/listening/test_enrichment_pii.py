@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from listening.enrichment.pii import (
     Finding,
+    find_cards,
     find_customer_contact,
     find_pii,
     iban_valid,
@@ -200,8 +201,9 @@ def test_account_patterns_run_on_normalised_text():
     assert found(text, account_patterns=patterns) == [
         ("account", f"12{EN_DASH}34{EN_DASH}56{NBSP}12345678", None)
     ]
-    assert found("sort code 12-34-56 12345678") != found(
-        "sort code 12-34-56 12345678", account_patterns=patterns
+    # Without the bank's countries, only the configured patterns know a UK account.
+    assert found("sort code 12-34-56 12345678", countries=()) != found(
+        "sort code 12-34-56 12345678", countries=(), account_patterns=patterns
     )
 
 
@@ -407,3 +409,87 @@ def test_lone_surrogates_and_control_characters_do_not_crash():
 def test_hostile_long_input_completes(text):
     # Not a timing test: these shapes were once quadratic; they must simply finish and stay sane.
     _check_findings(text, find_pii(text))
+
+
+# ------------------------------------------------------------------------------------------------
+# Cards at rest, national numbers of the bank's countries, UK sort code and account number
+# ------------------------------------------------------------------------------------------------
+
+
+def test_find_cards_sees_cards_in_links_but_not_inside_an_iban():
+    text = "pay https://shop.example/?pan=4111111111111111 or GB33 BUKB 2020 1555 5555 55"
+    assert [text[f.start : f.end] for f in find_cards(text)] == ["4111111111111111"]
+    assert find_pii("https://shop.example/?pan=4111111111111111") == []  # the inbox badge ignores links
+
+
+def test_masking_keeps_the_last_four_and_the_length():
+    text = "card 4111-1111-1111-1111!"
+    masked = mask(text, find_cards(text))
+    assert masked == "card ••••-••••-••••-1111!" and len(masked) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("NI JG 10 37 59 A please", "JG 10 37 59 A"),
+        ("NI jg103759a", "jg103759a"),
+        ("NIR 2 95 10 99 126 111 93", "2 95 10 99 126 111 93"),
+        ("DNI 12345678-Z", "12345678-Z"),
+        ("NIE X1234567L", "X1234567L"),
+        ("CF RCCMNL83S18D969H", "RCCMNL83S18D969H"),
+        ("BSN: 111222333", "111222333"),
+        ("Steuer-ID 36 574 261 809", "36 574 261 809"),
+        ("PESEL 44051401359", "44051401359"),
+        ("NIF 123456789", "123456789"),
+    ],
+)
+def test_national_numbers_of_the_default_countries(text, found):
+    assert [(f.kind, text[f.start : f.end]) for f in find_pii(text)] == [("ssn", found)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GB 12 34 56 A is not issued",  # a prefix HMRC never issues
+        "DNI 12345678A",  # wrong check letter
+        "order 111222333 and 44051401359",  # bare numbers with a passing check, but unnamed
+        "BSN 111222334",  # named, wrong check digit
+    ],
+)
+def test_national_number_lookalikes(text):
+    assert [f for f in find_pii(text) if f.kind == "ssn"] == []
+
+
+def test_national_numbers_only_for_the_banks_countries():
+    assert find_pii("DNI 12345678Z", countries=("GB",)) == []
+    assert [f.kind for f in find_pii("DNI 12345678Z", countries=("ES",))] == ["ssn"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("sort code 12-34-56 12345678", ["12-34-56 12345678"]),
+        ("pay 12 34 56 12345678 today", ["12 34 56 12345678"]),
+        ("sort code 123456, account 12345678", ["123456", "12345678"]),
+        ("sort code 123456 12345678", ["123456 12345678"]),
+        ("sort code: 12-34-56, account no. 12345678", ["12-34-56", "12345678"]),
+        ("ref 123456 12345678", []),  # no "sort code", no 2-2-2 layout: two numbers
+    ],
+)
+def test_uk_sort_code_and_account_number(text, found):
+    assert [text[f.start : f.end] for f in find_pii(text) if f.kind == "account"] == found
+
+
+def test_the_settings_and_the_detector_know_the_same_countries():
+    from bankbuzz import bank_identity
+    from listening.enrichment import national
+
+    assert bank_identity.SUPPORTED_COUNTRIES == national.SUPPORTED_COUNTRIES
+    assert bank_identity.DEFAULT_COUNTRIES == national.DEFAULT_COUNTRIES
+
+
+def test_iban_lengths_come_from_schwifty():
+    from listening.enrichment.pii import _iban_lengths
+
+    assert _iban_lengths()["GB"] == 22 and _iban_lengths()["FR"] == 27
+    assert "XX" not in _iban_lengths()
