@@ -274,8 +274,8 @@ def test_the_data_migration_masks_what_was_stored_before(agent):
         "inbox_reply.text",
     }
     for name in (
-        "listening.migrations.0007_mask_stored_card_numbers",
-        "inbox.migrations.0008_mask_stored_card_numbers",
+        "listening.migrations.0009_mask_stored_card_numbers",
+        "inbox.migrations.0010_mask_stored_card_numbers",
     ):
         importlib.import_module(name).forwards(apps, None)
     assert clear_pans_in_postgresql(PAN_DIGITS, NAME_PAN_DIGITS) == []
