@@ -45,6 +45,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 HEARTBEAT_EVERY = 15  # seconds
+DISPATCH_EVERY = 5  # seconds
 
 app.conf.beat_schedule = {
     # Proves beat and at least one worker are alive (see bankbuzz.health).
@@ -52,6 +53,13 @@ app.conf.beat_schedule = {
     "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
     "dashboards-rollups": {"task": "dashboards.refresh_rollups", "schedule": 60, "options": {"expires": 55}},
     "listening-spikes": {"task": "listening.detect_spikes", "schedule": 60, "options": {"expires": 55}},
+    # The outbox relay (inbox.reply_services.replies_dispatch): a reply queued while the broker
+    # was down goes out seconds after it is back. Expires before the next run is due.
+    "inbox-dispatch-replies": {
+        "task": "inbox.dispatch_replies",
+        "schedule": DISPATCH_EVERY,
+        "options": {"expires": DISPATCH_EVERY},
+    },
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
     # Retention (bankbuzz/audit/retention.py): nightly, in the quiet hours; a missed night is
     # made up by the next one, so a copy that waited all day is dropped.

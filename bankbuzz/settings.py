@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the request latency it records covers every other middleware too.
+    "bankbuzz.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -466,6 +468,16 @@ INBOX_PAGE_SIZE = env_int("INBOX_PAGE_SIZE", 50, minimum=5)
 # read from the two settings below by bankbuzz.api.throttling, e.g. "600/min").
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
 API_WRITE_THROTTLE_RATE = env_str("API_WRITE_THROTTLE_RATE", "120/min")
+# How long an `Idempotency-Key` is answered with its first response (seconds).
+API_IDEMPOTENCY_TTL = env_int("API_IDEMPOTENCY_TTL", 24 * 60 * 60, minimum=60)
+# The same text by the same person to the same conversation within this many seconds is the
+# same reply (a double click, a resubmitted form, a client's retry), not a second one.
+REPLY_DUPLICATE_WINDOW = env_int("REPLY_DUPLICATE_WINDOW", 120, minimum=0)
+# /metrics: the bearer token Prometheus sends. Unset: /metrics does not exist (404), except
+# under DEBUG, where it is open so a developer can look at it on their own machine.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# The Celery queues whose length /metrics reports (every task goes to CELERY_QUEUE).
+METRICS_QUEUES = [CELERY_TASK_DEFAULT_QUEUE]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "bankbuzz.api.authentication.ApiTokenAuthentication",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bankbuzz import views
+from bankbuzz import metrics, views
 
 admin.site.site_header = "BankBuzz administration"
 admin.site.site_title = "BankBuzz"
@@ -9,6 +9,7 @@ admin.site.site_title = "BankBuzz"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("bankbuzz.accounts.urls")),
     path("audit/", include("bankbuzz.audit.urls")),
     path("inbox/", include("inbox.urls")),

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from bankbuzz.api.common import (
     CURSOR_PARAMETERS,
     ApiViewSet,
+    Conflict,
     Refused,
     limit_param,
     page_of,
@@ -77,6 +78,7 @@ class EscalationSerializer(serializers.ModelSerializer):
             "response_due_at",
             "resolution_due_at",
             "due_at",
+            "version",
         )
         read_only_fields = fields
 
@@ -120,6 +122,20 @@ class EscalationDetailSerializer(EscalationSerializer):
         return EventSerializer(selectors.escalation_history(escalation)[:500], many=True).data
 
 
+class _Versioned(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The escalation's `version` when you read it: refused with 409 if someone took a step "
+        "since. Required unless an `Idempotency-Key` header is sent.",
+    )
+
+
+class ClaimSerializer(_Versioned):
+    pass
+
+
 class EscalateSerializer(serializers.Serializer):
     conversation = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     department = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
@@ -127,27 +143,27 @@ class EscalateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Conversation.Priority.choices, required=False)
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(_Versioned):
     answer = serializers.CharField(max_length=5000, help_text="Internal: for the social team.")
     proposed_reply = serializers.CharField(
         max_length=5000, required=False, allow_blank=True, help_text="A public reply the agent may send."
     )
 
 
-class AskSerializer(serializers.Serializer):
+class AskSerializer(_Versioned):
     question = serializers.CharField(max_length=5000)
 
 
-class InfoSerializer(serializers.Serializer):
+class InfoSerializer(_Versioned):
     text = serializers.CharField(max_length=5000)
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(_Versioned):
     department = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField(max_length=5000)
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(_Versioned):
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
@@ -196,12 +212,23 @@ class DepartmentSerializer(serializers.ModelSerializer):
 # --- Viewsets ------------------------------------------------------------------------------------------
 
 
-def _run(call):
+def _run(view: ApiViewSet, call):
+    """Call a service, once the write's precondition is there (version or Idempotency-Key, else
+    428); a step someone took since the version sent is 409, another refusal 400."""
+    view.check_precondition()
     try:
         with transaction.atomic():
             return call()
+    except services.EscalationStale as exc:
+        raise Conflict(str(exc)) from None
     except services.EscalationError as exc:
         raise Refused(str(exc)) from None
+
+
+def _seen_version(request) -> int | None:
+    serializer = ClaimSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data.get("version")
 
 
 def _active_department(pk: int) -> Department:
@@ -219,6 +246,7 @@ class EscalationViewSet(ApiViewSet):
     social team's (escalate, give information, close)."""
 
     serializer_class = EscalationSerializer
+    version_actions = frozenset({"claim", "answer", "ask", "transfer", "close", "give_info"})
 
     def _detail(self, request, escalation: Escalation, code=status.HTTP_200_OK) -> Response:
         # After a transfer the caller may no longer see it: then the answer says only that it moved.
@@ -289,6 +317,7 @@ class EscalationViewSet(ApiViewSet):
         suggestion = selectors.routing_suggest(conversation)
         rule = suggestion.rule if suggestion and suggestion.department == department else None
         escalation = _run(
+            self,
             lambda: services.escalation_open(
                 actor=request.user,
                 conversation=conversation,
@@ -296,16 +325,23 @@ class EscalationViewSet(ApiViewSet):
                 question=data["question"],
                 priority=data.get("priority"),
                 rule=rule,
-            )
+            ),
         )
         return self._detail(request, escalation, code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=EscalationDetailSerializer)
+    @extend_schema(request=ClaimSerializer, responses=EscalationDetailSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         escalation = permissions.escalation_for_user(request.user, path_id(pk), write=True)
+        version = _seen_version(request)
         return self._detail(
-            request, _run(lambda: services.escalation_claim(actor=request.user, escalation=escalation))
+            request,
+            _run(
+                self,
+                lambda: services.escalation_claim(
+                    actor=request.user, escalation=escalation, seen_version=version
+                ),
+            ),
         )
 
     @extend_schema(request=AnswerSerializer, responses=EscalationDetailSerializer)
@@ -316,12 +352,14 @@ class EscalationViewSet(ApiViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = _run(
+            self,
             lambda: services.escalation_answer(
                 actor=request.user,
                 escalation=escalation,
                 answer=data["answer"],
                 proposed_reply=data.get("proposed_reply", ""),
-            )
+                seen_version=data.get("version"),
+            ),
         )
         return self._detail(request, result)
 
@@ -333,10 +371,12 @@ class EscalationViewSet(ApiViewSet):
         serializer = AskSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         question = serializer.validated_data["question"]
+        version = serializer.validated_data.get("version")
         result = _run(
+            self,
             lambda: services.escalation_request_info(
-                actor=request.user, escalation=escalation, question=question
-            )
+                actor=request.user, escalation=escalation, question=question, seen_version=version
+            ),
         )
         return self._detail(request, result)
 
@@ -348,12 +388,14 @@ class EscalationViewSet(ApiViewSet):
         serializer.is_valid(raise_exception=True)
         department = _active_department(serializer.validated_data["department"])
         result = _run(
+            self,
             lambda: services.escalation_transfer(
                 actor=request.user,
                 escalation=escalation,
                 department=department,
                 reason=serializer.validated_data["reason"],
-            )
+                seen_version=serializer.validated_data.get("version"),
+            ),
         )
         return self._detail(request, result)
 
@@ -366,8 +408,12 @@ class EscalationViewSet(ApiViewSet):
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reason = serializer.validated_data.get("reason", "")
+        version = serializer.validated_data.get("version")
         result = _run(
-            lambda: services.escalation_close(actor=request.user, escalation=escalation, reason=reason)
+            self,
+            lambda: services.escalation_close(
+                actor=request.user, escalation=escalation, reason=reason, seen_version=version
+            ),
         )
         return self._detail(request, result)
 
@@ -379,8 +425,12 @@ class EscalationViewSet(ApiViewSet):
         serializer = InfoSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         text = serializer.validated_data["text"]
+        version = serializer.validated_data.get("version")
         result = _run(
-            lambda: services.escalation_give_info(actor=request.user, escalation=escalation, text=text)
+            self,
+            lambda: services.escalation_give_info(
+                actor=request.user, escalation=escalation, text=text, seen_version=version
+            ),
         )
         return self._detail(request, result)
 

@@ -14,3 +14,7 @@ class EscalationsConfig(AppConfig):
         from escalations import retention
 
         retention.register()  # escalations go with their conversations (bankbuzz/audit/retention.py)
+        from bankbuzz import metrics
+        from escalations.metrics import collect
+
+        metrics.register("escalations", collect)  # SLA figures at /metrics

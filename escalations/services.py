@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,6 +45,10 @@ class EscalationError(Exception):
     """A refusal with a message for the person who asked."""
 
 
+class EscalationStale(EscalationError):
+    """The `version` sent is not the escalation's: someone took a step since."""
+
+
 # --- Helpers ----------------------------------------------------------------------------------
 
 
@@ -70,6 +74,10 @@ def _text(value: str, *, what: str, required: bool = True) -> str:
 
 
 def _event(escalation: Escalation, *, actor: User | None, kind: str, text: str, data: dict | None = None):
+    # Every step moves the version on (the row is locked or new here), so a caller acting on
+    # what it read before this step is refused (_check_version).
+    Escalation.objects.filter(pk=escalation.pk).update(version=F("version") + 1)
+    escalation.version = Escalation.objects.values_list("version", flat=True).get(pk=escalation.pk)
     event = EscalationEvent.objects.create(
         escalation=escalation, actor=actor, kind=kind, text=text, data=data or {}
     )
@@ -111,6 +119,22 @@ def _locked(escalation: Escalation) -> Escalation:
             "department", "conversation", "conversation__customer", "requested_by", "assignee", "rule"
         )
         .get(pk=escalation.pk)
+    )
+
+
+def _check_version(escalation: Escalation, seen_version: int | None) -> None:
+    """An API caller's `version`: a step someone took since it read the escalation refuses this one."""
+    if seen_version is None or seen_version == escalation.version:
+        return
+    last = escalation.events.select_related("actor").order_by("-created_at", "-id").first()
+    since = (
+        f": the last step was {last.get_kind_display().lower()} by {_who(last.actor)}"
+        if last is not None and seen_version < escalation.version
+        else ""
+    )
+    raise EscalationStale(
+        f"Not done: the escalation changed since you read it (version {escalation.version}, "
+        f"you sent {seen_version}){since}. Read it again."
     )
 
 
@@ -428,8 +452,9 @@ def escalation_open(
 
 
 @transaction.atomic
-def escalation_claim(*, actor: User, escalation: Escalation) -> Escalation:
+def escalation_claim(*, actor: User, escalation: Escalation, seen_version: int | None = None) -> Escalation:
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     _require_expert(actor, escalation)
     _require_active(escalation)
     if escalation.assignee_id == actor.pk:
@@ -444,10 +469,16 @@ def escalation_claim(*, actor: User, escalation: Escalation) -> Escalation:
 
 @transaction.atomic
 def escalation_request_info(
-    *, actor: User, escalation: Escalation, question: str, now: dt.datetime | None = None
+    *,
+    actor: User,
+    escalation: Escalation,
+    question: str,
+    now: dt.datetime | None = None,
+    seen_version: int | None = None,
 ) -> Escalation:
     """The expert needs more from the agent: the escalation goes back to them, its clock pauses."""
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     _require_expert(actor, escalation)
     if escalation.state != State.OPEN:
         raise EscalationError("You can ask for more information only while the escalation is with you.")
@@ -474,12 +505,18 @@ def escalation_request_info(
 
 @transaction.atomic
 def escalation_give_info(
-    *, actor: User, escalation: Escalation, text: str, now: dt.datetime | None = None
+    *,
+    actor: User,
+    escalation: Escalation,
+    text: str,
+    now: dt.datetime | None = None,
+    seen_version: int | None = None,
 ) -> Escalation:
     """The agent answers the expert's question: back to the expert, the clock runs again."""
     if not roles.can_work_inbox(actor):
         raise EscalationError("Only the social team answers an expert's question.")
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     if escalation.state != State.WAITING_AGENT:
         raise EscalationError("The expert is not waiting for information on this escalation.")
     text = _text(text, what="the information")
@@ -510,6 +547,7 @@ def escalation_answer(
     answer: str,
     proposed_reply: str = "",
     now: dt.datetime | None = None,
+    seen_version: int | None = None,
 ) -> Escalation:
     """The expert's answer: internal text and, optionally, a public reply the agent may send.
 
@@ -517,6 +555,7 @@ def escalation_answer(
     guard and the approval rules apply as to any reply.
     """
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     _require_expert(actor, escalation)
     _require_active(escalation)
     answer = _text(answer, what="your answer")
@@ -562,9 +601,11 @@ def escalation_transfer(
     department: Department,
     reason: str,
     now: dt.datetime | None = None,
+    seen_version: int | None = None,
 ) -> Escalation:
     """Hand it to another department; its clocks start again under that department's SLA."""
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     _require_expert(actor, escalation)
     _require_active(escalation)
     reason = _text(reason, what="the reason for the transfer")
@@ -600,10 +641,16 @@ def escalation_transfer(
 
 @transaction.atomic
 def escalation_close(
-    *, actor: User, escalation: Escalation, reason: str = "", now: dt.datetime | None = None
+    *,
+    actor: User,
+    escalation: Escalation,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    seen_version: int | None = None,
 ) -> Escalation:
     """Close it: the department's experts, or the social team once they have what they need."""
     escalation = _locked(escalation)
+    _check_version(escalation, seen_version)
     if not (can_answer(actor, escalation) or roles.can_work_inbox(actor)):
         raise EscalationError("Only the department's specialists or the social team close an escalation.")
     if escalation.state == State.CLOSED:

@@ -3,8 +3,9 @@
 Every endpoint asks `inbox.permissions` first and writes through `inbox.services`, exactly as the
 pages do; text is the masked text the pages show. An action may carry the `version` of the
 conversation the caller read: when someone changed it since in a way that matters, the action
-is refused with 409 before it applies (the services' version check). Without `version` the action
-applies to the conversation as it is.
+is refused with 409 before it applies (the services' version check). Every write needs that
+`version` or an `Idempotency-Key` header (bankbuzz.api.common.ApiViewSet); without either it is
+refused with 428.
 """
 
 from __future__ import annotations
@@ -184,7 +185,9 @@ class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
-        help_text="The conversation's `version` when you read it: refused with 409 if it changed since.",
+        max_value=2**31 - 1,
+        help_text="The conversation's `version` when you read it: refused with 409 if it changed since. "
+        "Required unless an `Idempotency-Key` header is sent.",
     )
 
 
@@ -299,8 +302,10 @@ def _list_query(request) -> selectors.ListQuery | None:
     return None
 
 
-def _run(call):
-    """Call a service; its refusals become 409 (stale) or 400 (refused) with its message."""
+def _run(view: ApiViewSet, call):
+    """Call a service, once the write's precondition is there (version or Idempotency-Key, else
+    428); its refusals become 409 (stale) or 400 (refused) with its message."""
+    view.check_precondition()
     try:
         with transaction.atomic():
             return call()
@@ -323,6 +328,7 @@ class ConversationViewSet(ApiViewSet):
     actions on it."""
 
     serializer_class = ConversationSerializer
+    version_actions = frozenset({"claim", "assign", "status", "priority", "reply"})
 
     @extend_schema(
         parameters=[*_filter_parameters(), *CURSOR_PARAMETERS],
@@ -358,7 +364,7 @@ class ConversationViewSet(ApiViewSet):
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        _run(lambda: call(conversation, data))
+        _run(self, lambda: call(conversation, data))
         return Response(ConversationSerializer(_fresh(conversation.pk, request.user)).data)
 
     @extend_schema(request=VersionSerializer, responses=ConversationSerializer)
@@ -443,11 +449,12 @@ class ConversationViewSet(ApiViewSet):
 
         return self._act(request, pk, TagRemoveSerializer, call)
 
-    @extend_schema(request=ReplySubmitSerializer, responses={201: ReplySerializer})
+    @extend_schema(request=ReplySubmitSerializer, responses={201: ReplySerializer, 200: ReplySerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         """Answer the customer (public reply or private message): checked by the personal-data guard
-        and the approval rules, then sent by the outbox; `state` says where it is."""
+        and the approval rules, then sent by the outbox; `state` says where it is. The same text to
+        the same conversation again within `REPLY_DUPLICATE_WINDOW` is that reply (200), not a second."""
         conversation = permissions.conversation_for_user(request.user, path_id(pk), write=True)
         serializer = ReplySubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -458,6 +465,7 @@ class ConversationViewSet(ApiViewSet):
             if saved is None:
                 raise ValidationError({"saved_reply": ["No active saved reply has that id."]})
         reply = _run(
+            self,
             lambda: reply_services.reply_submit(
                 actor=request.user,
                 conversation=conversation,
@@ -466,9 +474,10 @@ class ConversationViewSet(ApiViewSet):
                 seen_version=data.get("version"),
                 saved_reply=saved,
                 override_reason=data.get("override_reason", ""),
-            )
+            ),
         )
-        return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_200_OK if reply.resubmitted else status.HTTP_201_CREATED
+        return Response(ReplySerializer(reply).data, status=code)
 
     @extend_schema(request=NoteAddSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])
@@ -478,9 +487,10 @@ class ConversationViewSet(ApiViewSet):
         serializer = NoteAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = _run(
+            self,
             lambda: services.note_add(
                 actor=request.user, conversation=conversation, text=serializer.validated_data["text"]
-            )
+            ),
         )
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
@@ -494,6 +504,16 @@ class ReplyViewSet(ApiViewSet):
     def retrieve(self, request, pk=None):
         permissions.inbox_access(request.user)
         return Response(ReplySerializer(permissions.reply_for_user(request.user, path_id(pk))).data)
+
+    @extend_schema(request=None, responses=ReplySerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a reply before it leaves (waiting for approval, queued or failed): it is never
+        sent, even by a task already on its way. Its author or a lead; 400 once it is sending."""
+        permissions.inbox_access(request.user, write=True)
+        reply = permissions.reply_for_user(request.user, path_id(pk))
+        reply = _run(self, lambda: reply_services.reply_withdraw(actor=request.user, reply=reply))
+        return Response(ReplySerializer(reply).data)
 
 
 class SavedReplyViewSet(ApiViewSet):
@@ -534,7 +554,8 @@ class TagViewSet(ApiViewSet):
         serializer = TagAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tag = _run(
-            lambda: services.tag_get_or_create(actor=request.user, name=serializer.validated_data["name"])
+            self,
+            lambda: services.tag_get_or_create(actor=request.user, name=serializer.validated_data["name"]),
         )
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
@@ -544,14 +565,15 @@ class TagViewSet(ApiViewSet):
         serializer = TagAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tag = _run(
-            lambda: services.tag_rename(actor=request.user, tag=tag, name=serializer.validated_data["name"])
+            self,
+            lambda: services.tag_rename(actor=request.user, tag=tag, name=serializer.validated_data["name"]),
         )
         return Response(TagSerializer(tag).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request, pk=None):
         tag = permissions.tag_for_manager(request.user, path_id(pk))
-        _run(lambda: services.tag_delete(actor=request.user, tag=tag))
+        _run(self, lambda: services.tag_delete(actor=request.user, tag=tag))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,3 +13,7 @@ class InboxConfig(AppConfig):
         from inbox import retention
 
         retention.register()  # its retention kinds and erasure (bankbuzz/audit/retention.py)
+        from bankbuzz import metrics
+        from inbox.metrics import collect
+
+        metrics.register("inbox", collect)  # the outbox's figures at /metrics

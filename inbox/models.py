@@ -297,6 +297,9 @@ class Reply(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # The outbox relay (reply_services.replies_dispatch) stamps when it handed the reply to the
+    # broker; null while queued means no task carries it yet (the broker was down, say).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
     url = models.URLField(max_length=500, blank=True)
@@ -308,6 +311,8 @@ class Reply(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     PENDING = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.SENDING)
+    # Not stored: set by reply_services.reply_submit when a submission was a repeat of this reply.
+    resubmitted = False
 
     class Meta:
         indexes = [
@@ -324,6 +329,12 @@ class Reply(models.Model):
                 fields=["state", "lease_until"],
                 name="reply_in_flight_idx",
                 condition=models.Q(state__in=["queued", "sending"]),
+            ),
+            # The outbox relay, every few seconds: queued replies no task carries yet.
+            models.Index(
+                fields=["queued_at"],
+                name="reply_undispatched_idx",
+                condition=models.Q(state="queued", dispatched_at__isnull=True),
             ),
         ]
         constraints = [

@@ -6,6 +6,14 @@ state machine whose transitions are conditional UPDATEs on the state they leave:
     draft -> awaiting_approval -> approved -> queued -> sending -> sent | failed
                      \\-> rejected                         \\-> queued (rate limit, transient error)
 
+The Reply row is the outbox: the source of truth for what must go out. Nothing hands a task
+to the broker inside the transaction that queues a reply; after the commit the relay
+(`replies_dispatch`, tried at once and then by beat every few seconds) takes queued rows that
+no task carries yet (FOR UPDATE SKIP LOCKED), publishes `inbox.send_reply` and stamps
+`dispatched_at`. A broker that is down leaves the stamp empty and the next relay run, seconds
+later, hands the reply over when it is back. A withdrawn reply is no longer "queued", so a task
+already in the broker for it claims nothing.
+
 A reply is never posted twice. Only the worker whose UPDATE moved it from "queued" to
 "sending" posts it. That worker holds a lease longer than the send task's hard time
 limit, so a reply still "sending" after its lease can only belong to a worker that
@@ -46,8 +54,14 @@ Channel = Reply.Channel
 
 # The send task's hard time limit is 90 s; a lease past it can only be held by a dead worker.
 SEND_LEASE = dt.timedelta(seconds=120)
-# A queued reply untouched this long lost its task message (a broker restart): queue it again.
-QUEUED_STALE_AFTER = dt.timedelta(minutes=10)
+# A queued reply handed to the broker this long ago and still queued lost its task message
+# (a broker restarted without its data): hand it over again. Longer than the send task's
+# longest retry backoff (reply_tasks.MAX_BACKOFF), so a retry still waiting is not doubled.
+REDISPATCH_AFTER = dt.timedelta(minutes=6)
+# At most this many replies per relay run; the next run, seconds later, takes the rest.
+DISPATCH_BATCH = 200
+# kombu's connection options for the relay: give up after one failed connection attempt.
+PUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 MESSENGER_WINDOW = dt.timedelta(hours=24)
 
 # Changes by others that make a reply stale: a colleague replied, or one is on its way.
@@ -425,9 +439,45 @@ def _transition(reply_id: int, from_states, to_state: str, **fields) -> bool:
 
 
 def _enqueue(reply_id: int) -> None:
+    """After the commit, try to hand the reply to the broker at once; the relay retries if not."""
+    transaction.on_commit(lambda: replies_dispatch(ids=[reply_id]), robust=True)
+
+
+def replies_dispatch(*, ids: list[int] | None = None, now: dt.datetime | None = None) -> list[int]:
+    """The outbox relay: publish `inbox.send_reply` for queued replies no live task carries.
+
+    Rows are claimed with FOR UPDATE SKIP LOCKED, so two relays (beat's and a request's) never
+    publish the same reply at once; each published reply is stamped `dispatched_at`. When the
+    broker refuses, the relay stops and leaves the rest unstamped for its next run.
+    """
     from inbox.reply_tasks import send_reply
 
-    transaction.on_commit(lambda: send_reply.delay(reply_id))
+    now = now or timezone.now()
+    due = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
+    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
+    handed: list[int] = []
+    with transaction.atomic():
+        rows = Reply.objects.select_for_update(skip_locked=True).filter(due & ready, state=State.QUEUED)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids)
+        pending = list(rows.order_by("queued_at", "pk").values_list("pk", flat=True)[:DISPATCH_BATCH])
+        if not pending:
+            return handed
+        # One quick attempt to reach the broker, not the client's retries over several seconds:
+        # the relay runs again in seconds anyway, and a person may be waiting on this request.
+        with send_reply.app.connection_for_write(transport_options=PUBLISH_ONCE) as broker:
+            for reply_id in pending:
+                try:
+                    send_reply.apply_async(args=[reply_id], retry=False, connection=broker)
+                except Exception as exc:  # the broker's client raises several kinds; all mean "not now"
+                    logger.warning(
+                        "outbox: the broker refused reply %s, the relay tries again: %s", reply_id, exc
+                    )
+                    break
+                handed.append(reply_id)
+        if handed:
+            Reply.objects.filter(pk__in=handed).update(dispatched_at=now)
+    return handed
 
 
 def _reply_url(reply: Reply) -> str:
@@ -437,6 +487,23 @@ def _reply_url(reply: Reply) -> str:
 def _channel_words(reply: Reply, network: str) -> str:
     name = NETWORK_NAMES.get(network, network)
     return f"a public reply on {name}" if reply.channel == Channel.PUBLIC else f"a private message on {name}"
+
+
+def _same_reply_lately(conversation: Conversation, *, actor: User, channel: str, text: str) -> Reply | None:
+    """The same text by the same person to the same conversation within REPLY_DUPLICATE_WINDOW.
+
+    A double click, a resubmitted form or a client's retry is that reply, not a second one; a
+    reply that failed, was withdrawn or sent back does not count (sending it again is meant).
+    """
+    since = timezone.now() - dt.timedelta(seconds=settings.REPLY_DUPLICATE_WINDOW)
+    return (
+        Reply.objects.filter(
+            conversation=conversation, author=actor, channel=channel, text=text, created_at__gte=since
+        )
+        .exclude(state__in=(State.FAILED, State.CANCELLED, State.REJECTED))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -457,7 +524,8 @@ def reply_submit(
     number in this private conversation (the guard asks for it; see `inbox.guard`).
 
     Raises ReplyBlocked when the guard refuses it (nothing is stored), ReplyError when it
-    cannot go out on this channel, StaleAction when a colleague replied since.
+    cannot go out on this channel, StaleAction when a colleague replied since. The same text
+    again within the duplicate window returns the first reply, with `resubmitted` set.
     """
     if not roles.can_work_inbox(actor):
         raise ReplyError("Your role may read conversations but not answer customers.")
@@ -473,6 +541,11 @@ def reply_submit(
     )
     if current.status == Conversation.Status.SPAM:
         raise ReplyError("This conversation is marked as spam: set it to open before answering.")
+    # Under the conversation's lock, so a double submit sees the first one's row.
+    again = _same_reply_lately(current, actor=actor, channel=channel, text=text)
+    if again is not None:
+        again.resubmitted = True
+        return again
     _check_fresh(current, seen_version=seen_version, actor=actor)
     route = reply_routes(conversation=current)[channel]
     if not route.available:
@@ -654,19 +727,24 @@ def reply_reject(*, actor: User, reply: Reply, comment: str) -> Reply:
     return reply
 
 
+# Before it leaves: a reply a worker has claimed ("sending") may be on the network already.
+WITHDRAWABLE = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.FAILED, State.REJECTED)
+
+
 @transaction.atomic
-def reply_cancel(*, actor: User, reply: Reply) -> Reply:
-    """Withdraw a reply that has not started sending (the author or a lead)."""
+def reply_withdraw(*, actor: User, reply: Reply) -> Reply:
+    """Withdraw a reply that has not started sending (its author or a lead); audited.
+
+    A conditional UPDATE from the states before "sending": it and a worker's claim never both
+    win, and a task for it still in the broker then finds nothing queued and sends nothing.
+    """
     if reply.author_id != actor.pk and not roles.has_role(actor, roles.LEAD):
         raise ReplyError("Only its author or a lead may withdraw a reply.")
-    if not _transition(
-        reply.pk,
-        (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.FAILED, State.REJECTED),
-        State.CANCELLED,
-    ):
+    before = Reply.objects.filter(pk=reply.pk).values_list("state", flat=True).first()
+    if not _transition(reply.pk, WITHDRAWABLE, State.CANCELLED, lease_until=None, not_before=None):
         current = Reply.objects.get(pk=reply.pk)
         raise ReplyError(f"Too late to withdraw: it is {current.get_state_display().lower()}.")
-    audit_record(actor=actor, verb="reply.cancel", obj=reply, before={"state": reply.state})
+    audit_record(actor=actor, verb="reply.withdraw", obj=reply, before={"state": before})
     _bump(
         reply.conversation, actor=actor, kind=Kind.OUTBOX, text="withdrew a reply", data={"reply": reply.pk}
     )
@@ -679,7 +757,9 @@ def reply_retry(*, actor: User, reply: Reply) -> Reply:
     """Queue a failed reply again; the send checks the network first if it may have gone out."""
     if not roles.can_work_inbox(actor):
         raise ReplyError("Your role may not send replies.")
-    if not _transition(reply.pk, State.FAILED, State.QUEUED, queued_at=timezone.now(), not_before=None):
+    if not _transition(
+        reply.pk, State.FAILED, State.QUEUED, queued_at=timezone.now(), not_before=None, dispatched_at=None
+    ):
         current = Reply.objects.get(pk=reply.pk)
         raise ReplyError(f"Not done: the reply is {current.get_state_display().lower()}, not failed.")
     audit_record(actor=actor, verb="reply.retry", obj=reply, before={"error": reply.error})
@@ -792,8 +872,15 @@ def reply_send(*, reply_id: int) -> str:
 
 
 def _requeue(reply: Reply, *, not_before: dt.datetime | None, error: str) -> None:
+    # The task's own retry carries it from here: stamped, so the relay does not publish a second.
     _transition(
-        reply.pk, State.SENDING, State.QUEUED, not_before=not_before, lease_until=None, error=error[:2000]
+        reply.pk,
+        State.SENDING,
+        State.QUEUED,
+        not_before=not_before,
+        lease_until=None,
+        error=error[:2000],
+        dispatched_at=timezone.now(),
     )
 
 
@@ -900,13 +987,13 @@ def _mark_sent(reply: Reply, sent: base.SentMessage) -> None:
 
 
 def replies_recover(*, now: dt.datetime | None = None) -> list[int]:
-    """Replies whose worker died ("sending" past its lease) or whose task was lost; ids to send again."""
+    """Replies whose worker died ("sending" past its lease); ids to send again.
+
+    Queued replies whose task never reached the broker, or was lost there, are the relay's
+    (`replies_dispatch`), every few seconds.
+    """
     now = now or timezone.now()
-    stuck = Reply.objects.filter(
-        Q(state=State.SENDING, lease_until__lt=now)
-        | Q(state=State.QUEUED, updated_at__lt=now - QUEUED_STALE_AFTER)
-        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
-    ).values_list("pk", flat=True)[:500]
+    stuck = Reply.objects.filter(state=State.SENDING, lease_until__lt=now).values_list("pk", flat=True)[:500]
     return list(stuck)
 
 

@@ -38,9 +38,17 @@ def send_reply(self, reply_id: int) -> str:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
+@shared_task(name="inbox.dispatch_replies", soft_time_limit=20, time_limit=30)
+def dispatch_replies() -> int:
+    """Beat, every few seconds: the outbox relay (queued replies no task carries yet)."""
+    from inbox import reply_services
+
+    return len(reply_services.replies_dispatch())
+
+
 @shared_task(name="inbox.recover_replies", soft_time_limit=50, time_limit=60)
 def recover_replies() -> int:
-    """Beat, every minute: send again what a dead worker or a lost message left behind."""
+    """Beat, every minute: send again what a dead worker left "sending" past its lease."""
     from inbox import reply_services
 
     ids = reply_services.replies_recover()

@@ -646,3 +646,8 @@ def replies_recently_decided(*, limit: int = 20) -> list[Reply]:
         .select_related("author", "decided_by", "conversation__customer")
         .order_by("-decided_at")[:limit]
     )
+
+
+def reply_awaits_dispatch(*, reply_id: int) -> bool:
+    """Queued, and no task carries it yet (the broker refused it): sending is delayed."""
+    return Reply.objects.filter(pk=reply_id, state=Reply.State.QUEUED, dispatched_at__isnull=True).exists()

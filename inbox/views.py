@@ -687,8 +687,15 @@ def reply_submit(request, pk: int):
     except services.InboxError as exc:
         composer["error"] = str(exc)
         return _composer_response(request, conversation, composer=composer, error=str(exc), status=422)
-    if reply.state == Reply.State.AWAITING_APPROVAL:
+    if reply.resubmitted:
+        notice = "You sent this reply a moment ago: it is the same one, not a second."
+    elif reply.state == Reply.State.AWAITING_APPROVAL:
         notice = "Waiting for a lead's approval: " + "; ".join(reply.approval_reasons) + "."
+    elif selectors.reply_awaits_dispatch(reply_id=reply.pk):
+        notice = (
+            "Saved, but sending is delayed: the task queue cannot be reached. It goes out once, "
+            "by itself, as soon as it is back; you can withdraw it until then."
+        )
     else:
         notice = "On its way: it shows in the thread once the network has it."
     return _action_response(request, conversation, notice=notice)
@@ -709,10 +716,13 @@ def reply_retry(request, reply_pk: int):
 
 
 @require_POST
-def reply_cancel(request, reply_pk: int):
+def reply_withdraw(request, reply_pk: int):
     permissions.inbox_access(request.user, write=True)
     return _reply_action(
-        request, reply_pk, lambda r: reply_services.reply_cancel(actor=request.user, reply=r), "Withdrawn."
+        request,
+        reply_pk,
+        lambda r: reply_services.reply_withdraw(actor=request.user, reply=r),
+        "Withdrawn: it will not be sent.",
     )
 
 

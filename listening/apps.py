@@ -9,3 +9,7 @@ class ListeningConfig(AppConfig):
         from listening import retention
 
         retention.register()  # its retention kinds (bankbuzz/audit/retention.py)
+        from bankbuzz import metrics
+        from listening.metrics import collect
+
+        metrics.register("listening", collect)  # accounts' polling at /metrics

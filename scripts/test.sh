@@ -7,6 +7,7 @@ export DEBUG=1
 export CELERY_QUEUE=bankbuzz-test-$$
 
 scripts/ensure-chromium.sh
+scripts/ensure-promtool.sh
 scripts/check-deploy.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Model changes without a migration: run manage.py makemigrations" >&2

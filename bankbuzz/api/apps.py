@@ -15,3 +15,7 @@ class ApiConfig(AppConfig):
         from bankbuzz.api import retention
 
         retention.register()  # its retention kind (bankbuzz/audit/retention.py)
+        from bankbuzz import metrics
+        from bankbuzz.api.metrics import collect
+
+        metrics.register("webhooks", collect)  # webhook deliveries at /metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -114,3 +115,29 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint_id} ({self.state})"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key` header, per person.
+
+    The same key again (a client that timed out and retried) gets this answer back instead of
+    doing the write twice; the same key with another request is refused. Kept
+    `API_IDEMPOTENCY_TTL` seconds, then dropped when that person next sends a new key.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    # SHA-256 of the method, path and body: a key reused for another request is an error.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_idempotency_user_key")]
+        indexes = [models.Index(fields=["user", "created_at"], name="idempotency_user_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.user_id})"

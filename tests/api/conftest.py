@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -30,11 +32,24 @@ def _no_throttle_leftovers(settings):
     cache.clear()
 
 
+class KeyedClient(APIClient):
+    """Sends a new Idempotency-Key with every write, as a well-behaved client does (unless the test
+    gives its own, or sets `keyed=False` to send none)."""
+
+    keyed = True
+
+    def generic(self, method, path, *args, **extra):
+        if self.keyed and method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+            extra.setdefault("HTTP_IDEMPOTENCY_KEY", uuid.uuid4().hex)
+        return super().generic(method, path, *args, **extra)
+
+
 @pytest.fixture
 def api():
-    def make(user, scope: str = "write") -> APIClient:
+    def make(user, scope: str = "write", *, keyed: bool = True) -> APIClient:
         _token, raw = api_token_create(actor=user, name="tests", scope=scope, days=30)
-        client = APIClient()
+        client = KeyedClient()
+        client.keyed = keyed
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return client
 

@@ -13,12 +13,13 @@ from rest_framework.test import APIClient
 
 from bankbuzz.api.models import ApiToken
 from bankbuzz.audit.models import AuditEvent
+from tests.api.conftest import KeyedClient
 
 pytestmark = pytest.mark.django_db
 
 
 def bearer(raw: str) -> APIClient:
-    client = APIClient()
+    client = KeyedClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
 

@@ -49,7 +49,11 @@ def test_token_from_profile_then_list_claim_reply(page, login, live_server, agen
 
     replied = api.post(
         f"{base}/conversations/{urgent.pk}/reply/",
-        json={"text": "Sorry Rosa, we are on it: please check your DMs.", "channel": "public"},
+        json={
+            "text": "Sorry Rosa, we are on it: please check your DMs.",
+            "channel": "public",
+            "version": claimed.json()["version"],
+        },
         timeout=10,
     )
     assert replied.status_code == 201, replied.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from inbox.models import Conversation
 from listening.models import Mention
 from listening.services import account_poll
@@ -52,3 +54,55 @@ def shoot(page, name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.screenshot(path=str(folder / f"{name}.png"), caret="initial")
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """Point this process's Celery producer at a closed port: publishing fails as in a broker outage.
+
+    The real client library (kombu over redis-py) meets a refused connection; nothing of ours is
+    replaced. The producer pools are rebuilt on the way in and out.
+    """
+    import socket
+
+    from bankbuzz.celery import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    real = app.conf.broker_url
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = real
+        reset_pools()
+
+
+def queue_depth() -> int:
+    """Messages waiting in this run's Celery queue (CELERY_QUEUE), read from Redis."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        return client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+    finally:
+        client.close()
+
+
+def drain_queue() -> None:
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    finally:
+        client.close()
