@@ -63,6 +63,8 @@ DEPT = {"pk": "cards"}
 TABLE: dict[str, Rule] = {
     "home": rule(LOGGED_IN),
     "healthz": rule(EVERYONE),
+    "healthz_live": rule(EVERYONE),
+    "healthz_ready": rule(EVERYONE),
     # accounts: login, logout and the person's own things
     "accounts:login": rule(EVERYONE),
     "accounts:logout": rule(EVERYONE),  # sends everyone to the login page: see LOGIN_REDIRECT_OK
