@@ -44,6 +44,9 @@ app.conf.update(
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The request id travels on task headers (connects its signal handlers).
+import bankbuzz.logcontext  # noqa: E402, F401
+
 HEARTBEAT_EVERY = 15  # seconds
 DISPATCH_EVERY = 5  # seconds
 

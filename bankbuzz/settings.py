@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -64,8 +65,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so the request latency it records covers every other middleware too.
+    # First: a load balancer's probes are answered before host checks, redirects or sessions.
+    "bankbuzz.health.HealthProbeMiddleware",
+    # Then the request latency, covering every other middleware too (not the probes).
     "bankbuzz.metrics.RequestLatencyMiddleware",
+    # Then the request id, so every later log line of the request carries it.
+    "bankbuzz.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +202,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "bankbuzz")
 CELERY_POLL_SOFT_TIME_LIMIT = env_int("CELERY_POLL_SOFT_TIME_LIMIT", 120, minimum=5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DEFAULT_POLL_INTERVAL = env_int("DEFAULT_POLL_INTERVAL", 60, minimum=5)
+# A poll's lease on its account, renewed every third of it while the poll runs: a worker that
+# dies holds its account this long at most (listening/lease.py). Keep it under the poll interval.
+POLL_LEASE_SECONDS = env_int("POLL_LEASE_SECONDS", 30, minimum=3)
 
 # --- The social networks -------------------------------------------------------
 
@@ -383,6 +391,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes come over plain HTTP from inside the network (the load balancer, compose).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -442,11 +452,35 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not a log level")
+# One JSON object a line in production (for the log collector), readable text under DEBUG.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json").lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or text")
+# Proxies (addresses or networks) whose X-Request-ID is kept; from anyone else it is replaced.
+REQUEST_ID_TRUSTED_PROXIES = env_list("REQUEST_ID_TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
+for _proxy in REQUEST_ID_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"REQUEST_ID_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "bankbuzz.logcontext.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs full request URLs at DEBUG, and Graph puts the access token in the query string.

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    path("healthz/live", views.healthz_live, name="healthz_live"),
+    path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("accounts/", include("bankbuzz.accounts.urls")),
     path("audit/", include("bankbuzz.audit.urls")),
     path("inbox/", include("inbox.urls")),

@@ -1,11 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bankbuzz.accounts import roles
-from bankbuzz.health import health_report
+from bankbuzz.health import health_report, health_response, live_response, ready_response
 
 
 @require_GET
@@ -21,6 +20,19 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    report = health_report()
-    healthy = all(value == "ok" for value in report.values())
-    return JsonResponse(report, status=200 if healthy else 503)
+    return health_response("full", health_report())
+
+
+# Normally answered by bankbuzz.health.HealthProbeMiddleware; here too so the URLs resolve.
+@login_not_required
+@never_cache
+@require_GET
+def healthz_live(request):
+    return live_response()
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz_ready(request):
+    return ready_response()

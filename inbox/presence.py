@@ -5,7 +5,8 @@ conversation, a small dict {user id: entry}; an entry counts until its own `unti
 someone who closed the tab disappears within PRESENT_FOR seconds without a "leave" call.
 Two heartbeats racing on the same key can drop one entry until its owner's next
 heartbeat (a few seconds): acceptable for a hint, and it keeps the cache API portable.
-Nothing here is a record of anything: the database and the audit log are.
+Nothing here is a record of anything: the database and the audit log are. So while Redis
+cannot be reached, presence and typing simply go quiet (`bankbuzz.degrade.cache_call`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+
+from bankbuzz.degrade import cache_call
 
 PRESENT_FOR = 12  # seconds an entry counts after a heartbeat (heartbeats come every 3 s)
 TYPING_FOR = 6  # seconds "is typing" lasts after the last keystroke report
@@ -50,7 +53,9 @@ def heartbeat(*, conversation_id: int, user, typing: str = "") -> None:
     now = time.time()
     typing = typing if typing in TYPING_KINDS else ""
     # Two round trips to the cache, not four: the pane's heartbeat comes every 3 s per agent.
-    found = cache.get_many([_user_key(user.pk), _key(conversation_id)])
+    found = cache_call(lambda: cache.get_many([_user_key(user.pk), _key(conversation_id)]), None)
+    if found is None:
+        return
     previous = found.get(_user_key(user.pk))
     if previous and previous != conversation_id:
         leave(conversation_id=previous, user=user)
@@ -62,19 +67,24 @@ def heartbeat(*, conversation_id: int, user, typing: str = "") -> None:
         "typing_until": now + TYPING_FOR if typing else 0,
         "until": now + PRESENT_FOR,
     }
-    cache.set_many({_key(conversation_id): entries, _user_key(user.pk): conversation_id}, KEY_TTL)
+    cache_call(
+        lambda: cache.set_many(
+            {_key(conversation_id): entries, _user_key(user.pk): conversation_id}, KEY_TTL
+        ),
+        None,
+    )
 
 
 def leave(*, conversation_id: int, user) -> None:
-    entries = cache.get(_key(conversation_id)) or {}
+    entries = cache_call(lambda: cache.get(_key(conversation_id)), None) or {}
     if entries.pop(user.pk, None) is not None:
-        cache.set(_key(conversation_id), entries, KEY_TTL)
+        cache_call(lambda: cache.set(_key(conversation_id), entries, KEY_TTL), None)
 
 
 def present(*, conversation_id: int, exclude_user_id: int | None = None) -> list[Present]:
     """The others who have the conversation open, typists first."""
     now = time.time()
-    entries = _alive(cache.get(_key(conversation_id)) or {}, now)
+    entries = _alive(cache_call(lambda: cache.get(_key(conversation_id)), None) or {}, now)
     people = [
         Present(
             user_id=uid,
@@ -95,7 +105,7 @@ def present_in_many(
     if not conversation_ids:
         return {}
     now = time.time()
-    found = cache.get_many([_key(pk) for pk in conversation_ids])
+    found = cache_call(lambda: cache.get_many([_key(pk) for pk in conversation_ids]), {})
     out: dict[int, list[Present]] = {}
     for pk in conversation_ids:
         entries = _alive(found.get(_key(pk)) or {}, now)

@@ -24,6 +24,7 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.audit import permissions as audit_permissions
 from bankbuzz.audit import selectors as audit_selectors
+from bankbuzz.degrade import BROKER_ERRORS, DELAYED_NOTICE
 from inbox import (
     customer_links,
     forms,
@@ -384,7 +385,7 @@ def _action_response(
         if error:
             messages.error(request, error)
         elif notice:
-            messages.success(request, notice)
+            (messages.warning if notice == DELAYED_NOTICE else messages.success)(request, notice)
         return redirect(reverse("inbox:detail", args=[conversation.pk]) + "?" + _list_params(request.GET))
     fresh = permissions.conversation_for_user(request.user, conversation.pk)
     fresh_rows = selectors.conversation_rows(user=request.user, ids=[fresh.pk], rows_only=True)
@@ -406,6 +407,9 @@ def _run(request, conversation: Conversation, action, *, notice: str = ""):
         return _action_response(request, conversation, error=str(exc), status=409)
     except services.InboxError as exc:
         return _action_response(request, conversation, error=str(exc), status=422)
+    except BROKER_ERRORS:
+        # Saved and committed; only handing the task to the queue failed (the sweep does it later).
+        return _action_response(request, conversation, notice=DELAYED_NOTICE)
     return _action_response(request, conversation, notice=notice)
 
 
@@ -687,6 +691,10 @@ def reply_submit(request, pk: int):
     except services.InboxError as exc:
         composer["error"] = str(exc)
         return _composer_response(request, conversation, composer=composer, error=str(exc), status=422)
+    except BROKER_ERRORS:
+        # The reply is saved as queued; only handing it to the queue failed. The relay sends it
+        # once the queue is back, so sending it again would only make a second reply.
+        return _action_response(request, conversation, notice=DELAYED_NOTICE)
     if reply.resubmitted:
         notice = "You sent this reply a moment ago: it is the same one, not a second."
     elif reply.state == Reply.State.AWAITING_APPROVAL:
@@ -769,6 +777,8 @@ def _decide(request, reply_pk: int, decide, done: str):
         messages.success(request, done)
     except services.InboxError as exc:
         messages.error(request, str(exc))
+    except BROKER_ERRORS:
+        messages.warning(request, DELAYED_NOTICE)
     return redirect("inbox:approvals")
 
 

@@ -58,6 +58,22 @@ class SocialAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.get_network_display()} @{self.handle}"
 
+    # A poll that has not succeeded for this many intervals is "stalled" on the account pages.
+    STALLED_AFTER_INTERVALS = 3
+
+    @property
+    def stalled_since(self):
+        """When polling last succeeded (or the account was added), if that is three intervals
+        ago or more and nothing else already says why (paused, re-authorisation, a rate limit)."""
+        now = timezone.now()
+        if not self.is_active or self.health == self.Health.NEEDS_REAUTH:
+            return None
+        if self.rate_limited_until and self.rate_limited_until > now:
+            return None
+        since = self.last_success_at or self.created_at
+        stalled = (now - since).total_seconds() >= self.STALLED_AFTER_INTERVALS * self.poll_interval
+        return since if stalled else None
+
     def set_credentials(self, credentials: dict[str, str]) -> None:
         from listening.crypto import encrypt_credentials
 

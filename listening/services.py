@@ -23,7 +23,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from psycopg2.extras import Json, execute_values
 
 from bankbuzz.audit.services import audit_record
-from listening import enrichment_bridge, pan_vault, threads
+from listening import enrichment_bridge, lease, pan_vault, threads
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
 from listening.models import Author, Mention, MentionOriginal, QuarantinedItem, SocialAccount
@@ -135,38 +135,57 @@ def _claim(account_id: int, lease_seconds: int, held_lease: dt.datetime | None) 
     return SocialAccount.objects.get(pk=account_id)
 
 
-def _release(account_id: int, **fields) -> None:
-    SocialAccount.objects.filter(pk=account_id).update(poll_lease_until=None, **fields)
-
-
-# The poll task is killed at its hard time limit (180 s), so a lease a little
-# longer than that can only still be held by a poll that died: after a crash the
-# account is polled again within about three minutes, never twice at once.
-POLL_LEASE_SECONDS = 200
+def _skip_reason(account_id: int) -> str:
+    account = SocialAccount.objects.filter(pk=account_id).first()
+    now = timezone.now()
+    if account is None:
+        return "no such account"
+    if not account.is_active:
+        return "the account is paused"
+    if account.health == SocialAccount.Health.NEEDS_REAUTH:
+        return "the account needs re-authorisation"
+    if account.rate_limited_until and account.rate_limited_until > now:
+        return f"rate limited until {account.rate_limited_until:%H:%M:%S} UTC"
+    if account.poll_lease_until and account.poll_lease_until >= now:
+        return f"another poll holds the lease until {account.poll_lease_until:%H:%M:%S} UTC"
+    return "the lease was just taken"
 
 
 def account_poll(
-    *, account_id: int, lease_seconds: int = POLL_LEASE_SECONDS, held_lease: dt.datetime | None = None
+    *, account_id: int, lease_seconds: int | None = None, held_lease: dt.datetime | None = None
 ) -> PollOutcome:
-    """Fetch everything new for one account and store it. Safe to run twice."""
-    account = _claim(account_id, lease_seconds, held_lease)
+    """Fetch everything new for one account and store it. Safe to run twice.
+
+    The lease is short and renewed while the poll runs (`listening.lease`), and given back
+    however the poll ends, so a dead or stopped worker holds an account for seconds, not minutes.
+    """
+    seconds = lease_seconds or lease.lease_seconds()
+    account = _claim(account_id, seconds, held_lease)
     if account is None:
-        return PollOutcome(status="skipped")
+        reason = _skip_reason(account_id)
+        logger.info("poll of account %s skipped: %s", account_id, reason)
+        return PollOutcome(status="skipped", detail=reason)
+    keeper = lease.LeaseKeeper(account_id, account.poll_lease_until, seconds=seconds).start()
     try:
-        return _poll_claimed(account)
+        return _poll_claimed(account, keeper)
     except (OperationalError, InterfaceError) as exc:
-        raise PollDatabaseError(str(exc).strip(), lease_until=account.poll_lease_until) from exc
+        raise PollDatabaseError(str(exc).strip(), lease_until=keeper.stop()) from exc
+    finally:
+        keeper.stop()
 
 
-def _poll_claimed(account: SocialAccount) -> PollOutcome:
+def _poll_claimed(account: SocialAccount, keeper: lease.LeaseKeeper) -> PollOutcome:
     account_id = account.pk
+
+    def release(**fields) -> None:
+        lease.release(account_id, keeper.stop(), **fields)
+
     now = timezone.now()
     try:
         connector = base.connector_for(account.as_account_info())
         result = connector.fetch(dict(account.cursors))
     except base.RateLimited as exc:
-        _release(
-            account_id,
+        release(
             health=SocialAccount.Health.RATE_LIMITED,
             rate_limited_until=exc.reset_at,
             rate_limit_remaining=0,
@@ -175,21 +194,23 @@ def _poll_claimed(account: SocialAccount) -> PollOutcome:
         )
         return PollOutcome(status="rate_limited", detail=str(exc.reset_at))
     except (base.AuthFailed, CredentialsUnreadable) as exc:
+        keeper.stop()
         _account_needs_reauth(account_id, reason=str(exc) or "authentication failed", now=now)
         return PollOutcome(status="needs_reauth", detail=str(exc))
     except base.ConnectorError as exc:
-        _release(account_id, health=SocialAccount.Health.FAILING, last_error=exc.message, last_error_at=now)
+        release(health=SocialAccount.Health.FAILING, last_error=exc.message, last_error_at=now)
         if exc.permanent:
             return PollOutcome(status="failing", detail=exc.message)
         raise TransientPollError(exc.message) from exc
     except BaseException:
-        _release(account_id)
+        # Also a soft time limit or a worker's warm shutdown cut short: free the account now.
+        release()
         raise
 
     try:
         new_ids = mentions_ingest(account=account, result=result)
     finally:
-        _release(account_id)
+        release()
     return PollOutcome(status="ok", new_mentions=len(new_ids), quarantined=len(result.quarantined))
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from celery import shared_task
+from celery.exceptions import Ignore
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from listening import services
 
@@ -19,9 +22,10 @@ def backoff(retries: int, *, base: int = 10) -> int:
 
 
 @shared_task(name="listening.poll_account", bind=True, max_retries=6, soft_time_limit=120, time_limit=180)
-def poll_account(self, account_id: int, held_lease: str | None = None) -> str:
+def poll_account(self, account_id: int, held_lease: str | None = None, after_skip: bool = False) -> str:
     """`held_lease` (ISO time): set by a retry after the database went away mid-poll, see
-    `services.PollDatabaseError`; beat never passes it."""
+    `services.PollDatabaseError`; beat never passes it. `after_skip`: this is the one retry of
+    a poll that found another poll's lease (see `_after_skip`)."""
     try:
         outcome = services.account_poll(
             account_id=account_id, held_lease=dt.datetime.fromisoformat(held_lease) if held_lease else None
@@ -31,7 +35,28 @@ def poll_account(self, account_id: int, held_lease: str | None = None) -> str:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries), kwargs=kwargs) from exc
     except (services.TransientPollError, OperationalError, InterfaceError) as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    if outcome.status == "skipped":
+        _after_skip(self, account_id, retried=after_skip)
     return outcome.status
+
+
+def _after_skip(task, account_id: int, *, retried: bool) -> None:
+    """A skipped poll is not a success (Celery logs it "ignored", the service logged why).
+
+    When the account is held by a lease, try once more just after that lease ends: if its
+    holder died, the account is polled a lease's length after the death, not an interval later.
+    """
+    from listening.models import SocialAccount
+
+    lease_until = (
+        SocialAccount.objects.filter(pk=account_id, is_active=True)
+        .values_list("poll_lease_until", flat=True)
+        .first()
+    )
+    if lease_until and not retried and task.request.retries < task.max_retries:
+        wait = max(1, math.ceil((lease_until - timezone.now()).total_seconds()) + 1)
+        raise task.retry(countdown=wait, kwargs={"after_skip": True})
+    raise Ignore()
 
 
 @shared_task(name="listening.run_query", bind=True, max_retries=4, soft_time_limit=120, time_limit=180)

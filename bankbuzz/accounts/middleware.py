@@ -33,6 +33,8 @@ BEFORE_SECOND_FACTOR = frozenset(
         "accounts:setup_qr",
         "admin:logout",
         "healthz",
+        "healthz_live",
+        "healthz_ready",
     }
 )
 

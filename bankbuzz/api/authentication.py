@@ -12,6 +12,7 @@ from __future__ import annotations
 from rest_framework import authentication, exceptions
 
 from bankbuzz.api.tokens import api_token_authenticate
+from bankbuzz.logcontext import bind_user
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -30,6 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed("That token is not valid, has expired or was revoked.")
+        bind_user(token.user)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

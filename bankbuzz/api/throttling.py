@@ -1,4 +1,8 @@
-"""Throttling per token (per user for the browser's session), counted in the Redis cache."""
+"""Throttling per token (per user for the browser's session), counted in the Redis cache.
+
+While Redis cannot be reached each process counts on its own (`bankbuzz.degrade.FallbackCache`):
+the limit then holds per process; it never lifts.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from bankbuzz.api.models import ApiToken
+from bankbuzz.degrade import FallbackCache
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -13,6 +18,7 @@ class TokenRateThrottle(SimpleRateThrottle):
 
     scope = "token"
     setting = "API_THROTTLE_RATE"
+    cache = FallbackCache("throttle")
 
     def get_rate(self) -> str:
         # Read when asked, not when the class is imported, so a deployment (or a test) can change it.

@@ -204,11 +204,54 @@ def celery_beat(env: dict[str, str], queue: str, log_path: Path, *, wait_ready: 
 
 
 def sender(broker_url: str):
-    """A Celery app of our own that publishes to `broker_url` (the test process's app stays as it is)."""
+    """A Celery app of our own that publishes to `broker_url` (the test process's app stays as it is).
+
+    Not the current app: every `shared_task` of the project publishes through the current app,
+    so a drill app left current sends the next drills' tasks to this drill's Redis, long gone.
+    """
     from celery import Celery
 
     if broker_url.startswith("unix://"):
         broker_url = "redis+socket://" + broker_url.removeprefix("unix://")
-    app = Celery("drill", broker=broker_url)
+    app = Celery("drill", broker=broker_url, set_as_current=False)
     app.conf.broker_connection_retry_on_startup = True
     return app
+
+
+def point_this_process_at(settings, redis_url: str):
+    """The test process's own cache and Celery broker on `redis_url` (a private Redis).
+
+    For drills where the browser's requests, not only the workers, must meet the outage.
+    Returns a function that points the broker back (the settings fixture restores the cache).
+    """
+    from bankbuzz.celery import app
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "bankbuzz",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    before = app.conf.broker_url
+
+    def use(url: str) -> None:
+        app.conf.broker_url = url
+        # Forget the pools, never close them: kombu keeps one per broker URL for the whole process,
+        # and the one of the URL we come back to must still work.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    use(
+        "redis+socket://" + redis_url.removeprefix("unix://")
+        if redis_url.startswith("unix://")
+        else redis_url
+    )
+    return lambda: use(before)
+
+
+def x_reads(sandbox) -> int:
+    """Reads of the bank's mentions and direct messages on X, as counted by the sandbox."""
+    counts = sandbox.requests().get("x", {})
+    return sum(n for endpoint, n in counts.items() if "mentions" in endpoint or "dm_events" in endpoint)

@@ -142,7 +142,8 @@ def test_a_worker_killed_mid_poll_loses_and_doubles_nothing(sandbox, sandbox_ser
         poll_account.apply_async(args=[x_account.pk], queue=queue)
         time.sleep(1.5)
         assert x_reads(sandbox) == made
-        # ...then the lease runs out (we expire it rather than wait the three minutes).
+        # ...then the lease runs out (we expire it rather than wait POLL_LEASE_SECONDS; the takeover
+        # by beat within one interval is `test_poll_takeover.py`).
         SocialAccount.objects.filter(pk=x_account.pk).update(poll_lease_until=timezone.now())
         poll_to_completion(x_account.pk, queue, log_path)
     finally:

@@ -65,6 +65,8 @@ TABLE: dict[str, Rule] = {
     "healthz": rule(EVERYONE),
     # Prometheus' bearer token, never a person's session: see NO_SESSION_OK.
     "metrics": rule(()),
+    "healthz_live": rule(EVERYONE),
+    "healthz_ready": rule(EVERYONE),
     # accounts: login, logout and the person's own things
     "accounts:login": rule(EVERYONE),
     "accounts:logout": rule(EVERYONE),  # sends everyone to the login page: see LOGIN_REDIRECT_OK
