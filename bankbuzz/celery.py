@@ -64,6 +64,7 @@ app.conf.beat_schedule = {
         "options": {"expires": DISPATCH_EVERY},
     },
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
+    "listening-avatars": {"task": "listening.fetch_avatars", "schedule": 60, "options": {"expires": 55}},
     # Retention (bankbuzz/audit/retention.py): nightly, in the quiet hours; a missed night is
     # made up by the next one, so a copy that waited all day is dropped.
     "audit-retention": {

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL or an impossible admin date in a parameter is a 400 before any view (bankbuzz/inputs.py).
+    "bankbuzz.inputs.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -239,6 +241,16 @@ if not ALLOW_SANDBOX_NETWORKS:
                 "sandbox URLs are refused in production "
                 "(set DEBUG or ALLOW_SANDBOX_NETWORKS for a test stack)"
             )
+
+# --- Customers' avatars (listening/avatars.py) --------------------------------------
+# A worker fetches them and pages serve our copy: staff browsers never load a customer's URL.
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 256 * 1024, minimum=1024)
+AVATAR_FETCH_TIMEOUT = env_int("AVATAR_FETCH_TIMEOUT", 5, minimum=1)
+# Hosts fetched although they resolve to a private or loopback address: the local sandbox.
+# Honoured under DEBUG only; production fetches from public addresses alone.
+AVATAR_PRIVATE_HOSTS = env_list(
+    "AVATAR_PRIVATE_HOSTS", [urlsplit(_sandbox_default).hostname or "127.0.0.1"] if DEBUG else []
+)
 
 # --- Encryption of network credentials ------------------------------------------
 
@@ -408,7 +420,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "https:", *(["http:"] if DEBUG else [])],
+        # Avatars are served from our origin (listening/avatars.py); nothing else is an image.
+        "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -512,6 +525,9 @@ REPLY_DUPLICATE_WINDOW = env_int("REPLY_DUPLICATE_WINDOW", 120, minimum=0)
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # The Celery queues whose length /metrics reports (every task goes to CELERY_QUEUE).
 METRICS_QUEUES = [CELERY_TASK_DEFAULT_QUEUE]
+# A JSON body over this many bytes is a 413; nesting deeper than this a 400 (bankbuzz/api/parsers.py).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 20, minimum=2)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "bankbuzz.api.authentication.ApiTokenAuthentication",
@@ -526,7 +542,8 @@ REST_FRAMEWORK = {
         "bankbuzz.api.throttling.TokenWriteRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bankbuzz.api.parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "bankbuzz.api.parsers.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
+from bankbuzz.fields import BoundedDateField
 from dashboards.permissions import Scope
 from listening.models import Network
 
@@ -74,8 +75,8 @@ class DateInput(forms.DateInput):
 
 class FilterForm(forms.Form):
     range = forms.ChoiceField(choices=PRESETS, required=False, label="Period")
-    date_from = forms.DateField(required=False, widget=DateInput, label="From")
-    date_to = forms.DateField(required=False, widget=DateInput, label="To")
+    date_from = BoundedDateField(required=False, widget=DateInput, label="From")
+    date_to = BoundedDateField(required=False, widget=DateInput, label="To")
     network = forms.ChoiceField(choices=[("", "Any network"), *Network.choices], required=False)
     account = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     department = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)

@@ -6,14 +6,14 @@ The querysets are the selectors' own, the ones the figure was counted from.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from bankbuzz.fields import BoundedDateField
 from dashboards import selectors
 from dashboards.forms import Filters
 from dashboards.permissions import Scope
@@ -35,7 +35,29 @@ TEXT_DIMS = {
     "intent": {"question", "complaint", "thanks", "other"},
 }
 INT_DIMS = ("tag", "priority", "weekday", "hour", "thanked", "expert", "kudos_agent", "turnaround")
+# The dims with a range of their own (weekday: ISO, 1 = Monday); ids fit PostgreSQL's bigint.
+INT_RANGES = {"weekday": (1, 7), "hour": (0, 23)}
+BIGINT_MAX = 2**63 - 1
 DATE_DIMS = ("day", "week")
+
+
+class BadDimension(ValueError):
+    """A figure's parameter that is not one: the message names it, for a 400."""
+
+
+def _int_dim(name: str, value: str) -> int:
+    low, high = INT_RANGES.get(name, (0, BIGINT_MAX))
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise BadDimension(f"{name}: enter a whole number from {low} to {high}.")
+    return int(value)
+
+
+def _date_dim(name: str, value: str) -> dt.date:
+    try:
+        day = BoundedDateField().clean(value)
+    except ValidationError as exc:
+        raise BadDimension(f"{name}: {' '.join(exc.messages)}") from exc
+    return day
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,7 @@ class RowSpec:
 
     @classmethod
     def from_params(cls, params: QueryDict) -> RowSpec | None:
+        """None for an unknown metric; BadDimension (a 400) for a dim that is not one."""
         metric = params.get("metric", "")
         if metric not in METRICS:
             return None
@@ -53,12 +76,11 @@ class RowSpec:
             if name in params and params[name] in allowed:
                 dims[name] = params[name]
         for name in INT_DIMS:
-            value = params.get(name, "")
-            if value.isdigit():
-                dims[name] = int(value)
+            if params.get(name, ""):
+                dims[name] = _int_dim(name, params[name])
         for name in DATE_DIMS:
-            with contextlib.suppress(ValueError):
-                dims[name] = dt.date.fromisoformat(params.get(name, ""))
+            if params.get(name, ""):
+                dims[name] = _date_dim(name, params[name])
         specialist = params.get("specialist", "")
         if specialist == "none" or specialist.isdigit():
             dims["specialist"] = specialist

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 from django.conf import settings
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +117,10 @@ def rows_page(request):
     scope = dashboard_scope(request.user)
     form = _filter_form(request, scope)
     filters = form.filters()
-    spec = rows.RowSpec.from_params(request.GET)
+    try:
+        spec = rows.RowSpec.from_params(request.GET)
+    except rows.BadDimension as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     if spec is None:
         raise Http404("No such figure")
     page = rows.page(spec, filters, scope, cursor=request.GET.get("cursor"))
@@ -147,7 +150,10 @@ def _dashboard_params(filters: forms.Filters) -> str:
 def rows_export(request):
     scope = dashboard_scope(request.user)
     filters = _filter_form(request, scope).filters()
-    spec = rows.RowSpec.from_params(request.GET)
+    try:
+        spec = rows.RowSpec.from_params(request.GET)
+    except rows.BadDimension as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     if spec is None:
         raise Http404("No such figure")
     header, lines = rows.csv_rows(spec, filters, scope)

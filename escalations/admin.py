@@ -3,26 +3,29 @@ from django.contrib import admin
 from bankbuzz.audit.admin import ReadOnlyAdminMixin
 from escalations.models import Department, Escalation, EscalationEvent, Holiday, Kudos, RoutingRule, SlaPolicy
 
+# Departments, their hours, SLAs and holidays and the routing rules are managed by leads on the
+# escalations pages (escalations.services, audited); the admin shows them.
 
-class HolidayInline(admin.TabularInline):
+
+class HolidayInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Holiday
     extra = 0
 
 
-class SlaPolicyInline(admin.TabularInline):
+class SlaPolicyInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SlaPolicy
     extra = 0
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "time_zone", "day_start", "day_end", "is_active")
     filter_horizontal = ("members", "leads")
     inlines = (SlaPolicyInline, HolidayInline)
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "position", "department", "priority", "auto_escalate", "is_active")
     list_filter = ("department", "is_active")
 
@@ -42,5 +45,5 @@ class EscalationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Kudos)
-class KudosAdmin(admin.ModelAdmin):
+class KudosAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("escalation", "expert", "agent", "created_at")

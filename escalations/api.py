@@ -31,6 +31,7 @@ from escalations.models import Department, Escalation, EscalationEvent
 from inbox.api import MessageSerializer, PersonSerializer
 from inbox.models import Conversation
 from inbox.permissions import conversation_for_user
+from listening.api import MaskedTextField
 
 # Named for the schema's enums (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 EVENT_KINDS = EscalationEvent.Kind.choices
@@ -57,6 +58,8 @@ class EscalationSerializer(serializers.ModelSerializer):
     assignee = PersonSerializer(allow_null=True, read_only=True)
     requested_by = PersonSerializer(allow_null=True, read_only=True)
     sla = serializers.SerializerMethodField(help_text="ok, warning, breach, paused or stopped.")
+    question = MaskedTextField()
+    info_request = MaskedTextField()
 
     class Meta:
         model = Escalation
@@ -88,6 +91,7 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(allow_null=True, read_only=True)
+    text = MaskedTextField()
 
     class Meta:
         model = EscalationEvent
@@ -96,8 +100,8 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EscalationDetailSerializer(EscalationSerializer):
-    answer = serializers.CharField(read_only=True)
-    proposed_reply = serializers.CharField(read_only=True)
+    answer = MaskedTextField()
+    proposed_reply = MaskedTextField()
     answered_by = PersonSerializer(allow_null=True, read_only=True)
     customer_messages = serializers.SerializerMethodField(help_text="Masked, oldest first.")
     history = serializers.SerializerMethodField()

@@ -8,6 +8,7 @@ from django import forms
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
+from bankbuzz.fields import BoundedDateField
 from escalations.models import Department, RoutingRule
 from inbox.models import Conversation
 
@@ -130,7 +131,7 @@ class SlaForm(forms.Form):
 
 
 class HolidayForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}))
     name = forms.CharField(max_length=80, required=False)
 
     def clean_date(self):

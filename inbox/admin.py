@@ -1,73 +1,104 @@
 from django.contrib import admin
 from django.db import models
 
-from bankbuzz.audit.admin import AuditedChangeViewMixin, ReadOnlyAdminMixin
+from bankbuzz.audit.admin import ReadOnlyAdminMixin
 from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
+from listening.enrichment_bridge import mask_pii
+
+# Everything of the inbox changes through inbox.services and inbox.reply_services: their version
+# checks, holds and audit events are the record. The admin is for looking; staff-written text
+# is shown masked, as everywhere, since staff quote customers.
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "network", "customer", "status", "priority", "assignee", "last_activity_at")
     list_filter = ("network", "status", "priority")
     raw_id_fields = ("customer", "account", "assignee")
-    filter_horizontal = ("tags",)
-    # Changes made here would bypass the services, their version check and the audit log:
-    # the admin is for looking.
-    readonly_fields = ("version", "search_handle")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Leads rename and delete tags under *Manage tags* (audited)."""
+
     list_display = ("name", "created_by", "created_at")
     search_fields = ("name",)
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
-    list_display = ("conversation", "author", "created_at")
+class NoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("conversation", "author", "created_at", "masked_text")
     raw_id_fields = ("conversation", "author", "mentioned")
+    fields = ("conversation", "author", "masked_text", "created_at")
+    readonly_fields = fields
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    @admin.display(description="Text (personal data masked)")
+    def masked_text(self, obj):
+        return mask_pii(obj.text)
 
 
 @admin.register(ConversationEvent)
-class ConversationEventAdmin(admin.ModelAdmin):
-    list_display = ("conversation", "version", "kind", "actor", "text", "created_at")
+class ConversationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("conversation", "version", "kind", "actor", "masked_text", "created_at")
     list_filter = ("kind",)
     raw_id_fields = ("conversation", "actor")
+    fields = ("conversation", "version", "kind", "actor", "masked_text", "created_at")
+    readonly_fields = fields
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="Text (personal data masked)")
+    def masked_text(self, obj):
+        return mask_pii(obj.text)
 
 
 @admin.register(Reply)
-class ReplyAdmin(AuditedChangeViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """For looking only: a reply changes through inbox.reply_services (state-guarded, audited).
+class ReplyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A reply's text, reasons and errors are shown masked; revealing is the inbox's recorded
+    *Reveal*, for the roles that may."""
 
-    A reply sent with a lead's personal-data override holds that data unmasked: opening it
-    here is recorded (`reply.view_unmasked`), as revealing a message in the inbox is."""
-
-    audited_view_verb = "reply.view_unmasked"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def audit_view_needed(self, obj) -> bool:
-        return bool(obj.override_findings)
-
     list_display = ("id", "conversation", "author", "channel", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "channel")
     search_fields = ("external_id", "author__username")
     raw_id_fields = ("conversation", "author", "saved_reply", "decided_by", "mention")
     date_hierarchy = "created_at"
+    fields = (
+        "conversation",
+        "author",
+        "channel",
+        "state",
+        "masked_text",
+        "override_findings",
+        "masked_override_reason",
+        "approval_reasons",
+        "decided_by",
+        "decided_at",
+        "masked_decision_comment",
+        "attempts",
+        "queued_at",
+        "sent_at",
+        "external_id",
+        "url",
+        "masked_error",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Text (personal data masked)")
+    def masked_text(self, obj):
+        return mask_pii(obj.text)
+
+    @admin.display(description="Override reason")
+    def masked_override_reason(self, obj):
+        return mask_pii(obj.override_reason)
+
+    @admin.display(description="Decision comment")
+    def masked_decision_comment(self, obj):
+        return mask_pii(obj.decision_comment)
+
+    @admin.display(description="Error")
+    def masked_error(self, obj):
+        return mask_pii(obj.error)
 
 
 @admin.register(SavedReply)

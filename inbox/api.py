@@ -30,6 +30,7 @@ from bankbuzz.api.common import (
 )
 from inbox import forms, permissions, reply_services, selectors, services
 from inbox.models import Conversation, Note, Reply, SavedReply, Tag
+from listening.api import MaskedTextField
 from listening.models import Mention
 
 MAX_MESSAGES = 200
@@ -122,6 +123,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.ModelSerializer):
     author = PersonSerializer(read_only=True)
+    text = MaskedTextField()
 
     class Meta:
         model = Note
@@ -152,6 +154,8 @@ class ReplySerializer(serializers.ModelSerializer):
     author = PersonSerializer(read_only=True)
     conversation = serializers.IntegerField(source="conversation_id", read_only=True)
     url = serializers.SerializerMethodField(help_text="The post on the network, once sent.")
+    text = MaskedTextField()
+    error = MaskedTextField(help_text="Why it failed or waits, personal data masked.")
 
     class Meta:
         model = Reply
@@ -175,6 +179,8 @@ class ReplySerializer(serializers.ModelSerializer):
 
 
 class SavedReplySerializer(serializers.ModelSerializer):
+    body = MaskedTextField()
+
     class Meta:
         model = SavedReply
         fields = ("id", "title", "body", "shortcut", "tags", "networks", "is_active")

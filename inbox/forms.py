@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from bankbuzz.accounts.models import User
+from bankbuzz.fields import BoundedDateField
 from inbox import selectors
 from inbox.models import Conversation, Tag
 from listening.models import Network, SocialAccount
@@ -47,8 +48,8 @@ class ListFilterForm(forms.Form):
     )
     lang = forms.CharField(required=False, max_length=8, label="Language")
     pii = forms.BooleanField(required=False, label="Has personal data")
-    active_from = forms.DateField(required=False, widget=DateInput, label="Active from")
-    active_to = forms.DateField(required=False, widget=DateInput, label="Active to")
+    active_from = BoundedDateField(required=False, widget=DateInput, label="Active from")
+    active_to = BoundedDateField(required=False, widget=DateInput, label="Active to")
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)

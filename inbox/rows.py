@@ -62,8 +62,7 @@ def render_row(
         )
     if row.avatar:
         avatar = (
-            f'<img class="avatar" src="{escape(row.avatar)}" alt="" width="32" height="32" loading="lazy"'
-            ' referrerpolicy="no-referrer">'
+            f'<img class="avatar" src="{escape(row.avatar)}" alt="" width="32" height="32" loading="lazy">'
         )
     else:
         avatar = f'<span class="avatar avatar-initials" aria-hidden="true">{escape(row.initial)}</span>'

@@ -106,10 +106,20 @@ def decode_cursor(token: str, sort: str = DEFAULT_SORT) -> list:
             if name.endswith("_at"):
                 values.append(dt.datetime.fromisoformat(value))
             else:
-                values.append(int(value))
+                values.append(_bigint(value))
         return values
     except (ValueError, TypeError, IndexError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadCursor("This page link is no longer valid; start again from the top of the list.") from exc
+        raise BadCursor(
+            "This page link (cursor) is no longer valid; start again from the top of the list."
+        ) from exc
+
+
+def _bigint(value) -> int:
+    """An id or rank from a cursor: what PostgreSQL's bigint holds, or ValueError."""
+    number = int(value)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("out of range")
+    return number
 
 
 def _after(keys: list[tuple[str, bool]], values: list) -> Q:
@@ -305,7 +315,8 @@ def _detail_url(pk: int) -> str:
 
 def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[Conversation]:
     """Give each row its `row` (RowDisplay): links, timestamps and labels the row template prints."""
-    from inbox.templatetags.inbox_tags import http_url, short_age
+    from inbox.templatetags.inbox_tags import short_age
+    from listening.avatars import avatar_src
 
     # Labels as plain strings once, not a lazy translation per row.
     network_labels = {k: str(v) for k, v in Conversation._meta.get_field("network").flatchoices}
@@ -327,7 +338,7 @@ def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[
             age=short_age(at),
             network_label=str(network_labels.get(conversation.network, conversation.network)),
             status_label=str(status_labels.get(conversation.status, conversation.status)),
-            avatar=http_url(customer.avatar_url),
+            avatar=avatar_src(customer),
             initial=customer.display_name[:1].upper(),
             tags=tags,
         )
@@ -508,10 +519,10 @@ def decode_thread_cursor(token: str) -> tuple:
     try:
         padded = token + "=" * (-len(token) % 4)
         at, rank, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        return dt.datetime.fromisoformat(at), int(rank), int(pk)
+        return dt.datetime.fromisoformat(at), _bigint(rank), _bigint(pk)
     except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadCursor(
-            "This link to earlier messages is no longer valid; open the conversation again."
+            "This link to earlier messages (before) is no longer valid; open the conversation again."
         ) from exc
 
 

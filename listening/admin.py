@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.db import models
 
-from bankbuzz.audit.admin import AuditedChangeViewMixin
+from bankbuzz.audit.admin import AuditedAdminMixin, AuditedChangeViewMixin, ReadOnlyAdminMixin
 from listening.models import Author, ListeningQuery, Mention, QuarantinedItem, SocialAccount, SpikeAlert
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Edits are audited. An account is switched off (is_active), never deleted: its messages
+    and their audit trail point at it."""
+
     list_display = ("handle", "network", "health", "last_success_at", "last_error_at", "is_active")
     list_filter = ("network", "health", "is_active")
     # Credentials are never rendered back: they are set through the account page.
@@ -27,9 +30,14 @@ class SocialAccountAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         account_schedule_sync(account=obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Profiles come from the networks; erasure and retention (audited) are how one goes."""
+
     list_display = ("handle", "name", "network", "followers", "verified")
     list_filter = ("network",)
     search_fields = ("handle", "name")
@@ -37,7 +45,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(admin.ModelAdmin):
+class MentionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """For looking only, and masked: the text is shown as lists show it; the raw payload and
     earlier edits (unmasked copies) are left out. Revealing is the inbox's audited *Reveal*."""
 
@@ -73,15 +81,9 @@ class MentionAdmin(admin.ModelAdmin):
     def masked_text(self, obj):
         return obj.masked_text
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(QuarantinedItem)
-class QuarantinedItemAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
+class QuarantinedItemAdmin(AuditedChangeViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The raw item, unmasked, is what an administrator needs to see why it did not parse:
     opening one is recorded (`quarantine.view_raw`)."""
 
@@ -91,26 +93,14 @@ class QuarantinedItemAdmin(AuditedChangeViewMixin, admin.ModelAdmin):
 
 
 @admin.register(ListeningQuery)
-class ListeningQueryAdmin(admin.ModelAdmin):
+class ListeningQueryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: queries are written on the listening pages, through the services (audited)."""
 
     list_display = ("name", "kind", "inbox_policy", "is_active", "last_run_at")
     readonly_fields = [f.name for f in ListeningQuery._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SpikeAlert)
-class SpikeAlertAdmin(admin.ModelAdmin):
+class SpikeAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("started_at", "ended_at", "is_open", "peak_count", "terms")
     readonly_fields = [f.name for f in SpikeAlert._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

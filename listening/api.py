@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bankbuzz.api.common import CURSOR_PARAMETERS, ApiViewSet, limit_param, page_of, page_response, path_id
+from listening.enrichment_bridge import mask_pii
 from listening.models import Author, Mention, Network
 from listening.permissions import insights_access
 
@@ -26,6 +27,20 @@ MENTION_KINDS = Mention.Kind.choices
 
 def _safe_url(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
+
+
+class MaskedTextField(serializers.CharField):
+    """Read-only text with personal data masked: what every API answer shows of free text.
+
+    Unmasking is the inbox's recorded *Reveal*, never a field of an API answer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "Personal data masked.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return mask_pii(super().to_representation(value))
 
 
 class AuthorSerializer(serializers.ModelSerializer):

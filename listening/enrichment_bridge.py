@@ -83,3 +83,19 @@ def masked_text(text: str, stored_findings: list[dict]) -> str:
                 Finding(kind="account", start=data["start"], end=data["end"], valid=None, preview="")
             )
     return mask(text, findings)
+
+
+def mask_pii(text: str) -> str:
+    """`text` with whatever personal data it holds masked, for text stored without findings.
+
+    Notes, replies and escalation steps are written by staff, who quote customers: they are
+    scanned when shown, with the same detectors and the bank's own public contacts let through.
+    """
+    if not text:
+        return text
+    from listening.enrichment.pii import find_pii, mask
+
+    config = _config()
+    return mask(
+        text, find_pii(text, account_patterns=config.account_patterns, allowed=config.public_contacts)
+    )

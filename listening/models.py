@@ -106,6 +106,9 @@ class Author(models.Model):
     handle = models.CharField(max_length=100)
     name = models.CharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
+    # The SHA-256 of the picture we fetched and serve ourselves (AuthorAvatar); "" until then.
+    # Pages link to our copy by it, never to avatar_url: staff browsers make no third-party request.
+    avatar_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     profile_url = models.URLField(max_length=500, blank=True)
     followers = models.PositiveIntegerField(null=True, blank=True)
     verified = models.BooleanField(default=False)
@@ -262,6 +265,32 @@ class MentionOriginal(models.Model):
 
     def __str__(self) -> str:
         return f"sealed original of mention {self.mention_id}"
+
+
+class AuthorAvatar(models.Model):
+    """Our copy of a person's profile picture, fetched by a worker (listening/avatars.py).
+
+    Kept in the database, not in media storage: web processes are stateless and run on several
+    machines with no shared volume, backups and erasure then cover it with the profile (it goes
+    with its author, CASCADE), and at most AVATAR_MAX_BYTES (256 KB) a row it stays small.
+    A failed fetch is a row too (no data, the reason), so the sweep does not retry it at once.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "Fetched"
+        FAILED = "failed", "Refused or failed"
+
+    author = models.OneToOneField(Author, on_delete=models.CASCADE, primary_key=True, related_name="avatar")
+    source_url = models.URLField(max_length=500)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    content_type = models.CharField(max_length=32, blank=True)
+    data = models.BinaryField(default=b"")
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Avatar of author {self.author_id}"
 
 
 class QuarantinedItem(models.Model):

@@ -66,3 +66,9 @@ def query_for_user(user, pk: int, *, write: bool = False):
         return ListeningQuery.objects.get(pk=pk)
     except ListeningQuery.DoesNotExist:
         raise Http404("No such listening query") from None
+
+
+def avatar_access(user) -> None:
+    """Avatars show on the inbox's rows and customer cards: whoever reads the inbox."""
+    if not roles.can_read_inbox(user):
+        raise PermissionDenied("Only people who read the inbox see customers' avatars.")

@@ -18,7 +18,7 @@ from django.db.models.functions import Cast, Concat
 
 from bankbuzz.audit import erasure
 from bankbuzz.audit import retention as r
-from listening.models import Author, Mention, MentionOriginal, Network, QuarantinedItem
+from listening.models import Author, AuthorAvatar, Mention, MentionOriginal, Network, QuarantinedItem
 
 ANON_PREFIX = "anon-"
 ANONYMOUS_NAME = "Anonymised person"
@@ -100,10 +100,12 @@ def mentions_minimise(mentions: QuerySet[Mention]) -> int:
 
 
 def author_anonymise(authors: QuerySet[Author]) -> int:
+    AuthorAvatar.objects.filter(author__in=authors).delete()
     return authors.exclude(external_id__startswith=ANON_PREFIX).update(
         handle="",
         name=ANONYMOUS_NAME,
         avatar_url="",
+        avatar_sha256="",
         profile_url="",
         followers=None,
         verified=False,
@@ -113,7 +115,8 @@ def author_anonymise(authors: QuerySet[Author]) -> int:
 
 def author_minimise(authors: QuerySet[Author]) -> int:
     """A person whose records are kept: who they are stays, the rest of the profile goes."""
-    return authors.update(avatar_url="", profile_url="", followers=None, verified=False)
+    AuthorAvatar.objects.filter(author__in=authors).delete()
+    return authors.update(avatar_url="", avatar_sha256="", profile_url="", followers=None, verified=False)
 
 
 # --- Legal holds on a person, and finding the subject of an erasure -------------------------------

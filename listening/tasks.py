@@ -75,3 +75,11 @@ def detect_spikes() -> int:
     from listening import spikes
 
     return len(spikes.spikes_detect().spiking)
+
+
+@shared_task(name="listening.fetch_avatars", soft_time_limit=55, time_limit=60)
+def fetch_avatars() -> int:
+    """Customers' avatars into our database, so staff browsers load them from us (beat, every minute)."""
+    from listening.avatars import avatars_fetch_due
+
+    return avatars_fetch_due()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("queries/<int:pk>/", views.query_detail, name="query"),
     path("queries/<int:pk>/edit/", views.query_edit, name="query_edit"),
     path("alerts/", views.alerts, name="alerts"),
+    path("avatars/<int:pk>.img", views.author_avatar, name="avatar"),
     path("accounts/", views.account_health, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
     # DEBUG only (the view answers 404 otherwise): the sandbox's scenarios.

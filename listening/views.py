@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from listening import insights as insights_selectors
 from listening import permissions, query_services, selectors, services
+from listening.avatars import SIGNATURES
 from listening.forms import CredentialsForm, ListeningQueryForm
-from listening.models import Network, QuarantinedItem
+from listening.models import AuthorAvatar, Network, QuarantinedItem
 from listening.sandbox.world import DEMO_TOKEN
 
 
@@ -202,3 +203,28 @@ def alerts(request):
         before = None
     rows, next_before = insights_selectors.alerts_page(before=before)
     return render(request, "listening/alerts.html", {"alerts": rows, "next_before": next_before})
+
+
+# A year: the URL changes with the picture (?v=<sha256>), so a cached copy is never stale.
+AVATAR_MAX_AGE = 365 * 24 * 60 * 60
+
+
+@require_GET
+def author_avatar(request, pk: int):
+    """Our stored copy of a customer's avatar (listening/avatars.py), from our own origin."""
+    permissions.avatar_access(request.user)
+    avatar = (
+        AuthorAvatar.objects.filter(author_id=pk, status=AuthorAvatar.Status.OK)
+        .only("content_type", "data", "sha256")
+        .first()
+    )
+    if avatar is None or avatar.content_type not in SIGNATURES:
+        raise Http404("No avatar")
+    response = HttpResponse(bytes(avatar.data), content_type=avatar.content_type)
+    # Private: an avatar is personal data, no shared cache keeps it.
+    response["Cache-Control"] = f"private, max-age={AVATAR_MAX_AGE}, immutable"
+    response["ETag"] = f'"{avatar.sha256}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = 'inline; filename="avatar"'
+    return response

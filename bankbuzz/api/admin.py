@@ -8,6 +8,7 @@ from django.db import transaction
 
 from bankbuzz.api import webhooks
 from bankbuzz.api.models import ApiToken, WebhookDelivery, WebhookEndpoint
+from bankbuzz.audit.admin import ReadOnlyAdminMixin
 from bankbuzz.audit.services import audit_record
 
 
@@ -39,6 +40,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
     list_display = ("name", "url", "is_active", "created_at")
     actions = ("rotate_secret",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Switched off (Active), not deleted: its delivery log stays.
+        return False
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
@@ -77,19 +82,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "event", "endpoint", "state", "attempts", "last_status", "delivered_at")
     list_filter = ("state", "event", "endpoint")
     list_select_related = ("endpoint",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     actions = ("redeliver",)
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Send again (failed deliveries)")
     def redeliver(self, request, queryset):
@@ -99,7 +98,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Administrators see who has tokens and may revoke them; the token itself exists nowhere."""
 
     list_display = (
@@ -125,12 +124,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
     )
     actions = ("revoke",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Revoke")
     def revoke(self, request, queryset):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from bankbuzz.audit.export import FORMATS
 from bankbuzz.audit.selectors import AuditFilters
+from bankbuzz.fields import BoundedDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -14,8 +15,8 @@ class AuditFilterForm(forms.Form):
     verb = forms.CharField(required=False, max_length=64, label="Verb", help_text='"escalation." for all')
     object_type = forms.CharField(required=False, max_length=64, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def filters(self) -> AuditFilters:
         if not self.is_valid():
@@ -25,8 +26,8 @@ class AuditFilterForm(forms.Form):
 
 
 class AuditExportForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     format = forms.ChoiceField(choices=[(f, {"csv": "CSV", "jsonl": "JSON lines"}[f]) for f in FORMATS])
 
     def clean(self):

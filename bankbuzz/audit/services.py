@@ -99,3 +99,23 @@ def audit_export(*, actor, start, end, fmt: str):
 def audit_export_recorded(head: str) -> AuditEvent | None:
     """The `audit.export` event that produced a file with this head hash, if this database has one."""
     return AuditEvent.objects.filter(verb="audit.export", object_id=head[:64]).order_by("at").first()
+
+
+# Fields whose values never go into the log, only the fact that they changed.
+SECRET_FIELDS = frozenset({"password", "secret_encrypted", "credentials_encrypted", "key"})
+
+
+def admin_change_record(*, actor, obj: models.Model, action: str, changed: dict[str, tuple]) -> AuditEvent:
+    """Record a change made in the Django admin: `action` is add, change or delete.
+
+    `changed` maps a field to its (before, after) values; secrets are logged as changed only.
+    """
+    before = {name: "(changed)" if name in SECRET_FIELDS else old for name, (old, _) in changed.items()}
+    after = {name: "(changed)" if name in SECRET_FIELDS else new for name, (_, new) in changed.items()}
+    return audit_record(
+        actor=actor,
+        verb=f"admin.{action}",
+        obj=obj,
+        before=before or None,
+        after={"where": "admin", **after},
+    )

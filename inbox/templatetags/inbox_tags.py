@@ -25,6 +25,14 @@ def http_url(value: str) -> str:
 
 
 @register.filter
+def avatar_src(author) -> str:
+    """Our own URL of a customer's avatar, or "": never the URL the customer chose."""
+    from listening.avatars import avatar_src as src
+
+    return src(author)
+
+
+@register.filter
 def capped(count: int | None, cap: int = 1000) -> str:
     """A count that stops at the cap: "1,000+" rather than an exact COUNT over the table."""
     if count is None:

@@ -12,6 +12,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bankbuzz.api.tokens import api_token_create
@@ -73,4 +74,38 @@ def test_api_conforms_to_its_schema(api_schema):
             check()
         except Exception as exc:  # every operation is tried; all failures are reported together
             failures.append(f"{operation.label}: {exc}")
+    assert not failures, "\n\n".join(failures)
+
+
+# Invalid data on purpose: wrong types, out-of-range numbers and dates, missing fields, odd query
+# parameters. The only promise checked is the one every input is owed: no 5xx. Bounded per
+# operation so the run stays within a few minutes on a slow machine.
+NEGATIVE_EXAMPLES = 8
+
+
+@pytest.mark.django_db
+def test_no_operation_answers_invalid_data_with_a_server_error(api_schema):
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.generation import GenerationMode
+
+    failures = []
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    for operation in operations:
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+        @settings(
+            max_examples=NEGATIVE_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+        def check(case):
+            case.call_and_validate(checks=[not_a_server_error])
+
+        try:
+            check()
+        except Unsatisfiable:
+            continue  # an operation that takes nothing (GET /me/) has no invalid input to send
+        except Exception as exc:  # every operation is tried; all failures are reported together
+            failures.append(f"{operation.label}: {exc}"[:2000])
     assert not failures, "\n\n".join(failures)

@@ -127,6 +127,8 @@ TABLE: dict[str, Rule] = {
     # listening: insights for inbox readers, queries written by leads and administrators
     "listening:index": rule(READERS),
     "listening:alerts": rule(READERS),
+    # a customer's avatar, our stored copy: shown where the inbox shows the customer
+    "listening:avatar": rule(READERS, pk="customer"),
     "listening:query": rule(READERS, pk="query"),
     "listening:query_create": rule(LEAD_ADMIN),
     "listening:query_edit": rule(LEAD_ADMIN, pk="query"),

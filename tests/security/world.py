@@ -18,10 +18,11 @@ from bankbuzz.audit.retention import legal_hold_place
 from escalations import services as escalation_services
 from inbox import services as inbox_services
 from inbox.models import Conversation
+from listening.avatars import avatar_store
 from listening.models import ListeningQuery, QuarantinedItem
 from tests.conftest import make_person
 from tests.escalations.conftest import make_department
-from tests.factories import AuthorFactory, ConversationFactory, MentionFactory, SocialAccountFactory
+from tests.factories import TINY_PNG, AuthorFactory, ConversationFactory, MentionFactory, SocialAccountFactory
 from tests.security.auth import verified_session_for
 
 # Persona keys, in the order the tests walk them.
@@ -67,7 +68,8 @@ def build_world() -> World:
     fraud.members.add(people["specialist_b"])
 
     account = SocialAccountFactory()
-    customer = AuthorFactory(handle="jane_doe", name="Jane Doe")
+    customer = AuthorFactory(handle="jane_doe", name="Jane Doe", avatar_url="https://pbs.example/jane.png")
+    avatar_store(author=customer, url=customer.avatar_url, content_type="image/png", data=TINY_PNG)
     conversation = ConversationFactory(
         customer=customer, account=account, status=Conversation.Status.OPEN, assignee=people["agent"]
     )
