@@ -62,3 +62,10 @@ def health_report() -> dict[str, str]:
     else:
         report["workers"] = report["beat"] = "unknown (redis unreachable)"
     return report
+
+
+def health_warnings() -> list[str]:
+    """What needs a person soon but works now: an API version near (or past) its end of life."""
+    from bankbuzz.network_versions import configured_versions
+
+    return [status.warning for status in configured_versions() if status.warning]

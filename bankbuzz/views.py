@@ -5,7 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bankbuzz.accounts import roles
-from bankbuzz.health import health_report
+from bankbuzz.health import health_report, health_warnings
 
 
 @require_GET
@@ -23,4 +23,5 @@ def home(request):
 def healthz(request):
     report = health_report()
     healthy = all(value == "ok" for value in report.values())
-    return JsonResponse(report, status=200 if healthy else 503)
+    # Warnings need a person, not a restart: they never make the answer a 503.
+    return JsonResponse({**report, "warnings": health_warnings()}, status=200 if healthy else 503)
