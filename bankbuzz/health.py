@@ -98,10 +98,12 @@ def _note_status(which: str, status: int, report: dict[str, str]) -> None:
             logger.warning("health %s: %s, unhealthy: %s", which, status, failing)
 
 
-def health_response(which: str, report: dict[str, str]) -> JsonResponse:
+def health_response(which: str, report: dict[str, str], *, warnings: list[str] | None = None) -> JsonResponse:
     status = 200 if all(value == "ok" for value in report.values()) else 503
     _note_status(which, status, report)
-    response = JsonResponse(report, status=status)
+    # Warnings need a person, not a restart: they never make the answer a 503.
+    body = report if warnings is None else {**report, "warnings": warnings}
+    response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
     # Django logs every 5xx as an error; a failing probe is reported once above instead.
     response._has_been_logged = True
@@ -131,3 +133,10 @@ class HealthProbeMiddleware:
         if request.path in PROBES and request.method in ("GET", "HEAD"):
             return live_response() if request.path == "/healthz/live" else ready_response()
         return self.get_response(request)
+
+
+def health_warnings() -> list[str]:
+    """What needs a person soon but works now: an API version near (or past) its end of life."""
+    from bankbuzz.network_versions import configured_versions
+
+    return [status.warning for status in configured_versions() if status.warning]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -221,13 +222,46 @@ GRAPH_API_BASE_URL = env_str(
 LINKEDIN_API_BASE_URL = env_str(
     "LINKEDIN_API_BASE_URL", f"{_sandbox_default}/linkedin" if DEBUG else "https://api.linkedin.com"
 ).rstrip("/")
-GRAPH_API_VERSION = env_str("GRAPH_API_VERSION", "v21.0")
+INSTAGRAM_API_BASE_URL = env_str(
+    "INSTAGRAM_API_BASE_URL", f"{_sandbox_default}/instagram" if DEBUG else "https://graph.instagram.com"
+).rstrip("/")
+# Defaults as DEFAULT_*_VERSION in listening/connectors/versions.py, whose table has each
+# version's end of life; the accounts page and /healthz warn 60 days before it.
+GRAPH_API_VERSION = env_str("GRAPH_API_VERSION", "v25.0")
+LINKEDIN_API_VERSION = env_str("LINKEDIN_API_VERSION", "202603")
 NETWORK_HTTP_TIMEOUT = env_int("NETWORK_HTTP_TIMEOUT", 10, minimum=1)
+# X's pay-per-use prices in USD per unit (docs.x.com/x-api/getting-started/pricing, 2026):
+# reads per resource returned, billed once per resource and UTC day; writes per request.
+# X_API_PRICES='{"post_read": "0.005", ...}' overrides some or all.
+X_API_PRICES = {
+    "post_read": "0.005",
+    "user_read": "0.010",
+    "dm_event_read": "0.010",
+    "content_create": "0.015",
+    "content_create_url": "0.200",
+    "dm_create": "0.015",
+    "interaction_delete": "0.010",
+    "content_manage": "0.005",
+}
+# Moderation permissions (bankbuzz/accounts/roles.py), each leads-only unless given here:
+# MODERATION_ROLES='{"hide_comment": ["lead", "agent"]}'.
+try:
+    MODERATION_ROLES = json.loads(env_str("MODERATION_ROLES", "") or "{}")
+    if not isinstance(MODERATION_ROLES, dict):
+        raise TypeError
+except (TypeError, ValueError):
+    raise ImproperlyConfigured('MODERATION_ROLES must be a JSON object: {"hide_comment": ["lead"]}') from None
+try:
+    X_API_PRICES.update(json.loads(env_str("X_API_PRICES", "") or "{}"))
+except (TypeError, ValueError):
+    raise ImproperlyConfigured('X_API_PRICES must be a JSON object: {"post_read": "0.005", ...}') from None
 
 _OFFICIAL_HOSTS = {
     "X_API_BASE_URL": {"api.x.com", "api.twitter.com"},
     "GRAPH_API_BASE_URL": {"graph.facebook.com"},
     "LINKEDIN_API_BASE_URL": {"api.linkedin.com"},
+    # Instagram Login, or the same endpoints through the linked Facebook Page.
+    "INSTAGRAM_API_BASE_URL": {"graph.instagram.com", "graph.facebook.com"},
 }
 ALLOW_SANDBOX_NETWORKS = env_bool("ALLOW_SANDBOX_NETWORKS", DEBUG)
 if not ALLOW_SANDBOX_NETWORKS:

@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bankbuzz.accounts import roles
-from bankbuzz.health import health_report, health_response, live_response, ready_response
+from bankbuzz.health import health_report, health_response, health_warnings, live_response, ready_response
 
 
 @require_GET
@@ -20,7 +20,7 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    return health_response("full", health_report())
+    return health_response("full", health_report(), warnings=health_warnings())
 
 
 # Normally answered by bankbuzz.health.HealthProbeMiddleware; here too so the URLs resolve.

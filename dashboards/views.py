@@ -18,6 +18,7 @@ from dashboards import forms, report, rows
 from dashboards.permissions import Scope, dashboard_scope
 from escalations.models import Department
 from inbox.selectors import inbox_workers
+from listening import x_costs
 from listening.models import SocialAccount
 
 
@@ -59,6 +60,7 @@ def index(request):
             "params_query": urlencode(filters.params()),
             "presets": presets,
             "time_zone": settings.TIME_ZONE,
+            "x_spend": x_costs.spend_summary(),
         },
     )
 

@@ -54,6 +54,8 @@ LIMITS = {
     ("facebook", PUBLIC): 8_000,
     ("facebook", PRIVATE): 2_000,
     ("linkedin", PUBLIC): 1_250,
+    ("instagram", PUBLIC): 2_200,
+    ("instagram", PRIVATE): 1_000,
 }
 X_URL_LENGTH = 23
 URL_RE = re.compile(r"https?://[^\s]+", re.IGNORECASE)

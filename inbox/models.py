@@ -161,6 +161,8 @@ class ConversationEvent(models.Model):
         REPLY_QUEUED = "reply_queued", "Reply on its way"
         OUTBOX = "outbox", "Outbox"
         HIDDEN = "hidden", "Comment hidden"
+        UNHIDDEN = "unhidden", "Comment shown again"
+        DELETED = "deleted", "Reply deleted"
         SPLIT = "split", "Moved to its own conversation"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")

@@ -63,11 +63,13 @@ DISPATCH_BATCH = 200
 # kombu's connection options for the relay: give up after one failed connection attempt.
 PUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 MESSENGER_WINDOW = dt.timedelta(hours=24)
+INSTAGRAM_WINDOW = dt.timedelta(hours=24)
+INSTAGRAM_HUMAN_AGENT_WINDOW = dt.timedelta(days=7)
 
 # Changes by others that make a reply stale: a colleague replied, or one is on its way.
 REPLY_CONFLICTS = frozenset({Kind.REPLY, Kind.REPLY_QUEUED})
 
-NETWORK_NAMES = {"x": "X", "facebook": "Facebook", "linkedin": "LinkedIn"}
+NETWORK_NAMES = {"x": "X", "facebook": "Facebook", "linkedin": "LinkedIn", "instagram": "Instagram"}
 
 
 class ReplyError(InboxError):
@@ -115,10 +117,6 @@ def can_manage_saved_replies(user: User) -> bool:
     return roles.has_role(user, roles.LEAD)
 
 
-def can_hide_comments(user: User) -> bool:
-    return roles.has_role(user, roles.LEAD)
-
-
 def approvers() -> list[User]:
     return list(User.objects.filter(groups__name=roles.LEAD, is_active=True).distinct())
 
@@ -140,7 +138,9 @@ class Route:
 
 
 def _is_private_thread(conversation: Conversation) -> bool:
-    return conversation.kind == Mention.Kind.DIRECT or conversation.thread_key.startswith(("dm:", "m:"))
+    return conversation.kind == Mention.Kind.DIRECT or conversation.thread_key.startswith(
+        ("dm:", "m:", "ig:")
+    )
 
 
 def _public_route(conversation: Conversation) -> Route:
@@ -193,6 +193,8 @@ def _private_route(conversation: Conversation, *, now: dt.datetime | None = None
             recipient_id=customer.external_id,
             private_thread=f"dm:{ids[0]}-{ids[1]}",
         )
+    if conversation.network == "instagram":
+        return _instagram_private_route(conversation, now=now)
     # Facebook: Messenger lets a page answer only within 24 hours of the person's last message.
     last = (
         Mention.objects.filter(
@@ -225,6 +227,50 @@ def _private_route(conversation: Conversation, *, now: dt.datetime | None = None
         Channel.PRIVATE,
         True,
         f"Messenger: window open for {hours} h {minutes:02d} min more "
+        f"(until {timezone.localtime(ends):%d %b %H:%M})",
+        private_thread=last["thread_key"],
+        window_ends=ends,
+    )
+
+
+def _instagram_private_route(conversation: Conversation, *, now: dt.datetime) -> Route:
+    """Instagram: 24 hours from the person's last message, 7 days for a person (HUMAN_AGENT tag).
+
+    Every reply here is written by a person, so the connector tags one sent after 24 hours.
+    """
+    customer = conversation.customer
+    last = (
+        Mention.objects.filter(
+            network="instagram", author=customer, kind=Mention.Kind.DIRECT, direction=Mention.Direction.IN
+        )
+        .order_by("-created_at")
+        .values("created_at", "thread_key")
+        .first()
+    )
+    if last is None:
+        return Route(
+            Channel.PRIVATE,
+            False,
+            f"Instagram: {customer.name or customer.handle} has not sent the bank a direct message, and an "
+            "account may only answer within 7 days of the person's last message. Ask them in public to "
+            "message us.",
+        )
+    standard, human = last["created_at"] + INSTAGRAM_WINDOW, last["created_at"] + INSTAGRAM_HUMAN_AGENT_WINDOW
+    if human <= now:
+        return Route(
+            Channel.PRIVATE,
+            False,
+            f"Instagram's window closed at {timezone.localtime(human):%d %b %H:%M}: an account may only "
+            "answer within 7 days of the person's last message. Ask them in public to message us again.",
+            window_ends=human,
+        )
+    ends = standard if standard > now else human
+    hours, minutes = divmod(int((ends - now).total_seconds()) // 60, 60)
+    kind = "window open" if standard > now else "24-hour window closed; a person may answer (HUMAN_AGENT tag)"
+    return Route(
+        Channel.PRIVATE,
+        True,
+        f"Instagram: {kind} for {hours} h {minutes:02d} min more "
         f"(until {timezone.localtime(ends):%d %b %H:%M})",
         private_thread=last["thread_key"],
         window_ends=ends,
@@ -820,7 +866,7 @@ def reply_send(*, reply_id: int) -> str:
     if account is None:
         _fail(reply, "no connected account of the bank received this conversation")
         return "failed"
-    if reply.channel == Channel.PRIVATE and conversation.network == "facebook":
+    if reply.channel == Channel.PRIVATE and conversation.network in ("facebook", "instagram"):
         route = _private_route(conversation, now=now)
         if not route.available:
             _fail(reply, route.note)
@@ -911,7 +957,12 @@ def reply_give_up(*, reply_id: int, reason: str) -> None:
     _fail(reply, f"{reason} (gave up after {reply.attempts} attempts)", from_state=State.QUEUED)
 
 
-_MENTION_KIND = {"x": Mention.Kind.REPLY, "facebook": Mention.Kind.COMMENT, "linkedin": Mention.Kind.COMMENT}
+_MENTION_KIND = {
+    "x": Mention.Kind.REPLY,
+    "facebook": Mention.Kind.COMMENT,
+    "linkedin": Mention.Kind.COMMENT,
+    "instagram": Mention.Kind.COMMENT,
+}
 
 
 def _safe_url(url: str) -> str:
@@ -995,51 +1046,3 @@ def replies_recover(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     stuck = Reply.objects.filter(state=State.SENDING, lease_until__lt=now).values_list("pk", flat=True)[:500]
     return list(stuck)
-
-
-# --- Hiding a customer's comment ------------------------------------------------------------------------
-
-
-def hidden_mentions(conversation: Conversation) -> set[int]:
-    return {
-        e.data.get("mention")
-        for e in ConversationEvent.objects.filter(conversation=conversation, kind=Kind.HIDDEN).only("data")
-    }
-
-
-def comment_hide(*, actor: User, conversation: Conversation, mention: Mention) -> None:
-    """Hide a customer's public comment on Facebook (Graph is_hidden); leads only, recorded."""
-    if not can_hide_comments(actor):
-        raise ReplyError("Only social leads hide customers' comments.")
-    if conversation.network != "facebook":
-        raise ReplyError(
-            "Only Facebook lets the bank hide a comment. On X, send the saved reply that asks the "
-            "customer to delete the post."
-        )
-    if (mention.network, mention.thread_key) != (conversation.network, conversation.thread_key):
-        raise ReplyError("That message is not part of this conversation.")
-    if mention.direction != Mention.Direction.IN or mention.kind != Mention.Kind.COMMENT:
-        raise ReplyError("Only a customer's comment can be hidden.")
-    if mention.pk in hidden_mentions(conversation):
-        raise ReplyError("That comment is hidden already.")
-    account = mention.account or conversation.account
-    if account is None:
-        raise ReplyError("No connected account of the bank can hide it.")
-    try:
-        base.connector_for(account.as_account_info()).hide(external_id=mention.external_id)
-    except base.ConnectorError as exc:
-        raise ReplyError(f"Facebook did not hide it: {exc.message}. Try again in a moment.") from exc
-    with transaction.atomic():
-        _bump(
-            conversation,
-            actor=actor,
-            kind=Kind.HIDDEN,
-            text=f"hid {mention.author}'s comment on Facebook",
-            data={"mention": mention.pk},
-        )
-        audit_record(
-            actor=actor,
-            verb="mention.hide",
-            obj=mention,
-            after={"conversation": conversation.pk, "network": "facebook"},
-        )

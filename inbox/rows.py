@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from inbox.models import Conversation
+from inbox.moderation import hideable_kinds as moderation_kinds
 from inbox.templatetags.inbox_tags import capped, http_url
 
 URGENT = Conversation.Priority.URGENT
@@ -168,7 +169,7 @@ def _thread_url(name: str, pk: int, other: int) -> str:
     return f"{head}{pk}{middle}{other}{end}"
 
 
-def _render_message(m, *, conversation_pk: int, can_unmask: bool, can_hide: bool, months) -> str:
+def _render_message(m, *, conversation_pk: int, can_unmask: bool, can: dict, months) -> str:
     iso, long, short = _times(m.created_at, months)
     author = m.author
     who = escape(author.display_name)
@@ -214,16 +215,7 @@ def _render_message(m, *, conversation_pk: int, can_unmask: bool, can_hide: bool
         sentiment = escape(m.sentiment_label)
         sentiment_badge = f'<span class="badge badge-{sentiment}">{sentiment}</span>' if sentiment else ""
         lang_badge = f'<span class="badge" title="Language">{escape(m.lang)}</span>' if m.lang else ""
-        if getattr(m, "is_hidden", False):
-            hide = '<span class="badge badge-hidden">Hidden on Facebook</span>'
-        elif can_hide and m.kind == "comment":
-            hide = (
-                f'<button type="button" class="btn-link" hx-post="{_thread_url("hide", conversation_pk, pk)}"'
-                ' hx-target="#pane" hx-confirm="Hide this comment on Facebook? Only the customer and their'
-                ' friends will still see it.">Hide on Facebook</button>'
-            )
-        else:
-            hide = ""
+        hide = _hide_controls(m, conversation_pk=conversation_pk, can=can)
         parts.append(
             "\n"
             '  <div class="message-enrichment">\n'
@@ -234,8 +226,47 @@ def _render_message(m, *, conversation_pk: int, can_unmask: bool, can_hide: bool
             "  </div>\n"
             "  "
         )
+    elif getattr(m, "moderation", "") == "deleted" or (can.get("can_delete") and m.kind != "direct"):
+        parts.append(
+            f'\n  <div class="message-moderation">{_delete_controls(m, conversation_pk, can)}</div>\n  '
+        )
     parts.append("\n</li>\n")
     return "".join(parts)
+
+
+def _hide_controls(m, *, conversation_pk: int, can: dict) -> str:
+    """A customer's comment: "Hidden on <network>" (and Unhide), or a Hide button."""
+    network = escape(m.get_network_display())
+    pk = m.pk
+    if getattr(m, "is_hidden", False):
+        badge = f'<span class="badge badge-hidden">Hidden on {network}</span>'
+        if not can.get("can_unhide"):
+            return badge
+        url = _thread_url("unhide", conversation_pk, pk)
+        return (
+            f'{badge} <button type="button" class="btn-link" hx-post="{url}"'
+            f' hx-target="#pane">Show again on {network}</button>'
+        )
+    if can.get("can_hide") and m.kind in moderation_kinds(m.network):
+        return (
+            f'<button type="button" class="btn-link" hx-post="{_thread_url("hide", conversation_pk, pk)}"'
+            f' hx-target="#pane" hx-confirm="Hide this comment on {network}? Only the customer and their'
+            f' friends will still see it.">Hide on {network}</button>'
+        )
+    return ""
+
+
+def _delete_controls(m, conversation_pk: int, can: dict) -> str:
+    """The bank's own public reply: "Deleted on <network>", or a Delete button (irreversible)."""
+    network = escape(m.get_network_display())
+    if getattr(m, "moderation", "") == "deleted":
+        return f'<span class="badge badge-hidden">Deleted on {network}</span>'
+    url = _thread_url("delete_reply", conversation_pk, m.pk)
+    return (
+        f'<button type="button" class="btn-link" hx-post="{url}"'
+        f' hx-target="#pane" hx-confirm="Delete this reply on {network}? It cannot be undone.">'
+        f"Delete on {network}</button>"
+    )
 
 
 def _render_note(note, months) -> str:
@@ -273,7 +304,7 @@ def render_thread(context, thread) -> SafeString:
         return mark_safe('\n<li class="muted">No messages stored for this conversation.</li>\n')
     conversation = context.get("conversation")
     can_unmask = bool(context.get("can_unmask"))
-    can_hide = bool(context.get("can_hide"))
+    can = {key: bool(context.get(key)) for key in ("can_hide", "can_unhide", "can_delete")}
     months = _months()
     reply_template = None
     out = []
@@ -283,7 +314,7 @@ def render_thread(context, thread) -> SafeString:
                 item.obj,
                 conversation_pk=conversation.pk,
                 can_unmask=can_unmask,
-                can_hide=can_hide,
+                can=can,
                 months=months,
             )
         elif item.kind == "note":

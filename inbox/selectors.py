@@ -475,6 +475,8 @@ THREAD_EVENT_KINDS = [
     ConversationEvent.Kind.UNTAGGED,
     ConversationEvent.Kind.OUTBOX,
     ConversationEvent.Kind.HIDDEN,
+    ConversationEvent.Kind.UNHIDDEN,
+    ConversationEvent.Kind.DELETED,
     ConversationEvent.Kind.ESCALATION,
     ConversationEvent.Kind.SPLIT,
 ]
@@ -573,19 +575,13 @@ def conversation_thread(
         reverse=True,
     )
     shown = newest_first[:limit]
-    # A comment a lead hid on the network is marked on the message itself. Only a customer's
-    # Facebook comment can be hidden (reply_services.comment_hide): no query for other threads.
+    # What a lead did on the network (hid a comment, deleted the bank's reply) is marked on the
+    # message itself; threads with no moderation event cost one small query.
     shown_messages = [item.obj for item in shown if item.kind == "message"]
-    hidden = set()
-    if conversation.network == "facebook" and any(m.kind == Mention.Kind.COMMENT for m in shown_messages):
-        hidden = {
-            str(value)
-            for value in ConversationEvent.objects.filter(
-                conversation=conversation, kind=ConversationEvent.Kind.HIDDEN
-            ).values_list("data__mention", flat=True)
-        }
+    state = moderation_state(conversation) if shown_messages else {}
     for message in shown_messages:
-        message.is_hidden = str(message.pk) in hidden
+        message.moderation = state.get(message.pk, "")
+        message.is_hidden = message.moderation == "hidden"
     page = ThreadPage(reversed(shown))
     page.earlier = encode_thread_cursor(shown[-1]) if len(newest_first) > limit else None
     return page
@@ -662,3 +658,29 @@ def replies_recently_decided(*, limit: int = 20) -> list[Reply]:
 def reply_awaits_dispatch(*, reply_id: int) -> bool:
     """Queued, and no task carries it yet (the broker refused it): sending is delayed."""
     return Reply.objects.filter(pk=reply_id, state=Reply.State.QUEUED, dispatched_at__isnull=True).exists()
+
+
+_MODERATION_KINDS = (
+    ConversationEvent.Kind.HIDDEN,
+    ConversationEvent.Kind.UNHIDDEN,
+    ConversationEvent.Kind.DELETED,
+)
+
+
+def moderation_state(conversation) -> dict[int, str]:
+    """Mention pk -> "hidden" or "deleted", from the thread's events (the latest action wins)."""
+    state: dict[int, str] = {}
+    events = (
+        ConversationEvent.objects.filter(conversation=conversation, kind__in=_MODERATION_KINDS)
+        .order_by("version", "id")
+        .values_list("kind", "data")
+    )
+    for kind, data in events:
+        mention = data.get("mention") if isinstance(data, dict) else None
+        if not isinstance(mention, int):
+            continue
+        if kind == ConversationEvent.Kind.UNHIDDEN:
+            state.pop(mention, None)
+        else:
+            state[mention] = "hidden" if kind == ConversationEvent.Kind.HIDDEN else "deleted"
+    return state

@@ -29,6 +29,7 @@ from inbox import (
     customer_links,
     forms,
     guard,
+    moderation,
     permissions,
     presence,
     reply_services,
@@ -325,7 +326,7 @@ def _composer_context(request, conversation: Conversation, state: dict | None) -
         },
         "saved_replies": reply_services.saved_replies_for(conversation=conversation, agent=request.user),
         "can_override": reply_services.can_override(request.user),
-        "can_hide": reply_services.can_hide_comments(request.user) and conversation.network == "facebook",
+        **_moderation_flags(request.user, conversation),
     }
 
 
@@ -348,8 +349,7 @@ def conversation_detail(request, pk: int):
                 "thread": thread,
                 "can_write": roles.can_work_inbox(request.user),
                 "can_unmask": permissions.can_unmask(request.user),
-                "can_hide": reply_services.can_hide_comments(request.user)
-                and conversation.network == "facebook",
+                **_moderation_flags(request.user, conversation),
             },
         )
     presence.heartbeat(conversation_id=conversation.pk, user=request.user)
@@ -595,7 +595,7 @@ def conversation_live(request, pk: int):
             tags=list(conversation.tags.order_by("name")),
             can_write=roles.can_work_inbox(request.user),
             can_unmask=permissions.can_unmask(request.user),
-            can_hide=reply_services.can_hide_comments(request.user) and conversation.network == "facebook",
+            **_moderation_flags(request.user, conversation),
             changes=selectors.changes_since(conversation=conversation, version=version, user=request.user),
             changes_text=services.describe_changes(
                 selectors.changes_since(conversation=conversation, version=version, user=request.user)
@@ -734,16 +734,44 @@ def reply_withdraw(request, reply_pk: int):
     )
 
 
-@require_POST
-def comment_hide(request, pk: int, mention_pk: int):
+def _moderation_flags(user, conversation: Conversation) -> dict[str, bool]:
+    can = moderation.abilities(user, conversation)
+    return {"can_hide": can.hide, "can_unhide": can.hide, "can_delete": can.delete}
+
+
+_MODERATION_NOTICES = {
+    moderation.HIDE: "Hidden. The customer and their friends still see it; nobody else does.",
+    moderation.UNHIDE: "Shown again to everyone.",
+    moderation.DELETE: "Deleted on the network. The thread keeps it, marked deleted, for the record.",
+}
+
+
+def _moderate(request, pk: int, mention_pk: int, action: str):
     conversation = permissions.conversation_for_user(request.user, pk, write=True)
     mention = get_object_or_404(Mention, pk=mention_pk)
     return _run(
         request,
         conversation,
-        lambda: reply_services.comment_hide(actor=request.user, conversation=conversation, mention=mention),
-        notice="Hidden on Facebook. The customer and their friends still see it; nobody else does.",
+        lambda: moderation.mention_moderate(
+            actor=request.user, conversation=conversation, mention=mention, action=action
+        ),
+        notice=_MODERATION_NOTICES[action],
     )
+
+
+@require_POST
+def comment_hide(request, pk: int, mention_pk: int):
+    return _moderate(request, pk, mention_pk, moderation.HIDE)
+
+
+@require_POST
+def comment_unhide(request, pk: int, mention_pk: int):
+    return _moderate(request, pk, mention_pk, moderation.UNHIDE)
+
+
+@require_POST
+def reply_delete(request, pk: int, mention_pk: int):
+    return _moderate(request, pk, mention_pk, moderation.DELETE)
 
 
 # --- Approvals (leads) ------------------------------------------------------------------------------

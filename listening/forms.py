@@ -12,6 +12,7 @@ CREDENTIAL_FIELDS: dict[str, list[tuple[str, str]]] = {
     ],
     "facebook": [("page_access_token", "Page access token")],
     "linkedin": [("access_token", "Access token of the organisation's administrator")],
+    "instagram": [("access_token", "Instagram user token (Instagram Login), or the linked Page's token")],
 }
 
 
@@ -28,12 +29,21 @@ class CredentialsForm(forms.Form):
                 max_length=2000,
                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
             )
+        if network != "x":
+            self.fields["token_expires_on"] = forms.DateField(
+                label="The token expires on (from the sign-in's expires_in; blank keeps the date stored)",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
 
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.values()):
             raise forms.ValidationError("Enter at least one new value; blank fields keep what is stored.")
         return cleaned
+
+    def credentials(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "token_expires_on"}
 
 
 class ListeningQueryForm(forms.Form):
@@ -107,3 +117,17 @@ class ListeningQueryForm(forms.Form):
                 self.syntax_error = exc.syntax
                 self.add_error("text", exc.message)
         return cleaned
+
+
+class XBudgetForm(forms.Form):
+    monthly_budget = forms.DecimalField(
+        label="Monthly budget (USD)", min_value=1, max_value=1_000_000, max_digits=10, decimal_places=2
+    )
+    at_limit = forms.ChoiceField(
+        label="At 100 %",
+        choices=[("slow", "Slow polling down"), ("stop", "Stop polling and notify")],
+        widget=forms.RadioSelect,
+    )
+    slow_interval = forms.IntegerField(
+        label="Slowed poll interval (seconds)", min_value=60, max_value=86_400, initial=900
+    )

@@ -11,6 +11,7 @@ class Network(models.TextChoices):
     X = "x", "X"
     FACEBOOK = "facebook", "Facebook"
     LINKEDIN = "linkedin", "LinkedIn"
+    INSTAGRAM = "instagram", "Instagram"
 
 
 class SocialAccount(models.Model):
@@ -45,6 +46,9 @@ class SocialAccount(models.Model):
     # A poll claims the account until this time, so two workers (or a second
     # beat started by mistake) never poll the same account at once.
     poll_lease_until = models.DateTimeField(null=True, blank=True)
+    # When the stored token stops working, where the network gives tokens an end (an
+    # Instagram or LinkedIn token lasts 60 days); the accounts page warns 14 days before.
+    token_expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -95,7 +99,13 @@ class SocialAccount(models.Model):
             handle=self.handle,
             credentials=self.get_credentials(),
             options={"include_retweets": self.include_retweets},
+            usage_sink=self._usage_sink() if self.network == Network.X else None,
         )
+
+    def _usage_sink(self):
+        from listening.x_costs import usage_sink
+
+        return usage_sink(self.pk)
 
 
 class Author(models.Model):
@@ -337,7 +347,9 @@ class ListeningQuery(models.Model):
     name = models.CharField(max_length=100, unique=True)
     text = models.TextField(help_text="The boolean query.")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOPIC)
-    networks = models.JSONField(default=list, help_text='Networks it runs on: ["x", "facebook", "linkedin"].')
+    networks = models.JSONField(
+        default=list, help_text='Networks it runs on: ["x", "facebook", "linkedin", "instagram"].'
+    )
     inbox_policy = models.CharField(max_length=16, choices=InboxPolicy.choices, default=InboxPolicy.QUESTIONS)
     is_active = models.BooleanField(default=True)
     # Standard deviations above the baseline that make a spike; null: the site default.
@@ -412,3 +424,45 @@ class SpikeAlert(models.Model):
         names = ", ".join(scope["label"] for scope in self.scopes[:3]) or "volume"
         terms = ", ".join(f"\u201c{term}\u201d" for term in self.terms[:4])
         return f"Spike in {names}" + (f": {terms}" if terms else "")
+
+
+class XUsage(models.Model):
+    """What the X API billed, per account, listening query (none: the account's own polls and
+    replies), UTC day and unit kind (listening/x_costs.py). The cost is priced when recorded, so
+    a price change leaves past months as they were billed."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="x_usage")
+    query = models.ForeignKey(ListeningQuery, null=True, blank=True, on_delete=models.SET_NULL)
+    day = models.DateField()
+    kind = models.CharField(max_length=24)
+    units = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "query", "day", "kind"], nulls_distinct=False, name="uniq_x_usage_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day} {self.kind}: {self.units}"
+
+
+class XBudget(models.Model):
+    """An X account's monthly budget: a warning at 80 %, and at 100 % slower polling or a stop."""
+
+    class AtLimit(models.TextChoices):
+        SLOW = "slow", "Slow polling down"
+        STOP = "stop", "Stop polling and notify"
+
+    account = models.OneToOneField(SocialAccount, on_delete=models.CASCADE, related_name="x_budget")
+    monthly_budget = models.DecimalField(max_digits=10, decimal_places=2)
+    at_limit = models.CharField(max_length=8, choices=AtLimit.choices, default=AtLimit.SLOW)
+    slow_interval = models.PositiveIntegerField(default=900, help_text="Seconds between polls at the limit.")
+    # The first day of the month whose 80 % warning / 100 % action has been taken, so each happens once.
+    warned_month = models.DateField(null=True, blank=True)
+    limited_month = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account} ${self.monthly_budget}/month"

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from bankbuzz.audit.services import audit_record
-from listening import pan_vault
+from listening import pan_vault, x_costs
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
 from listening.models import ListeningQuery, Mention, Network, QuarantinedItem, QueryMatch, SocialAccount
@@ -210,7 +211,7 @@ def _recent_items(networks: list[str], *, now: dt.datetime | None = None):
             network__in=networks,
         )
         .order_by("-created_at")
-        .values_list("pk", "text", "lang", "created_at")[:SCAN_LIMIT]
+        .values_list("pk", "text", "lang", "created_at", "network", "author_id")[:SCAN_LIMIT]
     )
 
 
@@ -221,7 +222,9 @@ def query_backfill(*, query: ListeningQuery) -> int:
         return 0
     matches = [
         QueryMatch(query=query, mention_id=pk, created_at=created_at)
-        for pk, text, lang, created_at in _recent_items(query.networks).iterator(chunk_size=2000)
+        for pk, text, lang, created_at, _network, _author in _recent_items(query.networks).iterator(
+            chunk_size=2000
+        )
         if matcher.matches(text, lang)
     ]
     QueryMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
@@ -238,6 +241,19 @@ class Preview:
     x_query: str = ""
     per_day: list[tuple[dt.date, int]] = field(default_factory=list)
     samples: list[Mention] = field(default_factory=list)
+    # On X: matching posts, and (author, day) pairs (an author read again the same day is not billed).
+    x_posts: int = 0
+    x_author_days: set[tuple[int, dt.date]] = field(default_factory=set)
+
+    @property
+    def expected_x_monthly_cost(self) -> Decimal | None:
+        """What its search would cost on X in 30 days at the last 7 days' volume (posts and authors)."""
+        if Network.X not in self.networks or self.truncated:
+            return None
+        reads = self.x_posts * x_costs.price("post_read") + len(self.x_author_days) * x_costs.price(
+            "user_read"
+        )
+        return (reads * 30 / 7).quantize(Decimal("0.01"))
 
 
 def query_preview(*, text: str, networks: list[str], sample_size: int = 10) -> Preview:
@@ -251,7 +267,9 @@ def query_preview(*, text: str, networks: list[str], sample_size: int = 10) -> P
     preview = Preview(text=text, networks=networks, x_query=x_query)
     hits: list[int] = []
     days: dict[dt.date, int] = {}
-    for pk, item_text, lang, created_at in _recent_items(networks).iterator(chunk_size=2000):
+    for pk, item_text, lang, created_at, network, author_id in _recent_items(networks).iterator(
+        chunk_size=2000
+    ):
         preview.scanned += 1
         if matcher.matches(item_text, lang):
             preview.matched += 1
@@ -259,6 +277,9 @@ def query_preview(*, text: str, networks: list[str], sample_size: int = 10) -> P
                 hits.append(pk)
             day = timezone.localtime(created_at).date()
             days[day] = days.get(day, 0) + 1
+            if network == Network.X:
+                preview.x_posts += 1
+                preview.x_author_days.add((author_id, created_at.astimezone(dt.UTC).date()))
     preview.truncated = preview.scanned >= SCAN_LIMIT
     preview.per_day = sorted(days.items())
     preview.samples = list(
@@ -311,7 +332,8 @@ def query_run(*, query_id: int) -> RunOutcome:
         return RunOutcome(status="no_account")
     try:
         connector = base.connector_for(account.as_account_info())
-        result = connector.search(query=compiled, cursors=dict(query.cursors.get(Network.X, {})))
+        with x_costs.attributed_to(query):  # what the search reads is billed to the query
+            result = connector.search(query=compiled, cursors=dict(query.cursors.get(Network.X, {})))
     except base.RateLimited as exc:
         _run_failed(query_id, f"X is rate limiting the search until {exc.reset_at:%H:%M} UTC")
         return RunOutcome(status="rate_limited")

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from bankbuzz.network_versions import VersionStatus, network_version
 from listening.models import QuarantinedItem, SocialAccount
+from listening.tokens import TokenStatus, token_status
+from listening.x_costs import Spend, account_spend
 
 
 @dataclass
@@ -18,6 +21,11 @@ class AccountHealth:
     items_last_day: int
     quarantined: int
     next_poll_at: dt.datetime | None
+    # The API version the account's connector speaks, with its end of life (None for X).
+    api_version: VersionStatus | None = None
+    # X only: what it cost today and this month, against its budget.
+    x_spend: Spend | None = None
+    token: TokenStatus | None = None
 
 
 def account_health_rows() -> list[AccountHealth]:
@@ -42,6 +50,9 @@ def account_health_rows() -> list[AccountHealth]:
             items_last_day=account.items_last_day,
             quarantined=quarantined.get(account.pk, 0),
             next_poll_at=next_poll_at(account),
+            api_version=network_version(account.network),
+            x_spend=account_spend(account),
+            token=token_status(account),
         )
         for account in accounts
     ]

@@ -816,7 +816,9 @@ def sandbox_scenarios_active() -> dict[str, list[str]]:
 
 def sandbox_scenario_set(*, actor, network: str, name: str, on: bool) -> None:
     """Switch one sandbox scenario on or off for one network; "steady" clears them all."""
-    if network not in ("x", "facebook", "linkedin") or (name != "steady" and name not in SANDBOX_SCENARIOS):
+    if network not in ("x", "facebook", "linkedin", "instagram") or (
+        name != "steady" and name not in SANDBOX_SCENARIOS
+    ):
         raise ValueError("unknown network or scenario")
     if name == "steady":
         _sandbox_call("DELETE", "/scenario", params={"network": network})

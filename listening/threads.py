@@ -7,7 +7,8 @@ conversations, and a reply always answers the customer whose conversation it is.
 network's own thread is kept in `network_thread`, so the pane can show what the others said
 as context.
 
-Private threads (X direct messages, Messenger) have one customer already and keep their key.
+Private threads (X direct messages, Messenger, Instagram direct messages) have one customer
+already and keep their key.
 The bank's own messages never open a conversation: they join the conversation of the message
 they answer, or stay in the network's thread as context.
 """
@@ -18,7 +19,7 @@ import hashlib
 
 from listening.connectors import base
 
-PRIVATE_PREFIXES = ("dm:", "m:")
+PRIVATE_PREFIXES = ("dm:", "m:", "ig:")
 THREAD_KEY_LENGTH = 160
 _SEPARATOR = "|"
 

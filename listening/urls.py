@@ -18,6 +18,7 @@ urlpatterns = [
     path("sandbox/scenario/", views.sandbox_scenario, name="sandbox_scenario"),
     path("accounts/<int:pk>/test/", views.account_test_connection, name="account_test"),
     path("accounts/<int:pk>/retweets/", views.account_retweets, name="account_retweets"),
+    path("accounts/<int:pk>/x-budget/", views.account_x_budget, name="account_x_budget"),
     path(
         "accounts/<int:account_pk>/quarantine/<int:pk>/reprocess/",
         views.quarantined_item_reprocess,

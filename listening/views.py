@@ -5,18 +5,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bankbuzz.network_versions import configured_versions, network_version
 from listening import insights as insights_selectors
-from listening import permissions, query_services, selectors, services
+from listening import permissions, query_services, selectors, services, tokens, x_costs
 from listening.avatars import SIGNATURES
-from listening.forms import CredentialsForm, ListeningQueryForm
-from listening.models import AuthorAvatar, Network, QuarantinedItem
+from listening.forms import CredentialsForm, ListeningQueryForm, XBudgetForm
+from listening.models import AuthorAvatar, Network, QuarantinedItem, XBudget
 from listening.sandbox.world import DEMO_TOKEN
 
 
 @require_GET
 def account_health(request):
     permissions.accounts_access(request.user)
-    context = {"rows": selectors.account_health_rows()}
+    context = {
+        "rows": selectors.account_health_rows(),
+        "version_warnings": [v.warning for v in configured_versions() if v.warning],
+    }
     if settings.DEBUG:
         context["sandbox"] = _sandbox_panel()
     return render(request, "listening/accounts.html", context)
@@ -73,8 +77,15 @@ def account_detail(request, pk: int):
     account = permissions.account_for_user(request.user, pk)
     form = CredentialsForm(request.POST if request.method == "POST" else None, network=account.network)
     if request.method == "POST" and form.is_valid():
-        services.account_credentials_set(actor=request.user, account=account, credentials=form.cleaned_data)
-        messages.success(request, "Credentials saved. They are encrypted and will not be shown again.")
+        if any(form.credentials().values()):
+            services.account_credentials_set(
+                actor=request.user, account=account, credentials=form.credentials()
+            )
+        if form.cleaned_data.get("token_expires_on"):
+            tokens.account_token_expiry_set(
+                actor=request.user, account=account, expires_on=form.cleaned_data["token_expires_on"]
+            )
+        messages.success(request, "Saved. Credentials are encrypted and will not be shown again.")
         return redirect("listening:account", pk=account.pk)
     quarantine = None
     if permissions.can_see_quarantine(request.user):
@@ -87,6 +98,10 @@ def account_detail(request, pk: int):
             "form": form,
             "quarantine": quarantine,
             "next_poll_at": selectors.next_poll_at(account),
+            "api_version": network_version(account.network),
+            "x_spend": x_costs.account_spend(account),
+            "token": tokens.token_status(account),
+            "budget_form": _budget_form(account),
         },
     )
 
@@ -109,6 +124,22 @@ def quarantined_item_reprocess(request, account_pk: int, pk: int):
     )
     level(request, f"Quarantined item {item.external_id or item.pk}: {outcome.detail}")
     return redirect(f"{reverse('listening:account', args=[account_pk])}#quarantine-title")
+
+
+@require_POST
+def account_x_budget(request, pk: int):
+    account = permissions.account_for_user(request.user, pk)
+    if account.network != "x":
+        raise Http404("Only X is billed per use")
+    form = XBudgetForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"Budget not saved: {errors}")
+        return redirect(f"{reverse('listening:account', args=[account.pk])}#budget-title")
+    x_costs.budget_set(actor=request.user, account=account, **form.cleaned_data)
+    x_costs.budget_check(account=account)
+    messages.success(request, "Budget saved. It applies to this month's spend already.")
+    return redirect(f"{reverse('listening:account', args=[account.pk])}#budget-title")
 
 
 @require_POST
@@ -228,3 +259,19 @@ def author_avatar(request, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Disposition"] = 'inline; filename="avatar"'
     return response
+
+
+def _budget_form(account) -> XBudgetForm | None:
+    if account.network != "x":
+        return None
+    budget = XBudget.objects.filter(account=account).first()
+    initial = (
+        {
+            "monthly_budget": budget.monthly_budget,
+            "at_limit": budget.at_limit,
+            "slow_interval": budget.slow_interval,
+        }
+        if budget
+        else {"at_limit": "slow", "slow_interval": 900}
+    )
+    return XBudgetForm(initial=initial)

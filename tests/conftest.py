@@ -90,6 +90,7 @@ def sandbox(sandbox_server, settings):
     settings.X_API_BASE_URL = f"{sandbox_server.url}/x"
     settings.GRAPH_API_BASE_URL = f"{sandbox_server.url}/graph"
     settings.LINKEDIN_API_BASE_URL = f"{sandbox_server.url}/linkedin"
+    settings.INSTAGRAM_API_BASE_URL = f"{sandbox_server.url}/instagram"
     settings.NETWORK_HTTP_TIMEOUT = 3
     return client
 
@@ -147,6 +148,7 @@ def celery_worker(django_db_setup, django_db_blocker, sandbox_server, tmp_path_f
         "X_API_BASE_URL": f"{sandbox_server.url}/x",
         "GRAPH_API_BASE_URL": f"{sandbox_server.url}/graph",
         "LINKEDIN_API_BASE_URL": f"{sandbox_server.url}/linkedin",
+        "INSTAGRAM_API_BASE_URL": f"{sandbox_server.url}/instagram",
         "NETWORK_HTTP_TIMEOUT": "3",
         "CELERY_QUEUE": queue,
     }

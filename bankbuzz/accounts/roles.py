@@ -57,3 +57,30 @@ def can_work_inbox(user) -> bool:
 
 def can_manage_accounts(user) -> bool:
     return bool(roles_of(user) & ACCOUNT_MANAGERS)
+
+
+# Moderation on the networks, each a permission of its own: hiding (and showing again) a
+# customer's comment on Facebook or Instagram, hiding a reply to the bank's post on X, and
+# deleting the bank's own reply. Leads by default; settings.MODERATION_ROLES
+# ({"hide_comment": ["lead", "agent"], ...}) gives a permission to other roles.
+HIDE_COMMENT = "hide_comment"
+HIDE_X_REPLY = "hide_x_reply"
+DELETE_OWN_REPLY = "delete_own_reply"
+MODERATION_PERMISSIONS = {
+    HIDE_COMMENT: "Hide and unhide customers' comments (Facebook, Instagram)",
+    HIDE_X_REPLY: "Hide and unhide replies to the bank's posts on X",
+    DELETE_OWN_REPLY: "Delete the bank's own replies (Facebook, Instagram, X)",
+}
+DEFAULT_MODERATION_ROLES = dict.fromkeys(MODERATION_PERMISSIONS, (LEAD,))
+
+
+def moderation_roles(permission: str) -> tuple[str, ...]:
+    from django.conf import settings
+
+    configured = getattr(settings, "MODERATION_ROLES", None) or {}
+    roles = configured.get(permission, DEFAULT_MODERATION_ROLES[permission])
+    return tuple(role for role in roles if role in ALL_ROLES)
+
+
+def can_moderate(user, permission: str) -> bool:
+    return has_role(user, *moderation_roles(permission))

@@ -1,3 +1,3 @@
 """Connectors to the social networks. Importing this package registers them all."""
 
-from listening.connectors import facebook, linkedin, x  # noqa: F401
+from listening.connectors import facebook, instagram, linkedin, x  # noqa: F401

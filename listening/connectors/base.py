@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -78,6 +79,8 @@ class AccountInfo:
     handle: str
     credentials: dict[str, str]
     options: dict[str, Any] = field(default_factory=dict)
+    # Receives what a pay-per-use network bills for each answer (see `report_usage`).
+    usage_sink: Callable[[list[Usage]], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,13 @@ class Connector(ABC):
     def hide(self, *, external_id: str) -> None:
         raise NotSupported(f"{self.network} does not let a page hide an item")
 
+    def unhide(self, *, external_id: str) -> None:
+        raise NotSupported(f"{self.network} does not let a page show a hidden item again")
+
+    def delete(self, *, external_id: str) -> None:
+        """Delete the bank's own post or reply (irreversible: no network restores one)."""
+        raise NotSupported(f"{self.network} does not let BankBuzz delete the bank's replies")
+
     def search(self, *, query: str, cursors: dict[str, str]) -> FetchResult:
         """Run a listening query on the network (X recent search)."""
         raise NotSupported(f"{self.network} has no search here")
@@ -221,12 +231,45 @@ class Connector(ABC):
         return None
 
 
+# -- what a call cost ---------------------------------------------------------------
+
+# Billable units of a pay-per-use API (X since February 2026).
+USAGE_POST_READ = "post_read"
+USAGE_USER_READ = "user_read"
+USAGE_DM_EVENT_READ = "dm_event_read"
+USAGE_CONTENT_CREATE = "content_create"
+USAGE_CONTENT_CREATE_URL = "content_create_url"
+USAGE_DM_CREATE = "dm_create"
+USAGE_DELETE = "interaction_delete"
+USAGE_CONTENT_MANAGE = "content_manage"
+USAGE_KINDS = (USAGE_POST_READ, USAGE_USER_READ, USAGE_DM_EVENT_READ, USAGE_CONTENT_CREATE,
+               USAGE_CONTENT_CREATE_URL, USAGE_DM_CREATE, USAGE_DELETE, USAGE_CONTENT_MANAGE)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One billable unit: a resource read (its id: the same one read twice a UTC day is billed
+    once) or a request that writes (no id)."""
+
+    kind: str
+    resource_id: str = ""
+
+
+def report_usage(account: AccountInfo, usage: list[Usage]) -> None:
+    """Hand an answer's billable units to the account's sink as they arrive, so a poll that
+    fails half-way still counts what it read. The app gives the sink (listening.x_costs) with
+    the account: connectors never touch the database."""
+    if usage and account.usage_sink is not None:
+        account.usage_sink(usage)
+
+
 REGISTRY: dict[str, type[Connector]] = {}
 
 NETWORK_MODULES = {
     "x": "listening.connectors.x",
     "facebook": "listening.connectors.facebook",
     "linkedin": "listening.connectors.linkedin",
+    "instagram": "listening.connectors.instagram",
 }
 
 

@@ -49,6 +49,7 @@ from urllib.parse import parse_qsl, urlsplit
 import facebook
 import requests
 
+from bankbuzz.network_versions import DEFAULT_GRAPH_VERSION, graph_version
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -73,7 +74,8 @@ from listening.connectors.base import (
 )
 from listening.connectors.http import clean_json, clean_text, mount_base_url, network_settings, safe_http_url
 
-GRAPH_VERSION = "v21.0"
+# The default; the one used is settings.GRAPH_API_VERSION (see bankbuzz/network_versions.py).
+GRAPH_VERSION = DEFAULT_GRAPH_VERSION
 SDK_HOST = "https://graph.facebook.com"
 PAGE_SIZE = 100
 DEFAULT_MAX_PAGES = 5
@@ -189,7 +191,7 @@ class FacebookConnector(Connector):
             session.hooks["response"].append(self._record_usage)
             graph = facebook.GraphAPI(access_token=token, timeout=self._timeout, session=session)
             # The SDK's constructor only accepts versions up to 3.1, all expired.
-            graph.version = GRAPH_VERSION
+            graph.version = graph_version()
             self._graph = graph
         return self._graph
 
@@ -641,9 +643,25 @@ class FacebookConnector(Connector):
         return ""
 
     def hide(self, *, external_id: str) -> None:
-        body = self._request(external_id, post={"is_hidden": "true"}, action="hiding a comment", writing=True)
+        self._set_hidden(external_id, hidden=True)
+
+    def unhide(self, *, external_id: str) -> None:
+        self._set_hidden(external_id, hidden=False)
+
+    def _set_hidden(self, external_id: str, *, hidden: bool) -> None:
+        action = "hiding a comment" if hidden else "showing a hidden comment"
+        body = self._request(
+            external_id, post={"is_hidden": "true" if hidden else "false"}, action=action, writing=True
+        )
         if body.get("success") is not True:
-            raise ConnectorError("Graph did not confirm hiding the comment", permanent=False)
+            raise ConnectorError(f"Graph did not confirm {action}", permanent=False)
+
+    def delete(self, *, external_id: str) -> None:
+        graph = self._client()
+        with self._errors(action="deleting a comment", writing=True):
+            body = graph.request(f"{graph.version}/{external_id}", method="DELETE")
+        if not isinstance(body, dict) or body.get("success") is not True:
+            raise ConnectorError("Graph did not confirm deleting the comment", permanent=False)
 
     def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
         """Our comment under `in_reply_to`, or our Messenger message in "m:<conversation>"."""

@@ -16,7 +16,8 @@ Options (`AccountInfo.options`):
     max_pages            int, default 5: pages of 100 comments read per post per poll.
 
 Settings: LINKEDIN_API_BASE_URL, NETWORK_HTTP_TIMEOUT, and LINKEDIN_API_VERSION
-(YYYYMM, default below: LinkedIn retires each version after about a year).
+(YYYYMM; default and end-of-life dates in bankbuzz/network_versions.py: LinkedIn retires
+each version after about a year).
 
 Cursors, all strings, "" meaning unset:
 
@@ -36,6 +37,7 @@ from urllib.parse import quote
 
 import requests
 
+from bankbuzz.network_versions import DEFAULT_LINKEDIN_VERSION, linkedin_version
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -58,7 +60,7 @@ from listening.connectors.base import (
 from listening.connectors.http import clean_json, clean_text, mount_base_url, network_settings
 
 DEFAULT_BASE_URL = "https://api.linkedin.com"
-DEFAULT_VERSION = "202510"
+DEFAULT_VERSION = DEFAULT_LINKEDIN_VERSION
 PAGE_SIZE = 100
 DEFAULT_MAX_PAGES = 5
 DEFAULT_RECENT_POSTS = 10
@@ -112,10 +114,8 @@ class LinkedInConnector(Connector):
 
     def __init__(self, account: AccountInfo):
         super().__init__(account)
-        from django.conf import settings
-
         self._base_url, self._timeout = network_settings("LINKEDIN_API_BASE_URL", DEFAULT_BASE_URL)
-        self._version = str(getattr(settings, "LINKEDIN_API_VERSION", "") or DEFAULT_VERSION)
+        self._version = linkedin_version()
         self._session: requests.Session | None = None
         self._people: dict[str, FetchedAuthor] = {}
 

@@ -63,6 +63,7 @@ from listening.connectors.base import (
     RateLimited,
     SentMessage,
     register,
+    report_usage,
 )
 from listening.connectors.http import (
     clean_json,
@@ -73,6 +74,7 @@ from listening.connectors.http import (
     network_settings,
     safe_http_url,
 )
+from listening.connectors.x_billing import billable_units
 
 # The host tweepy 4.17 hard-codes in BaseClient.request; the adapter sends its
 # calls to settings.X_API_BASE_URL instead.
@@ -220,7 +222,12 @@ class XConnector(Connector):
             client.session, source=TWEEPY_HOST, target=self._base_url, timeout=self._timeout, resign=resign
         )
         client.session.hooks["response"].append(self._record_rate)
+        client.session.hooks["response"].append(self._record_usage)
         return client
+
+    def _record_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Session hook: what X bills for this answer (pay-per-use), reported as it arrives."""
+        report_usage(self.account, billable_units(response))
 
     def _read_client(self) -> tuple[tweepy.Client, bool]:
         """The client for public reads, and whether its calls need `user_auth=True` (OAuth 1.0a)."""
@@ -683,6 +690,31 @@ class XConnector(Connector):
         return SentMessage(
             external_id=event_id, url=f"https://x.com/messages/{conversation}", raw=clean_json(data)
         )
+
+    def hide(self, *, external_id: str) -> None:
+        """Hide a reply in a conversation the bank's account started (X's hide replies)."""
+        self._set_hidden(external_id, hidden=True)
+
+    def unhide(self, *, external_id: str) -> None:
+        self._set_hidden(external_id, hidden=False)
+
+    def _set_hidden(self, external_id: str, *, hidden: bool) -> None:
+        client, user_auth = self._user_client()
+        action = "hiding a reply" if hidden else "showing a hidden reply"
+        with self._errors(action=action, writing=True):
+            call = client.hide_reply if hidden else client.unhide_reply
+            body = call(external_id, user_auth=user_auth)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("hidden") is not hidden:
+            raise ConnectorError(f"X did not confirm {action}", permanent=False)
+
+    def delete(self, *, external_id: str) -> None:
+        client, user_auth = self._user_client()
+        with self._errors(action="deleting a post", writing=True):
+            body = client.delete_tweet(external_id, user_auth=user_auth)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("deleted") is not True:
+            raise ConnectorError("X did not confirm deleting the post", permanent=False)
 
     def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
         """Look for our own reply to `in_reply_to` (a tweet id, or "dm:<conversation>") with this text."""

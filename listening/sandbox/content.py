@@ -204,6 +204,11 @@ class Customer:
     def linkedin_urn(self) -> str:
         return f"urn:li:person:{self.linkedin_id}"
 
+    @property
+    def instagram_id(self) -> str:
+        """The person's Instagram-scoped id (an IGSID), derived so that the crowd's shape stays as it was."""
+        return str(6_300_000_000_000_000 + int(self.facebook_id) % 1_000_000_000_000)
+
 
 def build_customers(count: int = 80) -> tuple[Customer, ...]:
     """The crowd. Fixed (not seeded) so handles stay stable across seeds and restarts."""

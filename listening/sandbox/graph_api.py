@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -31,10 +32,11 @@ from listening.sandbox.wire import (
     int_param,
     route,
 )
-from listening.sandbox.world import BANK_FACEBOOK_PAGE, DEMO_TOKEN
+from listening.sandbox.world import BANK_FACEBOOK_PAGE, DEMO_TOKEN, GRAPH_VERSIONS, LATEST_GRAPH_VERSION
 
 PAGE_ID = BANK_FACEBOOK_PAGE["page_id"]
 _V = r"(?:/v(?P<version>\d+\.\d+))?"
+_VERSION_PREFIX = re.compile(r"^/(v\d+\.\d+)(?:/|$)")
 _ID = r"(?P<id>[0-9]+(?:_[0-9]+)?|t_[0-9]+|m_[0-9]+|me)"
 
 _DEFAULT_FIELDS = {
@@ -152,6 +154,9 @@ class GraphApi(NetworkApi):
             ),
             route("GET", rf"{_V}/{_ID}", "GET /{object-id}", self.get_object, limit=1200, window=3600),
             route("POST", rf"{_V}/{_ID}", "POST /{object-id}", self.update_object, limit=300, window=3600),
+            route(
+                "DELETE", rf"{_V}/{_ID}", "DELETE /{object-id}", self.delete_object, limit=300, window=3600
+            ),
         ]
 
     # -- dialect -----------------------------------------------------------------
@@ -173,6 +178,18 @@ class GraphApi(NetworkApi):
         if status == 429:
             return self.storm(reset_at or int(time.time()) + 60)
         return _graph_error(status, message, code=code, kind=kind)
+
+    def refuse(self, request: Request) -> Response | None:
+        """A version Graph no longer serves (or never did): Graph's (#2635) error."""
+        match = _VERSION_PREFIX.match(request.path)
+        if match is None or match.group(1) in GRAPH_VERSIONS:
+            return None
+        return _graph_error(
+            400,
+            f"(#2635) You are calling a deprecated version of the Graph API. Please update to the "
+            f"latest version: {LATEST_GRAPH_VERSION}.",
+            code=2635,
+        )
 
     def expired(self) -> Response:
         return _graph_error(
@@ -483,6 +500,22 @@ class GraphApi(NetworkApi):
             return _graph_error(400, "(#100) A page cannot hide its own comment", code=100)
         with ctx.store.mutate():
             comment["is_hidden"] = hidden == "true"
+        return Response(payload={"success": True})
+
+    def delete_object(self, ctx: Context) -> Response:
+        """A page deletes its own comment, or any comment on its own posts."""
+        fb = ctx.store.data["facebook"]
+        comment = fb["comments"].get(ctx.match["id"])
+        if comment is None:
+            raise HttpError(404, f"(#803) Some of the aliases you requested do not exist: {ctx.match['id']}")
+        post = fb["posts"].get(comment["post_id"], {})
+        if comment["from_id"] != PAGE_ID and post.get("from_id") != PAGE_ID:
+            return _graph_error(400, "(#200) Permissions error", code=200)
+        with ctx.store.mutate():
+            for reply in [c for c in fb["comments"].values() if c["parent_id"] == comment["id"]]:
+                fb["comments"].pop(reply["id"])
+            fb["comments"].pop(comment["id"])
+            fb.setdefault("deleted", []).append(comment["id"])
         return Response(payload={"success": True})
 
 

@@ -2,17 +2,19 @@
 
 Body (JSON), every field but `network` optional:
 
-    {"network": "x" | "facebook" | "linkedin",
+    {"network": "x" | "facebook" | "linkedin" | "instagram",
      "kind": x: mention (default) | reply | tweet | retweet | quote | edit | dm
              facebook: comment (default) | visitor_post | tagged | message | page_post
-             linkedin: comment (default) | org_post,
+             linkedin: comment (default) | org_post
+             instagram: comment (default) | tagged | message | media,
      "text": "...",                     (default: a generated customer post on `topic`)
      "topic": "card_declined",          (see content.TOPIC_WEIGHTS)
      "author": "bank" | {"id", "username", "name", "profile_image_url", "followers_count",
                          "verified", "url", "picture", "first", "last"},
      "customer": 3,                     (index into the crowd, when no `author`)
      "in_reply_to": "<id or urn>",      (reply / comment target)
-     "retweet_of" | "quote_of" | "edit_of": "<tweet id>"}
+     "retweet_of" | "quote_of" | "edit_of": "<tweet id>",
+     "ago_seconds": 90000}              (instagram: said that long ago, for the messaging window)
 
 Answers {"network", "kind", "id", "thread"}.
 """
@@ -22,9 +24,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from listening.sandbox import content
+from listening.sandbox import content, instagram_state
 from listening.sandbox.content import CUSTOMERS, Customer
-from listening.sandbox.state import Store
+from listening.sandbox.state import Store, now_ms
 from listening.sandbox.world import BANK_FACEBOOK_PAGE, BANK_LINKEDIN_ORG, BANK_X
 
 
@@ -52,7 +54,9 @@ def inject(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             return _inject_facebook(store, body)
         if network == "linkedin":
             return _inject_linkedin(store, body)
-    raise ValueError("network must be x, facebook or linkedin")
+        if network == "instagram":
+            return _inject_instagram(store, body)
+    raise ValueError("network must be x, facebook, linkedin or instagram")
 
 
 def _inject_x(store: Store, body: dict[str, Any]) -> dict[str, Any]:
@@ -179,3 +183,51 @@ def _inject_linkedin(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if comment is None:
         raise ValueError(f"no post or comment {target}")
     return {"network": "linkedin", "kind": kind, "id": comment["urn"], "thread": comment["post_urn"]}
+
+
+def _inject_instagram(store: Store, body: dict[str, Any]) -> dict[str, Any]:
+    ig = store.data["instagram"]
+    kind = body.get("kind", "comment")
+    author = body.get("author")
+    if author == "bank":
+        from_id = instagram_state.BANK_ID
+    elif isinstance(author, dict):
+        from_id = instagram_state.upsert_user(store, author, CUSTOMERS[0])
+    else:
+        customer = _customer(body)
+        store.ensure_customer(customer)
+        from_id = customer.instagram_id
+    text = _text(body, "instagram", store)
+    ago = float(body.get("ago_seconds") or 0)
+    if not 0 <= ago <= 365 * 86400:
+        raise ValueError("ago_seconds must be between 0 and a year")
+    created_ms = now_ms() - int(ago * 1000)
+    if kind == "comment":
+        target = str(body.get("in_reply_to") or "")
+        if not target:
+            own = [m for m in ig["media"].values() if m["owner_id"] == instagram_state.BANK_ID]
+            target = max(own, key=lambda m: m["created_ms"])["id"]
+        comment = instagram_state.add_comment(
+            store, text=text, from_id=from_id, target_id=target, created_ms=created_ms
+        )
+        if comment is None:
+            raise ValueError(f"no media or comment {target}")
+        return {"network": "instagram", "kind": kind, "id": comment["id"], "thread": comment["media_id"]}
+    if kind in ("tagged", "media"):
+        owner = instagram_state.BANK_ID if kind == "media" else from_id
+        media = instagram_state.add_media(
+            store, caption=text, owner_id=owner, created_ms=created_ms, tagged=kind == "tagged"
+        )
+        return {"network": "instagram", "kind": kind, "id": media["id"], "thread": media["id"]}
+    if kind == "message":
+        to_id = str(body.get("recipient_id") or instagram_state.BANK_ID)
+        message = instagram_state.add_message(
+            store, text=text, from_id=from_id, to_id=to_id, created_ms=created_ms
+        )
+        return {
+            "network": "instagram",
+            "kind": kind,
+            "id": message["id"],
+            "thread": message["conversation_id"],
+        }
+    raise ValueError(f"unknown Instagram kind {kind!r}")

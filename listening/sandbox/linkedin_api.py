@@ -25,7 +25,7 @@ from listening.sandbox.wire import (
     corrupt_generic,
     route,
 )
-from listening.sandbox.world import BANK_LINKEDIN_ORG, DEMO_TOKEN
+from listening.sandbox.world import BANK_LINKEDIN_ORG, DEMO_TOKEN, LINKEDIN_VERSIONS
 
 ORG_URN = BANK_LINKEDIN_ORG["urn"]
 _CODES = {
@@ -87,6 +87,20 @@ class LinkedInApi(NetworkApi):
         if status == 401:
             payload["message"] = "Invalid access token"
         return Response(status=status, payload=payload)
+
+    def refuse(self, request: Request) -> Response | None:
+        """A retired (or never released) LinkedIn-Version: 426, as the real API answers."""
+        version = request.headers.get("LinkedIn-Version", "")
+        if not re.fullmatch(r"20\d{4}", version) or version in LINKEDIN_VERSIONS:
+            return None
+        return Response(
+            status=426,
+            payload={
+                "status": 426,
+                "code": "NONEXISTENT_VERSION",
+                "message": f"Requested version {version} is not active",
+            },
+        )
 
     def expired(self) -> Response:
         return Response(

@@ -1,4 +1,4 @@
-"""The sandbox HTTP server: three fake networks and a control API on one port.
+"""The sandbox HTTP server: four fake networks and a control API on one port.
 
 Standard library only (no Django import), so it starts in a fraction of a
 second in `make run`, in tests (in-process, on a free port) and in CI.
@@ -6,6 +6,7 @@ second in `make run`, in tests (in-process, on a free port) and in CI.
     /x/2/...             X API v2
     /graph/vNN.N/...     Graph API, any version
     /linkedin/rest/...   LinkedIn Community Management API
+    /instagram/vNN.N/... Instagram API with Instagram Login (graph.instagram.com)
     /_sandbox/...        control API (JSON): health, inject, scenarios, sent, requests, reset
 """
 
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from listening.sandbox import world
 from listening.sandbox.graph_api import GraphApi
+from listening.sandbox.instagram_api import InstagramApi
 from listening.sandbox.linkedin_api import LinkedInApi
 from listening.sandbox.scenarios import MALFORMED_VARIANTS, SCENARIOS, Scenarios, UnknownScenario
 from listening.sandbox.state import Store
@@ -41,7 +43,7 @@ _BURSTS = {"outage": 30, "hostile": 12, "large_pages": 450}
 
 
 def _apis() -> list[NetworkApi]:
-    return [XApi(), GraphApi(), LinkedInApi()]
+    return [XApi(), GraphApi(), LinkedInApi(), InstagramApi()]
 
 
 class Sandbox:
@@ -55,6 +57,8 @@ class Sandbox:
         self.budgets = RateBudgets()
         self.apis = _apis()
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._billed_reads: set[tuple[str, str, str]] = set()
+        self._billed_writes: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._sequence = 0
         self.stopping = threading.Event()
@@ -118,13 +122,7 @@ class Sandbox:
             response = api.storm(reset_at)
             response.headers.update(api.rate_headers(limit=candidate.limit, remaining=0, reset_at=reset_at))
             return response
-        rejection: Response | None = None
-        if fault is not None and fault["name"] == "expired_token":
-            rejection = api.expired()
-        elif fault is not None and fault["name"] == "server_errors":
-            rejection = api.server_error(sequence)
-        elif not api.authenticate(request):
-            rejection = api.error(401, "Unauthorized")
+        rejection = api.refuse(request) or self._fault_or_auth(api, request, fault, sequence)
         if rejection is not None:
             # Failed calls still carry the budget headers (X sends them on every answer).
             limit, remaining, reset_at = self.budgets.peek(api.network, candidate)
@@ -142,10 +140,48 @@ class Sandbox:
         except HttpError as exc:
             response = api.error(exc.status, exc.message)
         response.headers.update(headers)
+        self._bill(api.billable(request, response))
         if fault is not None and fault["name"] == "malformed" and request.method == "GET":
             variant = fault["params"].get("variant") or MALFORMED_VARIANTS[sequence % len(MALFORMED_VARIANTS)]
             response = api.corrupt(response, variant)
         return response
+
+    @staticmethod
+    def _fault_or_auth(
+        api: NetworkApi, request: Request, fault: dict[str, Any] | None, sequence: int
+    ) -> Response | None:
+        if fault is not None and fault["name"] == "expired_token":
+            return api.expired()
+        if fault is not None and fault["name"] == "server_errors":
+            return api.server_error(sequence)
+        if not api.authenticate(request):
+            return api.error(401, "Unauthorized")
+        return None
+
+    def _bill(self, units: list[tuple[str, str]]) -> None:
+        """Pay-per-use units, as the network bills them: a resource read once per UTC day."""
+        if not units:
+            return
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        with self._counts_lock:
+            for kind, resource in units:
+                if resource:
+                    self._billed_reads.add((day, kind, resource))
+                else:
+                    self._billed_writes[kind] += 1
+
+    def billable_counts(self) -> dict[str, int]:
+        with self._counts_lock:
+            out: Counter[str] = Counter(self._billed_writes)
+            for _day, kind, _resource in self._billed_reads:
+                out[kind] += 1
+            return dict(sorted(out.items()))
+
+    def _clear_counts(self) -> None:
+        with self._counts_lock:
+            self._counts.clear()
+            self._billed_reads.clear()
+            self._billed_writes.clear()
 
     def _count(self, network: str, endpoint: str) -> None:
         with self._counts_lock:
@@ -174,6 +210,8 @@ class Sandbox:
                 raise HttpError(400, "count must be between 1 and 5000")
             if body.get("competitors"):
                 made = [self.traffic.emit_competitor() for _ in range(count)]
+            elif body.get("network") == "instagram":
+                made = [self.traffic.emit_instagram() for _ in range(count)]
             else:
                 made = [
                     self.traffic.emit(
@@ -199,16 +237,16 @@ class Sandbox:
             return Response(payload={"sent": sent, "count": len(sent)})
         if path == "/requests":
             if method == "GET":
-                return Response(payload={"requests": self.request_counts()})
+                return Response(
+                    payload={"requests": self.request_counts(), "billable": self.billable_counts()}
+                )
             if method == "DELETE":
-                with self._counts_lock:
-                    self._counts.clear()
+                self._clear_counts()
                 return Response(payload={"ok": True})
         if path == "/reset" and method == "POST":
             self.store.reset()
             self.budgets.reset()
-            with self._counts_lock:
-                self._counts.clear()
+            self._clear_counts()
             return Response(payload={"ok": True})
         if path == "/rate_limits" and method == "POST":
             body = request.json()
@@ -237,6 +275,9 @@ class Sandbox:
                 "facebook_messages": len(data["facebook"]["messages"]),
                 "linkedin_posts": len(data["linkedin"]["posts"]),
                 "linkedin_comments": len(data["linkedin"]["comments"]),
+                "instagram_media": len(data["instagram"]["media"]),
+                "instagram_comments": len(data["instagram"]["comments"]),
+                "instagram_messages": len(data["instagram"]["messages"]),
                 "sent": len(data["sent"]),
                 "generated": data["generated"],
                 "competitor_generated": data.get("competitor_generated", 0),
@@ -252,6 +293,7 @@ class Sandbox:
                 "x": world.BANK_X,
                 "facebook": world.BANK_FACEBOOK_PAGE,
                 "linkedin": world.BANK_LINKEDIN_ORG,
+                "instagram": world.BANK_INSTAGRAM,
             },
         }
 
@@ -276,7 +318,10 @@ class Sandbox:
         burst = int(params.get("count", _BURSTS.get(body["name"], 0)))
         made = []
         for _ in range(min(burst, 5000)):
-            if body["name"] == "outage":
+            if network == "instagram" and body["name"] in ("outage", "hostile", "large_pages"):
+                # Instagram's crowd is a stream of its own (traffic.emit_instagram).
+                made.append(self.traffic.emit_instagram())
+            elif body["name"] == "outage":
                 made.append(self.traffic.emit(network=network, outage=True))
             elif body["name"] == "hostile":
                 made.append(self.traffic.emit(network=network, hostile=True))

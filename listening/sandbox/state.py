@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from listening.sandbox import instagram_state
 from listening.sandbox.content import CUSTOMERS, Customer
 from listening.sandbox.world import BANK_FACEBOOK_PAGE, BANK_LINKEDIN_ORG, BANK_NAME, BANK_X
 
@@ -45,6 +46,8 @@ class Store:
         self.path = path
         self.lock = threading.RLock()
         self.data: dict[str, Any] = self._load() if path and path.exists() else self._fresh()
+        # A world saved before Instagram existed gets it now (a no-op otherwise).
+        instagram_state.install(self, start_ms=now_ms() - 6 * 3600 * 1000)
 
     # -- persistence -------------------------------------------------------
 
@@ -107,6 +110,7 @@ class Store:
         }
         self.data = data
         self._seed_bank(data)
+        instagram_state.install(self, start_ms=now_ms() - 6 * 3600 * 1000)
         return data
 
     def _seed_bank(self, data: dict[str, Any]) -> None:
@@ -145,8 +149,10 @@ class Store:
     # -- people ------------------------------------------------------------
 
     def ensure_customer(self, customer: Customer) -> None:
-        """Register a crowd member on all three networks (idempotent)."""
+        """Register a crowd member on every network (idempotent)."""
         data = self.data
+        if "instagram" in data:
+            instagram_state.ensure_user(self, customer)
         data["x"]["users"].setdefault(
             customer.x_id,
             {

@@ -50,6 +50,10 @@ class SandboxControl:
     def requests(self) -> dict[str, dict[str, int]]:
         return self._call("GET", "/requests")["requests"]
 
+    def billable(self) -> dict[str, int]:
+        """X's pay-per-use units the sandbox answered with (reads once per resource and UTC day)."""
+        return self._call("GET", "/requests")["billable"]
+
     def rate_limit(self, network: str, endpoint: str, *, limit: int, window: int = 900) -> None:
         self._call(
             "POST",

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from listening.sandbox import content
+from listening.sandbox import content, instagram_state
 from listening.sandbox.content import CUSTOMERS, Customer
 from listening.sandbox.scenarios import Scenarios
 from listening.sandbox.state import Store
@@ -37,6 +37,11 @@ CHANNELS: dict[str, tuple[str, int]] = {
 # find. A stream of its own (own counter, own random sequence), so adding it left
 # the customers' sequence for a seed as it was.
 COMPETITOR_SHARE = 0.25
+
+# Instagram, per customer post: comments on the bank's posts, replies, tags and direct
+# messages. A stream of its own like the competitor chatter, for the same reason.
+INSTAGRAM_SHARE = 0.3
+INSTAGRAM_CHANNELS: dict[str, int] = {"comment": 10, "comment_reply": 3, "tagged": 2, "message": 5}
 
 _HOSTILE_X_ID_BASE = 1_666_000_000_000_000_000
 
@@ -71,6 +76,7 @@ class Traffic:
         last = time.monotonic()
         budget = 0.0
         competitor_budget = 0.0
+        instagram_budget = 0.0
         extra: dict[str | None, float] = {}
         while not self._stop.wait(0.05):
             now = time.monotonic()
@@ -85,6 +91,10 @@ class Traffic:
             while competitor_budget >= 1 and not self._stop.is_set():
                 competitor_budget -= 1
                 self.emit_competitor()
+            instagram_budget += INSTAGRAM_SHARE * self.rate * elapsed
+            while instagram_budget >= 1 and not self._stop.is_set():
+                instagram_budget -= 1
+                self.emit_instagram()
             outages = [s for s in self.scenarios.list() if s["name"] == "outage"]
             for scope in {s.get("network") for s in outages}:
                 extra[scope] = extra.get(scope, 0.0) + 9 * self.rate * elapsed
@@ -130,6 +140,46 @@ class Traffic:
             text = content.compose_competitor(rng, content.pick_competitor(rng))
             tweet = self.store.add_tweet(text=text, author_id=customer.x_id)
             return _made("x", "tweet", tweet["id"], tweet["conversation_id"])
+
+    def emit_instagram(self) -> dict[str, Any]:
+        """The next post of the Instagram stream: a comment, a reply, a tag or a direct message."""
+        with self.store.mutate() as data:
+            index = data.get("instagram_generated", 0)
+            data["instagram_generated"] = index + 1
+            rng = random.Random(f"{self.seed}:instagram:{index}")
+            customer = rng.choice(CUSTOMERS)
+            self.store.ensure_customer(customer)
+            channels = list(INSTAGRAM_CHANNELS)
+            channel = rng.choices(channels, weights=[INSTAGRAM_CHANNELS[c] for c in channels])[0]
+            outage = self.scenarios.active("outage", "instagram") is not None
+            topic = content.pick_topic(rng, outage=outage)
+            return self._emit_instagram(rng, channel, topic, customer)
+
+    def _emit_instagram(
+        self, rng: random.Random, channel: str, topic: str, customer: Customer
+    ) -> dict[str, Any]:
+        ig = self.store.data["instagram"]
+        author = customer.instagram_id
+        if channel == "message":
+            text = content.compose_direct(rng)
+            message = instagram_state.add_message(
+                self.store, text=text, from_id=author, to_id=instagram_state.BANK_ID
+            )
+            return _made("instagram", "message", message["id"], message["conversation_id"])
+        text = content.compose(rng, topic=topic, network="instagram")
+        if channel == "tagged":
+            media = instagram_state.add_media(self.store, caption=text, owner_id=author, tagged=True)
+            return _made("instagram", "tagged", media["id"], media["id"])
+        target = ""
+        if channel == "comment_reply":
+            recent = sorted(ig["comments"].values(), key=lambda c: c["created_ms"])[-20:]
+            target = rng.choice(recent)["id"] if recent else ""
+        if not target:
+            own = [m for m in ig["media"].values() if m["owner_id"] == instagram_state.BANK_ID]
+            target = rng.choice(sorted(own, key=lambda m: m["created_ms"])[-5:])["id"]
+        comment = instagram_state.add_comment(self.store, text=text, from_id=author, target_id=target)
+        assert comment is not None
+        return _made("instagram", "comment", comment["id"], comment["media_id"])
 
     def _hostile_author(self, rng: random.Random) -> Customer:
         """An author whose name and URLs are built to break a careless page."""

@@ -135,6 +135,15 @@ class NetworkApi:
     def rate_headers(self, *, limit: int, remaining: int, reset_at: int) -> dict[str, str]:
         return {}
 
+    def billable(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """What a pay-per-use network bills for this answer: (kind, resource id or "")."""
+        return []
+
+    def refuse(self, request: Request) -> Response | None:
+        """The network's answer to a request it does not take at all (an API version it no
+        longer speaks), before authentication; None to go on."""
+        return None
+
     def storm(self, reset_at: int) -> Response:
         """The network's answer when the rate-limit storm scenario is on."""
         return self.error(429, "Too Many Requests", reset_at=reset_at)
@@ -180,6 +189,7 @@ def corrupt_generic(response: Response, variant: str, *, list_key: str) -> Respo
         victim.pop("created_at", None)
         victim.pop("created_time", None)
         victim.pop("created", None)
+        victim.pop("timestamp", None)
     elif variant == "wrong_types":
         for key, value in list(victim.items()):
             if isinstance(value, str):

@@ -27,6 +27,14 @@ BANK_FACEBOOK_PAGE: Final[dict[str, str]] = {
     "username": "northbridgebank",
 }
 
+# The bank's Instagram professional account: `user_id` is its Instagram user id
+# (what /me answers with Instagram Login), `username` its @handle.
+BANK_INSTAGRAM: Final[dict[str, str]] = {
+    "user_id": "17841405822304914",
+    "username": "northbridgebank",
+    "name": BANK_NAME,
+}
+
 BANK_LINKEDIN_ORG: Final[dict[str, str]] = {
     "id": "90412387",
     "urn": "urn:li:organization:90412387",
@@ -49,9 +57,18 @@ DEMO_CREDENTIALS: Final[dict[str, dict[str, str]]] = {
     "x": {"bearer_token": DEMO_TOKEN, "oauth2_user_token": DEMO_TOKEN},
     "facebook": {"page_access_token": DEMO_TOKEN},
     "linkedin": {"access_token": DEMO_TOKEN},
+    "instagram": {"access_token": DEMO_TOKEN},
 }
 
-NETWORKS: Final = ("x", "facebook", "linkedin")
+NETWORKS: Final = ("x", "facebook", "linkedin", "instagram")
+
+# The API versions the fake networks speak, as the real ones did in December 2026: Graph
+# (Facebook and Instagram) serves a version until its published expiry date, LinkedIn each
+# monthly version for about a year. A client asking for another one is refused like the real
+# API refuses it, so a version pinned past its end of life fails in tests, not in production.
+GRAPH_VERSIONS: Final = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0", "v26.0")
+LATEST_GRAPH_VERSION: Final = "v26.0"
+LINKEDIN_VERSIONS: Final = tuple(f"2026{month:02d}" for month in range(1, 12))
 
 # Other banks the crowd talks about, for the demo's competitor listening queries
 # (`listening/demo.py`). `weight` is each one's share of the competitor chatter;

@@ -223,6 +223,10 @@ class XApi(NetworkApi):
             route("GET", r"/2/tweets/search/recent", "GET /2/tweets/search/recent", self.search, limit=450),
             route("GET", r"/2/tweets/(?P<id>\d+)", "GET /2/tweets/:id", self.tweet, limit=900),
             route("POST", r"/2/tweets", "POST /2/tweets", self.create_tweet, limit=200),
+            route("DELETE", r"/2/tweets/(?P<id>\d+)", "DELETE /2/tweets/:id", self.delete_tweet, limit=50),
+            route(
+                "PUT", r"/2/tweets/(?P<id>\d+)/hidden", "PUT /2/tweets/:id/hidden", self.hide_reply, limit=50
+            ),
             route("GET", r"/2/dm_events", "GET /2/dm_events", self.dm_events, limit=300),
             route(
                 "GET",
@@ -255,6 +259,27 @@ class XApi(NetworkApi):
         ]
 
     # -- dialect -----------------------------------------------------------------
+
+    def billable(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """X's pay-per-use bill: reads per resource returned, writes per successful request."""
+        if response.status >= 400:
+            return []
+        path = request.path.rstrip("/")
+        if request.method != "GET":
+            return _billable_write(request, path)
+        payload = response.payload if isinstance(response.payload, dict) else {}
+        if "/dm_events" in path:
+            main = "dm_event_read"
+        elif re.search(r"/2/users(/me|/by|/\d+$)", path):
+            main = "user_read"
+        else:
+            main = "post_read"
+        includes = payload.get("includes") or {}
+        return (
+            [(main, i) for i in _billed_ids(payload.get("data"))]
+            + [("user_read", i) for i in _billed_ids(includes.get("users"))]
+            + [("post_read", i) for i in _billed_ids(includes.get("tweets"))]
+        )
 
     def authenticate(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -446,6 +471,35 @@ class XApi(NetworkApi):
         data = {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}
         return Response(status=201, payload={"data": data})
 
+    def delete_tweet(self, ctx: Context) -> Response:
+        """The account deletes one of its own posts; it is gone from every later read."""
+        tweets = ctx.store.data["x"]["tweets"]
+        tweet = tweets.get(ctx.match["id"])
+        if tweet is None:
+            raise HttpError(404, f"Could not find tweet with id: [{ctx.match['id']}].")
+        if tweet["author_id"] != BANK_X["user_id"]:
+            raise HttpError(403, "You are not allowed to delete a Tweet you did not author.")
+        with ctx.store.mutate():
+            tweets.pop(tweet["id"])
+            ctx.store.data["x"].setdefault("deleted", []).append(tweet["id"])
+        return Response(payload={"data": {"deleted": True}})
+
+    def hide_reply(self, ctx: Context) -> Response:
+        """Hide (or show again) a reply in a conversation the bank's account started."""
+        tweets = ctx.store.data["x"]["tweets"]
+        tweet = tweets.get(ctx.match["id"])
+        body = ctx.request.json()
+        if tweet is None:
+            raise HttpError(404, f"Could not find tweet with id: [{ctx.match['id']}].")
+        if not isinstance(body, dict) or not isinstance(body.get("hidden"), bool):
+            raise HttpError(400, "hidden must be true or false")
+        root = tweets.get(tweet["conversation_id"])
+        if tweet["id"] == tweet["conversation_id"] or root is None or root["author_id"] != BANK_X["user_id"]:
+            raise HttpError(403, "You can only hide replies to conversations you started.")
+        with ctx.store.mutate():
+            tweet["hidden"] = body["hidden"]
+        return Response(payload={"data": {"hidden": body["hidden"]}})
+
     def create_dm(self, ctx: Context) -> Response:
         body = ctx.request.json()
         text = body.get("text") if isinstance(body, dict) else None
@@ -530,3 +584,21 @@ class XApi(NetworkApi):
         if "participant_ids" in fields:
             out["participant_ids"] = list(event["participant_ids"])
         return out
+
+
+def _billed_ids(items: Any) -> list[str]:
+    items = items if isinstance(items, list) else [items] if isinstance(items, dict) else []
+    return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
+
+
+def _billable_write(request: Request, path: str) -> list[tuple[str, str]]:
+    if request.method == "POST" and path == "/2/tweets":
+        text = str((request.json() or {}).get("text", ""))
+        return [("content_create_url" if re.search(r"https?://", text, re.I) else "content_create", "")]
+    if request.method == "POST" and path.endswith("/messages"):
+        return [("dm_create", "")]
+    if request.method == "DELETE":
+        return [("interaction_delete", "")]
+    if request.method == "PUT" and path.endswith("/hidden"):
+        return [("content_manage", "")]
+    return []

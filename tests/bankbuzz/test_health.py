@@ -10,7 +10,8 @@ from bankbuzz.health import HEARTBEAT_KEY
 def test_healthz_needs_no_login_and_names_each_part(client, db):
     response = client.get("/healthz")
     body = json.loads(response.content)
-    assert set(body) == {"database", "redis", "workers", "beat"}
+    assert set(body) == {"database", "redis", "workers", "beat", "warnings"}
+    assert body["warnings"] == []  # the default API versions are current
     assert body["database"] == "ok"
     assert body["redis"] == "ok"
 

@@ -1,4 +1,4 @@
-"""Connected Facebook and LinkedIn accounts of the demo bank, pointed at the sandbox."""
+"""Connected Facebook, LinkedIn and Instagram accounts of the demo bank, pointed at the sandbox."""
 
 from __future__ import annotations
 
@@ -34,4 +34,19 @@ def linkedin_account(db):
         handle=org["vanity_name"],
         name=org["name"],
         credentials=world.DEMO_CREDENTIALS["linkedin"],
+    )
+
+
+@pytest.fixture
+def instagram_account(db):
+    from listening.services import social_account_create
+
+    account = world.BANK_INSTAGRAM
+    return social_account_create(
+        actor=None,
+        network="instagram",
+        external_id=account["user_id"],
+        handle=account["username"],
+        name=account["name"],
+        credentials=world.DEMO_CREDENTIALS["instagram"],
     )

@@ -1,5 +1,6 @@
-"""The demo organisation connects all three networks to the sandbox, so `make run` shows X mentions,
-X direct messages, Facebook comments, Messenger messages and LinkedIn comments."""
+"""The demo organisation connects every network to the sandbox, so `make run` shows X mentions,
+X direct messages, Facebook comments, Messenger messages, LinkedIn comments, and Instagram
+comments and direct messages."""
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +18,7 @@ def test_demo_accounts_read_every_stream_of_the_sandbox(
     settings.DEBUG = True
     call_command("demo_seed", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     accounts = {a.network: a for a in SocialAccount.objects.all()}
-    assert set(accounts) == {"x", "facebook", "linkedin"}
+    assert set(accounts) == {"x", "facebook", "linkedin", "instagram"}
     assert accounts["x"].get_credentials()["oauth2_user_token"]  # direct messages need a user token
 
     posted = [
@@ -26,6 +27,8 @@ def test_demo_accounts_read_every_stream_of_the_sandbox(
         sandbox.post(network="facebook", kind="comment", text="Branch closed early"),
         sandbox.post(network="facebook", kind="message", text="Please call me"),
         sandbox.post(network="linkedin", text="Hiring in Leeds?"),
+        sandbox.post(network="instagram", text="Love the new app"),
+        sandbox.post(network="instagram", kind="message", text="My card has not arrived"),
     ]
     for account in accounts.values():
         with django_capture_on_commit_callbacks(execute=True):

@@ -15,7 +15,7 @@ from listening.threads import customer_thread_key
 
 pytestmark = pytest.mark.django_db
 
-NETWORKS = ["facebook", "linkedin"]
+NETWORKS = ["facebook", "linkedin", "instagram"]
 
 
 @pytest.fixture

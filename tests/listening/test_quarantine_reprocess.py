@@ -13,7 +13,7 @@ from listening.services import account_poll, quarantined_item_reprocess
 
 pytestmark = pytest.mark.django_db
 
-NETWORKS = ["x", "facebook", "linkedin"]
+NETWORKS = ["x", "facebook", "linkedin", "instagram"]
 
 
 @pytest.fixture

@@ -113,6 +113,8 @@ TABLE: dict[str, Rule] = {
     "inbox:customer_link": rule(WRITERS, **CONV),
     "inbox:unmask": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:hide": rule(WRITERS, mention_pk="mention", **CONV),
+    "inbox:unhide": rule(WRITERS, mention_pk="mention", **CONV),
+    "inbox:delete_reply": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:reply": rule(WRITERS, **CONV),
     "inbox:reply_retry": rule(WRITERS, reply_pk="reply"),
     "inbox:reply_withdraw": rule(WRITERS, reply_pk="reply"),
@@ -139,6 +141,7 @@ TABLE: dict[str, Rule] = {
     "listening:sandbox_scenario": rule(LEAD_ADMIN, debug=True),
     "listening:account_test": rule(LEAD_ADMIN, pk="account"),
     "listening:account_retweets": rule(LEAD_ADMIN, pk="account"),
+    "listening:account_x_budget": rule(LEAD_ADMIN, pk="account"),
     "listening:quarantine_reprocess": rule(ADMIN_ONLY, account_pk="account", pk="quarantined"),
     # escalations: the Cards escalation is another department's for specialist_b -> 404
     "escalations:queue": rule(READERS | SPECIALISTS),

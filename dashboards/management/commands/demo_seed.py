@@ -47,6 +47,11 @@ DEMO_ACCOUNTS = {
         world.BANK_LINKEDIN_ORG["vanity_name"],
         world.BANK_LINKEDIN_ORG["name"],
     ),
+    "instagram": (
+        world.BANK_INSTAGRAM["user_id"],
+        world.BANK_INSTAGRAM["username"],
+        world.BANK_INSTAGRAM["name"],
+    ),
 }
 
 
