@@ -6,6 +6,10 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from inbox.panels import panels_for
 
 register = template.Library()
 
@@ -50,3 +54,14 @@ def short_age(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def pane_panels(context, slot: str, obj):
+    """Render the panels other apps registered for `slot` (see inbox/panels.py), escaped as usual."""
+    request = context.get("request")
+    parts = []
+    for template_name, panel_context in panels_for(slot, request, obj):
+        parts.append(render_to_string(template_name, {**context.flatten(), **panel_context}, request=None))
+    # Each part is a rendered template: autoescaped inside, so joining them is safe.
+    return mark_safe("".join(parts))  # noqa: S308
