@@ -65,6 +65,30 @@ app.conf.beat_schedule = {
     },
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
     "listening-avatars": {"task": "listening.fetch_avatars", "schedule": 60, "options": {"expires": 55}},
+    # The learning loop (learning/outcomes.py): what replies that used the library led to.
+    "learning-outcomes": {
+        "task": "learning.update_outcomes",
+        "schedule": 15 * 60,
+        "options": {"expires": 14 * 60},
+    },
+    # Advice articles past their review date, told to their department's leads each morning.
+    "learning-review-due": {
+        "task": "learning.review_due",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Each expert hears how often their answers in the library were used in the past week.
+    "learning-weekly-usage": {
+        "task": "learning.weekly_usage",
+        "schedule": crontab(hour=8, minute=0, day_of_week=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Department leads and social leads: last week's learning digest is ready.
+    "learning-weekly-digest": {
+        "task": "learning.weekly_digest",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Retention (bankbuzz/audit/retention.py): nightly, in the quiet hours; a missed night is
     # made up by the next one, so a copy that waited all day is dropped.
     "audit-retention": {

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "listening",
     "inbox",
     "escalations",
+    "learning",
     "dashboards",
     "rest_framework",
     "drf_spectacular",

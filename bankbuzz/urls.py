@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("listening/", include("listening.urls")),
     path("escalations/", include("escalations.urls")),
+    path("library/", include("learning.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/", include("bankbuzz.api.urls")),
     path("admin/", admin.site.urls),

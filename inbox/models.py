@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -231,9 +231,19 @@ class SavedReply(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # What suggestions rank against a customer's words (the learning app's composer panel):
+    # computed by PostgreSQL on every write, so no code path can leave it stale.
+    search = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("tags", weight="A", config="english")
+        + SearchVector("body", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ("title",)
+        indexes = [GinIndex(fields=["search"], name="saved_reply_search_idx")]
         constraints = [
             # ";card" must insert one reply, whatever its case.
             models.UniqueConstraint(

@@ -6,8 +6,11 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from inbox import guard
+from inbox.panels import panels_for
 from inbox.permissions import can_approve_replies
 
 register = template.Library()
@@ -76,3 +79,14 @@ def reply_text(context, reply) -> str:
     if user is not None and (user.pk == reply.author_id or can_approve_replies(user)):
         return reply.text
     return guard.masked(reply.text)
+
+
+@register.simple_tag(takes_context=True)
+def pane_panels(context, slot: str, obj):
+    """Render the panels other apps registered for `slot` (see inbox/panels.py), escaped as usual."""
+    request = context.get("request")
+    parts = []
+    for template_name, panel_context in panels_for(slot, request, obj):
+        parts.append(render_to_string(template_name, {**context.flatten(), **panel_context}, request=None))
+    # Each part is a rendered template: autoescaped inside, so joining them is safe.
+    return mark_safe("".join(parts))  # noqa: S308

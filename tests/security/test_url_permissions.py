@@ -164,6 +164,22 @@ TABLE: dict[str, Rule] = {
     "escalations:rule_new": rule(LEAD_ADMIN),
     "escalations:rule_edit": rule(LEAD_ADMIN, pk="rule"),
     "escalations:rule_delete": rule(LEAD_ADMIN, pk="rule"),
+    # the advice library: everyone reads it; social leads (and department leads, for their own
+    # department: tests/learning) manage it; a suggestion is recorded by whoever may write there
+    "learning:library": rule(READERS | SPECIALISTS),
+    "learning:article_new": rule({"lead"}),
+    "learning:article_edit": rule({"lead"}, pk="article"),
+    "learning:use_conversation": rule(WRITERS, **CONV),
+    "learning:use_escalation": rule(CARDS_EXPERT, OTHER_DEPARTMENT, **ESC),
+    # an answer is proposed by the social team or the department's leads; social leads approve
+    "learning:propose": rule(WRITERS, OTHER_DEPARTMENT, **ESC),
+    "learning:proposals": rule({"lead"}),
+    "learning:digest": rule({"lead"}),  # and department leads (tests/learning/test_digest.py)
+    "learning:experiments": rule({"lead"}),
+    "learning:experiment": rule({"lead"}, pk="experiment"),
+    "learning:saved_edits": rule({"lead"}, pk="saved_reply"),
+    "learning:adopt_edit": rule({"lead"}, pk="saved_reply"),
+    "learning:proposal": rule({"lead"}, pk="proposal"),
     # dashboards: everyone with work to measure (agents and specialists see their own scope)
     "dashboards:index": rule(READERS | SPECIALISTS),
     "dashboards:export": rule(READERS | SPECIALISTS, key="__table__"),

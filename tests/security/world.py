@@ -17,7 +17,8 @@ from bankbuzz.audit.erasure import erasure_request_create
 from bankbuzz.audit.retention import legal_hold_place
 from escalations import services as escalation_services
 from inbox import services as inbox_services
-from inbox.models import Conversation
+from inbox.models import Conversation, SavedReply
+from learning.models import AdviceArticle, Experiment, LibraryProposal
 from listening.avatars import avatar_store
 from listening.models import ListeningQuery, QuarantinedItem
 from tests.conftest import make_person
@@ -104,7 +105,26 @@ def build_world() -> World:
     )
     other_customer = AuthorFactory(handle="erased_person")
     erasure_request = erasure_request_create(actor=people["compliance"], author_id=other_customer.pk)
+    article = AdviceArticle.objects.create(
+        title="Why was my card declined?",
+        url="https://www.northbridge.example/help/cards/declined",
+        summary="Not enough money, a security check, an expired card or a wrong PIN.",
+        department=cards,
+        review_by=dt.date(2030, 1, 1),
+    )
+    proposal = LibraryProposal.objects.create(
+        escalation=escalation, title="Cards: declined", body="Hi {customer_name}, try again now."
+    )
+    experiment = Experiment.objects.create(
+        topic="cards",
+        control=world.objects["saved_reply"],
+        variant=SavedReply.objects.create(title="Card declined, v2", body="Sorry, {customer_name}."),
+        ends_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+    )
     world.objects.update(
+        experiment=experiment,
+        article=article,
+        proposal=proposal,
         account=account,
         customer=customer,
         conversation=conversation,

@@ -16,6 +16,7 @@ from bankbuzz.accounts.twofactor import demo_second_factor_enrol
 from dashboards.demo import seed_history
 from escalations.demo import seed_departments
 from inbox.demo import seed_saved_replies
+from learning.demo import seed_library, seed_outcome_history
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
 from listening.demo import seed_listening_history, seed_queries
@@ -118,7 +119,10 @@ class Command(BaseCommand):
         # The hours before now (or since the last run) at the sandbox's rate: spike alerts need a baseline.
         seed_listening_history()
         seed_saved_replies()
+        seed_library()
         seed_history()
+        # After the history: the library's outcomes are worked out from those conversations.
+        seed_outcome_history()
         self.stdout.write("Demo logins (username / password):")
         # Specialists are listed once, with their departments ("Expert: Cards" -> "Specialist, Cards").
         experts = {user: "Specialist, " + label.removeprefix("Expert: ") for user, label in expert_logins}
