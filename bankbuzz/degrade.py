@@ -39,7 +39,8 @@ CACHE_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OS
 BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuOperationalError, redis.exceptions.RedisError)
 DELAYED_NOTICE = (
     "Saved, but sending is delayed: the message queue cannot be reached just now. "
-    "It goes out by itself once the queue is back; do not send it again."
+    "It goes out once, by itself, as soon as the queue is back; do not send it again "
+    "(you can withdraw it until then)."
 )
 
 

@@ -700,10 +700,7 @@ def reply_submit(request, pk: int):
     elif reply.state == Reply.State.AWAITING_APPROVAL:
         notice = "Waiting for a lead's approval: " + "; ".join(reply.approval_reasons) + "."
     elif selectors.reply_awaits_dispatch(reply_id=reply.pk):
-        notice = (
-            "Saved, but sending is delayed: the task queue cannot be reached. It goes out once, "
-            "by itself, as soon as it is back; you can withdraw it until then."
-        )
+        notice = DELAYED_NOTICE
     else:
         notice = "On its way: it shows in the thread once the network has it."
     return _action_response(request, conversation, notice=notice)
