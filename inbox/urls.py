@@ -23,6 +23,7 @@ urlpatterns = [
     path("c/<int:pk>/customer-links/", views.customer_link, name="customer_link"),
     path("c/<int:pk>/messages/<int:mention_pk>/unmask/", views.message_unmask, name="unmask"),
     path("c/<int:pk>/messages/<int:mention_pk>/hide/", views.comment_hide, name="hide"),
+    path("c/<int:pk>/messages/<int:mention_pk>/label/", views.message_label, name="label"),
     path("c/<int:pk>/reply/", views.reply_submit, name="reply"),
     path("replies/<int:reply_pk>/retry/", views.reply_retry, name="reply_retry"),
     path("replies/<int:reply_pk>/cancel/", views.reply_cancel, name="reply_cancel"),
