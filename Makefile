@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench clean
+.PHONY: help run test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench eval train clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -51,6 +51,12 @@ check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 SCALE ?= 10k,100k,1m
 bench: $(STAMP) ## Seed bench databases (SCALE=10k,100k,1m) and measure; see docs/benchmarks.md
 	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/python -m bench --scale $(SCALE)
+
+eval: $(STAMP) ## Measure sentiment, intent, needs-a-reply and language on the held-out set; writes docs/understanding.md
+	$(BIN)/python -m listening.enrichment.evaluate
+
+train: $(STAMP) ## Retrain the understanding model from tests/fixtures/understanding/train.jsonl (EXTRA=corrections.jsonl)
+	$(BIN)/python -m listening.enrichment.train $(if $(EXTRA),--extra $(EXTRA))
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var staticfiles

@@ -38,6 +38,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 BANK_NAME = env_str("BANK_NAME", "Northbridge Bank")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The languages the bank's customers write in (ISO 639-1): language detection chooses among
+# these only, and agents correct a message's language to one of them. English is always added.
+# An unknown code stops the worker at start (listening.enrichment.language.resolve_languages).
+BANK_LANGUAGES = env_list("BANK_LANGUAGES", ["en", "fr", "de", "es", "it", "nl", "pl", "pt"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -180,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         meta["procs"] = procs
         meta["procs_date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
+    # Enrichment of one message, in batch, on one core (budget 1 ms; docs/understanding.md).
+    part = OUT / "enrichment.json"
+    run([sys.executable, "-m", "bench.enrichment", "--out", str(part)], dict(os.environ))
+    enrichment = json.loads(part.read_text())
+    results["enrichment_ms_per_message"] = enrichment["median_ms_per_message"]
+    meta["enrichment"] = enrichment
+    say(f"enrichment: {enrichment['median_ms_per_message']:.3f} ms a message (median, one core)")
+
     if first_env is not None:
         meta["postgres"] = postgres_version(first_env)
     meta["machine"] = machine()

@@ -231,6 +231,11 @@ class Text:
     priority_hint: str
     intent: str
     is_spam: bool
+    sentiment_confidence: float | None = None
+    intent_confidence: float | None = None
+    lang_confidence: float | None = None
+    needs_reply: bool | None = None
+    needs_reply_confidence: float | None = None
 
 
 def text_pool(rng: random.Random, size: int) -> dict[str, list[Text]]:
@@ -508,6 +513,11 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
             "priority_hint": text.priority_hint,
             "intent": text.intent,
             "is_spam": text.is_spam,
+            "sentiment_confidence": text.sentiment_confidence,
+            "intent_confidence": text.intent_confidence,
+            "lang_confidence": text.lang_confidence,
+            "needs_reply": text.needs_reply,
+            "needs_reply_confidence": text.needs_reply_confidence,
         }
 
     bank_text_cache: dict[str, Text] = {}

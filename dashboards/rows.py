@@ -32,7 +32,7 @@ TEXT_DIMS = {
     "clock": {"response", "resolution"},
     "outcome": set(selectors.OUTCOMES),
     "sentiment": {"", "negative", "neutral", "positive"},
-    "intent": {"question", "complaint", "thanks", "other"},
+    "intent": {"complaint", "fraud", "question", "outage", "thanks", "close_or_switch", "spam", "other"},
 }
 INT_DIMS = ("tag", "priority", "weekday", "hour", "thanked", "expert", "kudos_agent", "turnaround")
 # The dims with a range of their own (weekday: ISO, 1 = Monday); ids fit PostgreSQL's bigint.

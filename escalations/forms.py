@@ -172,9 +172,13 @@ class RoutingRuleForm(forms.ModelForm):
         self.fields["intent"].widget = forms.Select(
             choices=[
                 ("", "Any"),
-                ("question", "Question"),
                 ("complaint", "Complaint"),
-                ("thanks", "Thanks"),
+                ("fraud", "Fraud or unauthorised payment"),
+                ("question", "Question"),
+                ("outage", "Service outage"),
+                ("thanks", "Thanks or praise"),
+                ("close_or_switch", "Close or switch"),
+                ("spam", "Spam"),
                 ("other", "Other"),
             ]
         )

@@ -106,7 +106,14 @@ class RoutingRule(models.Model):
     position = models.PositiveIntegerField(default=100)
     is_active = models.BooleanField(default=True)
     phrases = models.TextField(blank=True, help_text="One per line; any of them in a customer message.")
-    intent = models.CharField(max_length=16, blank=True, help_text="question, complaint, thanks or other.")
+    intent = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=(
+            "complaint, fraud, question, outage, thanks, close_or_switch, spam or other; "
+            "matches only a confident label."
+        ),
+    )
     priority_hint = models.CharField(max_length=8, blank=True, help_text="urgent, high, normal or low.")
     network = models.CharField(max_length=16, choices=Network.choices, blank=True)
     language = models.CharField(max_length=8, blank=True)

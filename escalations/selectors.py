@@ -15,6 +15,7 @@ from escalations import permissions
 from escalations.models import Department, Escalation, RoutingRule, SlaPolicy
 from escalations.sla import WorkingHours
 from inbox.models import Conversation
+from listening.enrichment.understanding import CONFIDENT
 from listening.models import Mention
 
 QUEUE_PAGE_SIZE = 50
@@ -81,6 +82,12 @@ def _phrase_matches(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
+def _confident(message: Mention) -> bool:
+    # A guess (low confidence) never routes or escalates; no confidence at all is a label stored
+    # before labels had one, or one a person set, and counts as before.
+    return message.intent_confidence is None or message.intent_confidence >= CONFIDENT
+
+
 def rule_matches(rule: RoutingRule, conversation: Conversation, messages: list[Mention]) -> bool:
     if rule.network and rule.network != conversation.network:
         return False
@@ -90,7 +97,7 @@ def rule_matches(rule: RoutingRule, conversation: Conversation, messages: list[M
         return False
     if rule.min_followers is not None and (conversation.customer.followers or 0) < rule.min_followers:
         return False
-    if rule.intent and not any(m.intent == rule.intent for m in messages):
+    if rule.intent and not any(m.intent == rule.intent and _confident(m) for m in messages):
         return False
     if rule.priority_hint and not any(m.priority_hint == rule.priority_hint for m in messages):
         return False

@@ -819,7 +819,7 @@ def _customer_messages(conversations: list[Conversation]) -> dict[int, list[Ment
     # OR of conditions would cost more to plan than to run.
     newest = Mention.objects.raw(
         f"""
-        SELECT m.id, m.network, m.thread_key, m.author_id, m.direction, m.text, m.intent,
+        SELECT m.id, m.network, m.thread_key, m.author_id, m.direction, m.text, m.intent, m.intent_confidence,
                m.priority_hint, m.created_at, m.pii_findings, m.has_pii, t.conversation_id
         FROM (VALUES {values}) AS t (conversation_id, network, thread_key, author_id)
         CROSS JOIN LATERAL (

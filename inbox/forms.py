@@ -8,6 +8,7 @@ from bankbuzz.accounts.models import User
 from bankbuzz.fields import BoundedDateField
 from inbox import selectors
 from inbox.models import Conversation, Tag
+from listening.label_services import LABELS
 from listening.models import Network, SocialAccount
 
 SENTIMENTS = [
@@ -83,6 +84,13 @@ class ListFilterForm(forms.Form):
             active_from=data.get("active_from"),
             active_to=data.get("active_to"),
         )
+
+
+class LabelForm(forms.Form):
+    """One label of a customer's message, corrected by an agent (values checked by the service)."""
+
+    label = forms.ChoiceField(choices=[(name, name) for name in LABELS])
+    value = forms.CharField(max_length=16)
 
 
 class VersionedForm(forms.Form):

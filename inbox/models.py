@@ -68,6 +68,10 @@ class Conversation(models.Model):
     preview = models.CharField(max_length=280, blank=True, help_text="The latest customer message, masked.")
     has_pii = models.BooleanField(default=False)
     sentiment_label = models.CharField(max_length=8, blank=True)
+    # The model's confidence in that sentiment (the latest customer message's); below
+    # listening.enrichment.understanding.CONFIDENT the list row greys it. Null: no confidence
+    # (stored before labels had one). Nullable, no default: adding it rewrites no rows.
+    sentiment_confidence = models.FloatField(null=True, blank=True)
     lang = models.CharField(max_length=8, blank=True)
     kind = models.CharField(
         max_length=16, blank=True, help_text="Kind of the first message (mention, direct...)."

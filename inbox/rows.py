@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from inbox.labels import label_choices, render_labels
 from inbox.models import Conversation
 from inbox.moderation import hideable_kinds as moderation_kinds
 from inbox.templatetags.inbox_tags import capped, http_url
+from listening.enrichment.understanding import CONFIDENT
 
 URGENT = Conversation.Priority.URGENT
 HIGH = Conversation.Priority.HIGH
@@ -85,7 +87,14 @@ def render_row(
         )
     if c.sentiment_label and c.sentiment_label != "neutral":
         label = escape(c.sentiment_label)
-        badges.append(f'<span class="badge badge-{label}">{label}</span>')
+        confidence = c.sentiment_confidence
+        if confidence is not None and confidence < CONFIDENT:
+            badges.append(
+                f'<span class="badge badge-{label} label-unsure" title="Sentiment: a guess'
+                f' (model confidence {confidence:.0%})">{label}</span>'
+            )
+        else:
+            badges.append(f'<span class="badge badge-{label}">{label}</span>')
     badges.extend(f'<span class="badge badge-tag">{escape(name)}</span>' for name in row.tags)
     assignee = ""
     if c.assignee_id and c.assignee:
@@ -169,7 +178,7 @@ def _thread_url(name: str, pk: int, other: int) -> str:
     return f"{head}{pk}{middle}{other}{end}"
 
 
-def _render_message(m, *, conversation_pk: int, can_unmask: bool, can: dict, months) -> str:
+def _render_message(m, *, conversation_pk: int, can_unmask: bool, can: dict, months, labels: dict) -> str:
     iso, long, short = _times(m.created_at, months)
     author = m.author
     who = escape(author.display_name)
@@ -212,15 +221,12 @@ def _render_message(m, *, conversation_pk: int, can_unmask: bool, can: dict, mon
         )
     parts.append("\n  </div>\n  ")
     if m.direction == "in":
-        sentiment = escape(m.sentiment_label)
-        sentiment_badge = f'<span class="badge badge-{sentiment}">{sentiment}</span>' if sentiment else ""
-        lang_badge = f'<span class="badge" title="Language">{escape(m.lang)}</span>' if m.lang else ""
+        label_forms = render_labels(m, action=_thread_url("label", conversation_pk, pk), **labels)
         hide = _hide_controls(m, conversation_pk=conversation_pk, can=can)
         parts.append(
             "\n"
             '  <div class="message-enrichment">\n'
-            f"    {sentiment_badge}\n"
-            f"    {lang_badge}\n"
+            f"    {label_forms}\n"
             f"    {URGENT_BADGE if m.priority_hint == 'urgent' else ''}\n"
             f"    {hide}\n"
             "  </div>\n"
@@ -305,6 +311,11 @@ def render_thread(context, thread) -> SafeString:
     conversation = context.get("conversation")
     can_unmask = bool(context.get("can_unmask"))
     can = {key: bool(context.get(key)) for key in ("can_hide", "can_unhide", "can_delete")}
+    labels = {
+        "csrf_token": str(context.get("csrf_token") or ""),
+        "can_correct": bool(context.get("can_write")),
+        "choices": label_choices(),
+    }
     months = _months()
     reply_template = None
     out = []
@@ -316,6 +327,7 @@ def render_thread(context, thread) -> SafeString:
                 can_unmask=can_unmask,
                 can=can,
                 months=months,
+                labels=labels,
             )
         elif item.kind == "note":
             body = _render_note(item.obj, months)

@@ -600,6 +600,7 @@ ATTACH_FIELDS = (
     "preview",
     "has_pii",
     "sentiment_label",
+    "sentiment_confidence",
     "last_inbound_at",
     "last_activity_at",
     "message_count",
@@ -622,6 +623,7 @@ ATTACH_READS = (
     "created_at",
     "lang",
     "sentiment_label",
+    "sentiment_confidence",
     "pii_findings",
     "has_pii",
     "priority_hint",
@@ -765,6 +767,7 @@ def _apply_thread(conversation: Conversation | None, thread: list[Mention]) -> _
                 preview=_masked_preview(mention),
                 has_pii=mention.has_pii,
                 sentiment_label=mention.sentiment_label,
+                sentiment_confidence=mention.sentiment_confidence,
                 lang=mention.lang,
                 kind=mention.kind,
                 message_count=1,
@@ -779,7 +782,9 @@ def _apply_thread(conversation: Conversation | None, thread: list[Mention]) -> _
         before = {"status": conversation.status}
         if mention.created_at >= conversation.last_inbound_at:
             conversation.preview = _masked_preview(mention)
-            conversation.sentiment_label = mention.sentiment_label or conversation.sentiment_label
+            if mention.sentiment_label:
+                conversation.sentiment_label = mention.sentiment_label
+                conversation.sentiment_confidence = mention.sentiment_confidence
             conversation.last_inbound_at = mention.created_at
         conversation.last_activity_at = max(conversation.last_activity_at, mention.created_at)
         conversation.has_pii = conversation.has_pii or mention.has_pii
@@ -1070,6 +1075,7 @@ RECOUNT_FIELDS = (
     "preview",
     "has_pii",
     "sentiment_label",
+    "sentiment_confidence",
     "lang",
     "message_count",
     "first_received_at",
@@ -1088,6 +1094,20 @@ def _keys_q(keys: Iterable[tuple[str, str]]) -> Q:
     for network, thread_keys in by_network.items():
         where |= Q(network=network, thread_key__in=thread_keys)
     return where
+
+
+def conversation_sentiment_follow(*, conversation: Conversation, mention: Mention) -> None:
+    """After an agent corrected the sentiment of a customer message: when it is the conversation's
+    latest, the list row shows the corrected one.
+
+    The version is left alone: a label is not the team's work on the conversation, and must not
+    turn a colleague's next action stale. The correction itself is audited by its service.
+    """
+    if mention.direction != Mention.Direction.IN or mention.created_at < conversation.last_inbound_at:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(
+        sentiment_label=mention.sentiment_label, sentiment_confidence=mention.sentiment_confidence
+    )
 
 
 def conversations_recount(conversations: list[Conversation]) -> None:
@@ -1118,7 +1138,16 @@ def conversations_recount(conversations: list[Conversation]) -> None:
         for m in Mention.objects.filter(_keys_q(keys) & inbound)
         .order_by("network", "thread_key", "-created_at", "-id")
         .distinct("network", "thread_key")
-        .only("network", "thread_key", "text", "pii_findings", "has_pii", "sentiment_label", "lang")
+        .only(
+            "network",
+            "thread_key",
+            "text",
+            "pii_findings",
+            "has_pii",
+            "sentiment_label",
+            "sentiment_confidence",
+            "lang",
+        )
     }
     for conversation in conversations:
         key = (conversation.network, conversation.thread_key)
@@ -1136,6 +1165,7 @@ def conversations_recount(conversations: list[Conversation]) -> None:
             mention = latest[key]
             conversation.preview = _masked_preview(mention)
             conversation.sentiment_label = mention.sentiment_label
+            conversation.sentiment_confidence = mention.sentiment_confidence
             conversation.lang = mention.lang
     with transaction.atomic():
         list(

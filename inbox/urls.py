@@ -25,6 +25,7 @@ urlpatterns = [
     path("c/<int:pk>/messages/<int:mention_pk>/hide/", views.comment_hide, name="hide"),
     path("c/<int:pk>/messages/<int:mention_pk>/unhide/", views.comment_unhide, name="unhide"),
     path("c/<int:pk>/messages/<int:mention_pk>/delete/", views.reply_delete, name="delete_reply"),
+    path("c/<int:pk>/messages/<int:mention_pk>/label/", views.message_label, name="label"),
     path("c/<int:pk>/reply/", views.reply_submit, name="reply"),
     path("replies/<int:reply_pk>/retry/", views.reply_retry, name="reply_retry"),
     path("replies/<int:reply_pk>/withdraw/", views.reply_withdraw, name="reply_withdraw"),

@@ -38,6 +38,7 @@ from inbox import (
     services,
 )
 from inbox.models import Conversation, Reply, SavedReply, Tag
+from listening import label_services
 from listening.models import Author, Mention, SocialAccount
 
 # Filters that belong to the list's URL (kept when opening a conversation, paging, polling).
@@ -769,6 +770,29 @@ def comment_unhide(request, pk: int, mention_pk: int):
 @require_POST
 def reply_delete(request, pk: int, mention_pk: int):
     return _moderate(request, pk, mention_pk, moderation.DELETE)
+
+
+@require_POST
+def message_label(request, pk: int, mention_pk: int):
+    """Correct one label of a customer's message: one click in the pane, audited, kept for training."""
+    conversation = permissions.conversation_for_user(request.user, pk, write=True)
+    mention = get_object_or_404(
+        Mention, pk=mention_pk, network=conversation.network, thread_key=conversation.thread_key
+    )
+    form = forms.LabelForm(request.POST)
+    if not form.is_valid():
+        return _action_response(request, conversation, error="Choose a label and its value.", status=422)
+    label, value = form.cleaned_data["label"], form.cleaned_data["value"]
+    try:
+        changed = label_services.label_correct(actor=request.user, mention=mention, label=label, value=value)
+    except label_services.LabelError as exc:
+        return _action_response(request, conversation, error=str(exc), status=422)
+    if changed and label == "sentiment":
+        services.conversation_sentiment_follow(conversation=conversation, mention=mention)
+    shown = label.replace("_", " ").capitalize()
+    pretty = value.replace("_", " ")
+    notice = f"{shown} corrected to {pretty}." if changed else f"{shown} was {pretty} already."
+    return _action_response(request, conversation, notice=notice)
 
 
 # --- Approvals (leads) ------------------------------------------------------------------------------

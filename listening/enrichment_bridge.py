@@ -18,6 +18,11 @@ class StoredEnrichment:
     priority_hint: str = ""
     intent: str = ""
     is_spam: bool = False
+    sentiment_confidence: float | None = None
+    intent_confidence: float | None = None
+    lang_confidence: float | None = None
+    needs_reply: bool | None = None
+    needs_reply_confidence: float | None = None
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +54,11 @@ def enrich_items(items: list[FetchedItem]) -> list[StoredEnrichment]:
                 priority_hint=result.priority_hint,
                 intent=result.intent,
                 is_spam=result.is_spam,
+                sentiment_confidence=result.sentiment_confidence,
+                intent_confidence=result.intent_confidence,
+                lang_confidence=result.language_confidence if result.language else None,
+                needs_reply=result.needs_reply,
+                needs_reply_confidence=result.needs_reply_confidence,
             )
         )
     return out

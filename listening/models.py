@@ -199,6 +199,14 @@ class Mention(models.Model):
     priority_hint = models.CharField(max_length=8, blank=True)
     intent = models.CharField(max_length=16, blank=True)
     is_spam = models.BooleanField(default=False)
+    # The model's probability for each label (null: stored before labels had one, or our own
+    # message). Below listening.enrichment.understanding.CONFIDENT a label is shown greyed
+    # and never escalates on its own. Nullable, no default: adding them rewrites no rows.
+    sentiment_confidence = models.FloatField(null=True, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    lang_confidence = models.FloatField(null=True, blank=True)
+    needs_reply = models.BooleanField(null=True, blank=True)
+    needs_reply_confidence = models.FloatField(null=True, blank=True)
     # False for a search hit its listening query keeps out of the inbox (see
     # ListeningQuery.inbox_policy): the inbox skips it; listening pages count it.
     for_inbox = models.BooleanField(default=True)
@@ -370,6 +378,35 @@ class ListeningQuery(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LabelCorrection(models.Model):
+    """An agent's correction of one label of a customer's message: the next training run's data.
+
+    ``manage.py understanding_export`` writes them as JSON lines for
+    ``python -m listening.enrichment.train --extra``.
+    """
+
+    class Label(models.TextChoices):
+        SENTIMENT = "sentiment", "Sentiment"
+        INTENT = "intent", "Intent"
+        NEEDS_REPLY = "needs_reply", "Needs a reply"
+        LANGUAGE = "language", "Language"
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="label_corrections")
+    label = models.CharField(max_length=16, choices=Label.choices)
+    old_value = models.CharField(max_length=16, blank=True)
+    new_value = models.CharField(max_length=16)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="label_correction_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mention_id} {self.label}: {self.old_value} -> {self.new_value}"
 
 
 class QueryMatch(models.Model):

@@ -25,6 +25,7 @@ from bankbuzz.audit.services import audit_record
 from listening import pan_vault, x_costs
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
+from listening.enrichment.understanding import CONFIDENT
 from listening.models import ListeningQuery, Mention, Network, QuarantinedItem, QueryMatch, SocialAccount
 from listening.query import Matcher, QuerySyntaxError, QueryTooLong, parse, to_x
 from listening.query.evaluate import Doc
@@ -33,7 +34,9 @@ from listening.signals import mentions_received
 logger = logging.getLogger(__name__)
 
 RUN_TASK_NAME = "listening.run_query"
-INBOX_INTENTS = frozenset({"question", "complaint"})
+# Search hits the "questions and complaints" policy lets into the inbox: these intents, when the
+# model is sure of the intent or says the post needs a reply (a guess alone pulls nothing in).
+INBOX_INTENTS = frozenset({"question", "complaint", "fraud", "outage", "close_or_switch"})
 # The preview and the backfill read at most this many of the newest stored items.
 SCAN_LIMIT = 50_000
 LOOKBACK = dt.timedelta(days=7)
@@ -354,7 +357,14 @@ def _inbox_rule(policy: str):
         return lambda item, extra: True
     if policy == ListeningQuery.InboxPolicy.NONE:
         return lambda item, extra: False
-    return lambda item, extra: extra.intent in INBOX_INTENTS
+    return _wants_the_inbox
+
+
+def _wants_the_inbox(item, extra) -> bool:
+    if extra.intent not in INBOX_INTENTS:
+        return False
+    confident = extra.intent_confidence is None or extra.intent_confidence >= CONFIDENT
+    return confident or bool(extra.needs_reply)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from bankbuzz.network_versions import VersionStatus, network_version
-from listening.models import QuarantinedItem, SocialAccount
+from listening.models import LabelCorrection, QuarantinedItem, SocialAccount
 from listening.tokens import TokenStatus, token_status
 from listening.x_costs import Spend, account_spend
 
@@ -66,3 +66,24 @@ def next_poll_at(account: SocialAccount) -> dt.datetime | None:
     if account.last_poll_at is None:
         return timezone.now()
     return account.last_poll_at + dt.timedelta(seconds=account.poll_interval)
+
+
+def label_corrections_for_training(*, since=None) -> list[dict]:
+    """Agents' label corrections as training rows, one per message: its latest value per label.
+
+    The text is the masked one: personal data never leaves in a training file.
+    """
+    corrections = LabelCorrection.objects.select_related("mention").order_by("mention_id", "created_at", "id")
+    if since is not None:
+        corrections = corrections.filter(created_at__gte=since)
+    rows: dict[int, dict] = {}
+    for correction in corrections.iterator(chunk_size=500):
+        mention = correction.mention
+        row = rows.setdefault(
+            mention.pk,
+            {"id": f"c-{mention.pk}", "text": mention.masked_text, "language": mention.lang or None},
+        )
+        value = correction.new_value
+        row[correction.label] = value == "yes" if correction.label == "needs_reply" else value
+        row["corrected_at"] = correction.created_at.isoformat()
+    return list(rows.values())

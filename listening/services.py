@@ -545,6 +545,11 @@ def _store_items(
                 extra.priority_hint,
                 extra.intent,
                 extra.is_spam,
+                extra.sentiment_confidence,
+                extra.intent_confidence,
+                extra.lang_confidence,
+                extra.needs_reply,
+                extra.needs_reply_confidence,
                 True if for_inbox is None else bool(for_inbox(item, extra)),
             )
         )
@@ -557,7 +562,8 @@ def _store_items(
                 (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
                  network_thread, in_reply_to, created_at, received_at, raw, edit_history, lang,
                  sentiment_score, sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam,
-                 for_inbox)
+                 sentiment_confidence, intent_confidence, lang_confidence, needs_reply,
+                 needs_reply_confidence, for_inbox)
             VALUES %s
             ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
                 WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE

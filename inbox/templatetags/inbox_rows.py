@@ -50,3 +50,22 @@ def inbox_views(context, oob=False):
         view_params=context.get("view_params") or "",
         oob=bool(oob),
     )
+
+
+@register.simple_tag(takes_context=True)
+def message_labels(context, conversation, message):
+    """A customer message's labels with their one-click corrections (inbox/labels.py)."""
+    from django.urls import reverse
+    from django.utils.safestring import mark_safe
+
+    from inbox.labels import label_choices, render_labels
+
+    html = render_labels(
+        message,
+        action=reverse("inbox:label", args=[conversation.pk, message.pk]),
+        csrf_token=str(context.get("csrf_token") or ""),
+        can_correct=bool(context.get("can_write")),
+        choices=label_choices(),
+    )
+    # render_labels escapes every value it prints.
+    return mark_safe(html)  # noqa: S308

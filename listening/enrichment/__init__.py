@@ -1,4 +1,5 @@
-"""Enrichment of every ingested post: language, sentiment, personal data, priority, intent, spam.
+"""Enrichment of every ingested post: language, sentiment, intent, needs a reply (each with a
+confidence), personal data, priority, spam.
 
 Pure Python, no ORM, and no Django import at module import time: the polling service calls
 :func:`enrich_batch` on each page of mentions before it stores them, and the reply guard calls
@@ -12,11 +13,11 @@ Usage::
     result = enrich(tweet.text, lang_hint=tweet.lang, config=config)
     mention.enrichment = result.to_dict()              # JSON-serialisable
 
-Cost: the first call in a process loads VADER's lexicon and lingua's models (~0.1 s; call
-:func:`warm_up` at worker start to pay it early). After that a page of 100 realistic posts
-takes about 25-40 ms on the project's 2-core machine, ~0.3 ms a post; the low end when the
-network tags the language (X), the high end when it does not (Facebook, LinkedIn). Measure
-with ``python -m listening.enrichment.bench``.
+Cost: the first call in a process loads VADER's lexicon, lingua's models and the understanding
+model (a fraction of a second; call :func:`warm_up` at worker start to pay it early). After that
+a message costs about 0.5 ms of CPU with the eight default languages and no network language
+tag (docs/understanding.md). Measure with ``python -m bench.enrichment`` (one message, one
+core) or ``python -m listening.enrichment.bench`` (pages of 100).
 """
 
 from __future__ import annotations
@@ -25,19 +26,25 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
 
-from listening.enrichment.language import DEFAULT_LANGUAGES, detect_language, resolve_languages
+from listening.enrichment.language import (
+    DEFAULT_LANGUAGES,
+    detect_language,
+    detect_language_with_confidence,
+    resolve_languages,
+)
 from listening.enrichment.national import DEFAULT_COUNTRIES
 from listening.enrichment.pii import Finding, compile_account_patterns, find_pii
 from listening.enrichment.priority import (
     DEFAULT_PRIORITY_PHRASES,
-    Intent,
+    PriorityHint,
     PriorityLevel,
     classify,
 )
 from listening.enrichment.sentiment import SentimentLabel, score_sentiment
 from listening.enrichment.spam import spam_verdict
+from listening.enrichment.understanding import CONFIDENT, Understanding, understand
 
 __all__ = [
     "Enrichment",
@@ -105,7 +112,8 @@ class EnrichmentConfig:
     def from_settings(cls) -> EnrichmentConfig:
         """Build from Django settings (imported here, lazily): all are optional.
 
-        * ``BANK_LANGUAGES``: list of ISO 639-1 codes; ``"en"`` is always added first.
+        * ``BANK_LANGUAGES``: list of ISO 639-1 codes (default: en, fr, de, es, it, nl, pl,
+          pt); ``"en"`` is always added first.
         * ``PII_ACCOUNT_PATTERNS``: list of regex strings.
         * ``PRIORITY_PHRASES``: ``{"urgent": [...], "high": [...]}``; a level given replaces
           that level's default list, a level left out keeps its defaults.
@@ -115,7 +123,7 @@ class EnrichmentConfig:
         """
         from django.conf import settings
 
-        languages = ("en", *getattr(settings, "BANK_LANGUAGES", ()))
+        languages = ("en", *getattr(settings, "BANK_LANGUAGES", DEFAULT_LANGUAGES))
         patterns = tuple(getattr(settings, "PII_ACCOUNT_PATTERNS", ()))
         configured = getattr(settings, "PRIORITY_PHRASES", None) or {}
         table = {**DEFAULT_PRIORITY_PHRASES, **{k: tuple(v) for k, v in dict(configured).items()}}
@@ -139,14 +147,20 @@ class Enrichment:
 
     Attributes:
         language: ISO 639-1 code, or ``""`` when unknown.
-        sentiment_score: VADER compound score in [-1, 1].
-        sentiment_label: "positive", "neutral" or "negative" (thresholds +/-0.05).
+        language_confidence: 1.0 for the network's own tag, else the detector's confidence.
+        sentiment_score: P(positive) - P(negative) of the understanding model, in [-1, 1].
+        sentiment_label: "positive", "neutral" or "negative", the model's most likely.
+        sentiment_confidence: the model's probability for ``sentiment_label``.
         pii: personal-data findings, spans into the text given to :func:`enrich`.
         has_pii: any finding at all, including card/IBAN look-alikes with a failing checksum
             (a mistyped card number is still a card number in public).
-        priority_hint: "urgent", "high" or "normal".
-        priority_phrase: the configured phrase behind the hint (``""`` for "normal").
-        intent: "question", "complaint", "thanks" (thanks and praise) or "other".
+        priority_hint: "urgent", "high" or "normal": a configured phrase, or a confident
+            intent (fraud and outage are urgent, complaint and closing high).
+        priority_phrase: the configured phrase behind the hint (``""`` when none).
+        intent: "complaint", "fraud", "question", "outage", "thanks" (thanks and praise),
+            "close_or_switch", "spam" or "other".
+        intent_confidence: the model's probability for ``intent``.
+        needs_reply: whether the bank should answer; ``needs_reply_confidence`` likewise.
         is_spam: spam or noise; ``spam_reason`` says which rule fired.
     """
 
@@ -157,13 +171,37 @@ class Enrichment:
     has_pii: bool
     priority_hint: PriorityLevel
     priority_phrase: str
-    intent: Intent
+    intent: str
     is_spam: bool
     spam_reason: str
+    language_confidence: float = 0.0
+    sentiment_confidence: float = 1.0
+    intent_confidence: float = 1.0
+    needs_reply: bool = False
+    needs_reply_confidence: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (findings become dicts too)."""
         return asdict(self)
+
+
+_INTENT_PRIORITY: Final[dict[str, PriorityLevel]] = {
+    "fraud": "urgent",
+    "outage": "urgent",
+    "complaint": "high",
+    "close_or_switch": "high",
+}
+_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
+
+
+def _priority(phrase_hint: PriorityHint, understood: Understanding) -> PriorityHint:
+    """The configured phrases' hint, raised by a confident intent (never by a guess)."""
+    if understood.intent_confidence < CONFIDENT:
+        return phrase_hint
+    level = _INTENT_PRIORITY.get(understood.intent, "normal")
+    if _RANK[level] > _RANK[phrase_hint.level]:
+        return PriorityHint(level, "")
+    return phrase_hint
 
 
 def enrich(text: str, *, lang_hint: str = "", config: EnrichmentConfig) -> Enrichment:
@@ -175,20 +213,32 @@ def enrich(text: str, *, lang_hint: str = "", config: EnrichmentConfig) -> Enric
         allowed=config.public_contacts,
         countries=config.countries,
     )
-    score, label = score_sentiment(text)
-    hint, intent = classify(text, config.phrase_table, sentiment_score=score)
     verdict = spam_verdict(text)
+    language, language_confidence = detect_language_with_confidence(
+        text, hint=lang_hint, languages=config.languages
+    )
+    if not text.strip():
+        understood = Understanding("neutral", 1.0, 0.0, "other", 1.0, False, 1.0)
+    else:
+        understood = understand(text, vader=score_sentiment(text)[0], spam=verdict.is_spam)
+    phrase_hint, _ = classify(text, config.phrase_table)
+    hint = _priority(phrase_hint, understood)
     return Enrichment(
-        language=detect_language(text, hint=lang_hint, languages=config.languages),
-        sentiment_score=round(score, 4),
-        sentiment_label=label,
+        language=language,
+        sentiment_score=understood.sentiment_score,
+        sentiment_label=understood.sentiment,  # type: ignore[arg-type]
         pii=findings,
         has_pii=bool(findings),
         priority_hint=hint.level,
         priority_phrase=hint.phrase,
-        intent=intent,
+        intent=understood.intent,
         is_spam=verdict.is_spam,
         spam_reason=verdict.reason,
+        language_confidence=language_confidence,
+        sentiment_confidence=understood.sentiment_confidence,
+        intent_confidence=understood.intent_confidence,
+        needs_reply=understood.needs_reply,
+        needs_reply_confidence=understood.needs_reply_confidence,
     )
 
 

@@ -47,7 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=100, help="posts per page")
     parser.add_argument("--rounds", type=int, default=20, help="warm pages to time")
-    parser.add_argument("--languages", default="en,es,fr,de,nl", help="BANK_LANGUAGES, comma-separated")
+    parser.add_argument(
+        "--languages", default="en,fr,de,es,it,nl,pl,pt", help="BANK_LANGUAGES, comma-separated"
+    )
     parser.add_argument(
         "--hints",
         choices=("sample", "none", "all"),

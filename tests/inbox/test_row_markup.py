@@ -1,7 +1,9 @@
 """The thread, the saved views' rail and the filter options are printed in Python (inbox/rows.py) for speed
 (docs/benchmarks.md); they must print exactly what the templates they replaced printed, escaping included.
 
-The templates as they were are kept in reference/, verbatim, and rendered side by side with the pages' own.
+The templates as they were are kept in reference/, verbatim, and rendered side by side with the pages' own;
+but for a customer message's labels, which replaced its sentiment and language badges and are printed by
+inbox/labels.py in both (tests/inbox/test_label_correction.py covers them).
 """
 
 import datetime as dt

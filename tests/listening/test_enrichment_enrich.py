@@ -30,7 +30,7 @@ def test_enrich_a_post_with_personal_data():
     ]
     assert result.priority_hint == "urgent"
     assert result.priority_phrase == "fraud"
-    assert result.intent == "complaint"  # clearly negative, no question, no thanks
+    assert result.intent == "fraud"  # someone else used the card: fraud, not a general complaint
     assert not result.is_spam
     assert result.spam_reason == ""
 
@@ -114,7 +114,7 @@ def test_enrich_batch_keeps_order_and_accepts_bare_texts():
 
 def test_config_defaults_and_normalisation():
     config = EnrichmentConfig()
-    assert config.languages == ("en",)
+    assert config.languages == ("en", "fr", "de", "es", "it", "nl", "pl", "pt")
     assert config.account_patterns == ()
     assert config.phrase_table == {k: tuple(v) for k, v in DEFAULT_PRIORITY_PHRASES.items()}
     # Lists and mappings are accepted and stored as hashable tuples.
