@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bankbuzz.fields import BoundedDateField
 from escalations.models import Department
 from inbox.models import SavedReply
 from inbox.reply_services import can_manage_saved_replies
@@ -291,9 +292,12 @@ def digest_page(request):
     start, end = digest.last_week()
     asked = request.GET.get("week", "")
     try:
-        start, end = digest.week_of(dt.date.fromisoformat(asked)) if asked else (start, end)
-    except ValueError:
-        messages.error(request, "That is not a date: showing last week.")
+        day = BoundedDateField(required=False).clean(asked)
+    except ValidationError as exc:
+        messages.error(request, f"{exc.messages[0]} Showing last week.")
+        day = None
+    if day is not None:
+        start, end = digest.week_of(day)
     context = digest.digest(request.user, digest.Period(start, end))
     context["previous_week"] = start - dt.timedelta(days=7)
     context["next_week"] = start + dt.timedelta(days=7) if end < timezone.localdate() else None

@@ -152,7 +152,7 @@ def test_the_counter_and_saved_replies(page, login, agent, lead, conversation, w
 
     # Search, pick: the variables are filled in and the text stays editable.
     page.get_by_label("Insert a saved reply").fill("declin")
-    options = page.get_by_role("option")
+    options = page.locator(".saved-item")
     expect(options.filter(has_text="Card declined")).to_be_visible()
     expect(options.filter(has_text="Outage")).to_be_hidden()
     options.filter(has_text="Card declined").click()

@@ -115,6 +115,7 @@ TABLE: dict[str, Rule] = {
     "inbox:hide": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:unhide": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:delete_reply": rule(WRITERS, mention_pk="mention", **CONV),
+    "inbox:label": rule(WRITERS, mention_pk="mention", **CONV),
     "inbox:reply": rule(WRITERS, **CONV),
     "inbox:reply_retry": rule(WRITERS, reply_pk="reply"),
     "inbox:reply_withdraw": rule(WRITERS, reply_pk="reply"),
