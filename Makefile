@@ -43,7 +43,7 @@ test-faults: $(STAMP) ## Reliability drills (kill, restart, flood); see docs/rel
 	@DEBUG=1 CELERY_QUEUE=bankbuzz-faults-$$$$ $(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/pytest -m faults
 
 manage: $(STAMP) ## Any manage.py command against the same servers as `make run`: make manage ARGS="..."
-	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/python manage.py $(ARGS)
+	@$(BIN)/python -m bankbuzz.devstack manage -- $(ARGS)
 
 check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh

@@ -348,17 +348,37 @@ def command_exec(args: argparse.Namespace) -> int:
             return process.wait()
 
 
+def command_manage(args: argparse.Namespace) -> int:
+    """`make manage ARGS=...`: a management command against the servers `make run` uses."""
+    if not args.command:
+        raise StackError("manage needs a management command after --, e.g. `check`")
+    with Services(ROOT / "var", database="bankbuzz", app_role=True) as service_env:
+        env = {**os.environ, **service_env, "DEBUG": os.environ.get("DEBUG", "1")}
+        # As under `make run`: only migrate runs as the owner.
+        if args.command[0] != "migrate":
+            env.pop("DATABASE_OWNER_URL", None)
+        process = subprocess.Popen([PYTHON, "manage.py", *args.command], cwd=ROOT, env=env)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            return process.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bankbuzz.devstack")
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("run", help="start everything for local use")
     run_exec = sub.add_parser("exec", help="run a command with the services up")
     run_exec.add_argument("command", nargs=argparse.REMAINDER)
+    run_manage = sub.add_parser("manage", help="a manage.py command against the servers of `run`")
+    run_manage.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if getattr(args, "command", None) and args.command[0] == "--":
         args.command = args.command[1:]
     try:
-        return command_run(args) if args.what == "run" else command_exec(args)
+        commands = {"run": command_run, "exec": command_exec, "manage": command_manage}
+        return commands[args.what](args)
     except StackError as exc:
         print(f"[bankbuzz] error: {exc}", file=sys.stderr, flush=True)
         return 2

@@ -46,6 +46,18 @@ def test_exec_passes_the_commands_exit_code_through():
     assert devstack("exec", "--", "sh", "-c", "exit 3").returncode == 3
 
 
+def test_manage_runs_a_management_command_against_the_configured_servers():
+    # DEBUG comes from `make manage` as from `make run`: no secrets needed on a developer's machine.
+    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bankbuzz.devstack", "manage", "--", "check"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert devstack("manage").returncode == 2
+
+
 # Starts the embedded server the way `run` does, migrates as `run` does, then reports what each
 # role may do. In a child process, as `make run` is, so the server's exit handlers run there.
 RUN_ROLES = """
