@@ -30,7 +30,11 @@ def test_a_worker_killed_mid_send_posts_once(sandbox, sandbox_server, x_account,
     posted = sandbox.post(network="x", text="@northbridgebank my card was declined at the till")
     assert account_poll(account_id=x_account.pk).status == "ok"
     conversation = wait_for(
-        lambda: Conversation.objects.filter(network="x", thread_key=posted["thread"]).first(),
+        # The customer's conversation: the one their post joined (its key names them too).
+        lambda: Conversation.objects.filter(
+            network="x",
+            thread_key__in=Mention.objects.filter(network="x", external_id=posted["id"]).values("thread_key"),
+        ).first(),
         seconds=10,
         what="the conversation",
     )
