@@ -10,35 +10,31 @@ the whole outage (`FAULTS_REDIS_DOWN_SECONDS`, 30 by default):
   500, which would make the agent send it again);
 - nothing reaches X.
 
-Redis comes back; the reply sweep (beat's `inbox.recover_replies`, sent here as beat would) hands
-the reply to the worker, and X receives it exactly once, however often the sweep runs after.
+Redis comes back; the outbox relay (beat's `inbox.dispatch_replies`, every 5 s, sent here as beat
+would) hands the reply to the worker, and X receives it exactly once, however often the relay and
+the recovery sweep run after.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import time
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bankbuzz.api.tokens import api_token_create
 from bankbuzz.degrade import DELAYED_NOTICE
 from inbox.models import Reply
-from inbox.reply_tasks import recover_replies
+from inbox.reply_tasks import dispatch_replies, recover_replies
 from tests.faults.drills import PrivateRedis, base_env, celery_worker, point_this_process_at, wait_for
 from tests.inbox.replying import sandbox_conversation
 from tests.security.auth import VerifiedClient
 
 pytestmark = [pytest.mark.faults, pytest.mark.long_drill, pytest.mark.django_db(transaction=True)]
 
-# The sweep sends again what has been queued longer than this (10 minutes today); the drill
-# ages the reply by it instead of waiting. A sweep that looks sooner is unaffected.
-SWEEP_AGE = dt.timedelta(minutes=11)
 DOWN_SECONDS = float(os.environ.get("FAULTS_REDIS_DOWN_SECONDS", "30"))
 
 
@@ -116,18 +112,17 @@ def test_a_reply_sent_during_a_redis_outage_goes_out_once_when_redis_returns(
 
         private_redis.server.start()
         worker.wait_log("Connected to", count=2, seconds=90)
-        assert sandbox.sent("x") == [], "nothing was queued, so nothing goes before the sweep"
-        Reply.objects.filter(pk=reply.pk).update(updated_at=timezone.now() - SWEEP_AGE)
-        recover_replies.apply_async(queue=queue)
+        assert sandbox.sent("x") == [], "nothing was queued, so nothing goes before the relay"
+        dispatch_replies.apply_async(queue=queue)
         wait_for(
             lambda: Reply.objects.filter(pk=reply.pk, state=Reply.State.SENT).exists(),
             seconds=90,
             what=lambda: f"the reply to be sent\n{worker.log()[-3000:]}",
             interval=0.2,
         )
-        # Later sweeps find nothing to send.
-        for _ in range(2):
-            result = recover_replies.apply_async(queue=queue)
+        # Later relays and sweeps find nothing to send.
+        for task in (dispatch_replies, recover_replies, dispatch_replies):
+            result = task.apply_async(queue=queue)
             worker.wait_log(f"[{result.id}] succeeded", seconds=60)
     finally:
         worker.stop()
