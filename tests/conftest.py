@@ -111,6 +111,46 @@ def x_account(db):
     )
 
 
+def _demo_account(network: str, *, external_id: str, handle: str, name: str):
+    from listening.sandbox import world
+    from listening.services import social_account_create
+
+    return social_account_create(
+        actor=None,
+        network=network,
+        external_id=external_id,
+        handle=handle,
+        name=name,
+        credentials=world.DEMO_CREDENTIALS[network],
+    )
+
+
+@pytest.fixture
+def facebook_account(db):
+    """The demo bank's Facebook Page, connected to the sandbox."""
+    from listening.sandbox.world import BANK_FACEBOOK_PAGE as page
+
+    return _demo_account("facebook", external_id=page["page_id"], handle=page["username"], name=page["name"])
+
+
+@pytest.fixture
+def linkedin_account(db):
+    """The demo bank's LinkedIn organisation, connected to the sandbox."""
+    from listening.sandbox.world import BANK_LINKEDIN_ORG as org
+
+    return _demo_account("linkedin", external_id=org["urn"], handle=org["vanity_name"], name=org["name"])
+
+
+@pytest.fixture
+def instagram_account(db):
+    """The demo bank's Instagram professional account, connected to the sandbox."""
+    from listening.sandbox.world import BANK_INSTAGRAM as account
+
+    return _demo_account(
+        "instagram", external_id=account["user_id"], handle=account["username"], name=account["name"]
+    )
+
+
 # --- A real Celery worker ---------------------------------------------------------------
 
 

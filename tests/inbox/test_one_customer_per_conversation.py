@@ -14,7 +14,6 @@ from inbox import services
 from inbox.models import Conversation
 from listening.models import Mention
 from listening.services import account_poll
-from tests.listening.conftest import facebook_account, linkedin_account  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

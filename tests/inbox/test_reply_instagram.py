@@ -19,22 +19,6 @@ from tests.inbox.replying import sandbox_conversation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def instagram_account(db):
-    from listening.sandbox import world
-    from listening.services import social_account_create
-
-    account = world.BANK_INSTAGRAM
-    return social_account_create(
-        actor=None,
-        network="instagram",
-        external_id=account["user_id"],
-        handle=account["username"],
-        name=account["name"],
-        credentials=world.DEMO_CREDENTIALS["instagram"],
-    )
-
-
 def submit(conversation, actor, text, channel="public"):
     return rs.reply_submit(
         actor=actor, conversation=conversation, text=text, channel=channel, seen_version=None
