@@ -6,9 +6,8 @@ registers them wherever it starts.
 
 from __future__ import annotations
 
-import random
-
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
 MAX_RETRIES = 5
@@ -16,8 +15,8 @@ MAX_BACKOFF = 5 * 60
 
 
 def backoff(retries: int, *, base: int = 5) -> int:
-    """Exponential backoff with full jitter, capped (seconds)."""
-    return random.randint(base, min(MAX_BACKOFF, base * 2 ** (retries + 1)))
+    """Celery's own exponential backoff with full jitter, capped, never under `base` seconds."""
+    return max(base, get_exponential_backoff_interval(base, retries + 1, MAX_BACKOFF, full_jitter=True))
 
 
 # The hard time limit (90 s) is shorter than the send lease (120 s, reply_services.SEND_LEASE):

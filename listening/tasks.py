@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import random
 
 from celery import shared_task
 from celery.exceptions import Ignore
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -17,8 +17,8 @@ MAX_BACKOFF = 15 * 60
 
 
 def backoff(retries: int, *, base: int = 10) -> int:
-    """Exponential backoff with full jitter, capped (seconds)."""
-    return random.randint(base, min(MAX_BACKOFF, base * 2 ** (retries + 1)))
+    """Celery's own exponential backoff with full jitter, capped, never under `base` seconds."""
+    return max(base, get_exponential_backoff_interval(base, retries + 1, MAX_BACKOFF, full_jitter=True))
 
 
 @shared_task(name="listening.poll_account", bind=True, max_retries=6, soft_time_limit=120, time_limit=180)
