@@ -56,10 +56,3 @@ def dashboard_scope(user) -> Scope:
             return Scope(department_ids=frozenset(departments))
         raise PermissionDenied("You are in no department yet, so there are no figures to show you.")
     raise PermissionDenied("Your role has no access to the dashboards.")
-
-
-def can_see_dashboards(user) -> bool:
-    user_roles = roles.roles_of(user)
-    return bool(user_roles & (EVERYTHING | {roles.AGENT})) or bool(
-        roles.SPECIALIST in user_roles and department_ids_of(user)
-    )

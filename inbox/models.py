@@ -363,10 +363,6 @@ class Reply(models.Model):
     def __str__(self) -> str:
         return f"Reply {self.pk} ({self.state}) on conversation {self.conversation_id}"
 
-    @property
-    def is_pending(self) -> bool:
-        return self.state in self.PENDING
-
 
 class CustomerLink(models.Model):
     """A person of the team confirmed that two authors on different networks are one customer.

@@ -64,10 +64,6 @@ def mask_cards(text: str) -> str:
     return mask(text, cards) if cards else text
 
 
-def has_card(text: str) -> bool:
-    return bool(text) and bool(find_cards(text))
-
-
 def mask_payload(value: Any) -> Any:
     """Every string in a JSON-like value, at any depth, with its card numbers masked.
 

@@ -52,10 +52,6 @@ def _anon_id():
     return Concat(Value(ANON_PREFIX), Cast("id", CharField()))
 
 
-def is_anonymised(obj) -> bool:
-    return obj.external_id.startswith(ANON_PREFIX)
-
-
 def mentions_anonymise(mentions: QuerySet[Mention]) -> int:
     """Text, payload, edits, links and the network's id of these messages, gone; one UPDATE.
 

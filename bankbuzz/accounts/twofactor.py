@@ -57,10 +57,6 @@ def totp_secret_b32(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def totp_config_url(device: TOTPDevice) -> str:
-    return device.config_url
-
-
 def totp_qr_png(device: TOTPDevice) -> bytes:
     """The otpauth:// URL as a PNG (segno: pure Python, no Pillow)."""
     buffer = io.BytesIO()

@@ -458,8 +458,3 @@ def legal_hold_lift(*, actor, hold: LegalHold, reason: str) -> LegalHold:
         after={"active": False, "reason": reason},
     )
     return hold
-
-
-def hold_target_of(hold: LegalHold) -> HoldTarget | None:
-    model = hold.content_type.model_class()
-    return next((t for t in registry.hold_targets.values() if t.model is model), None)
