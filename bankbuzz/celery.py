@@ -63,6 +63,12 @@ app.conf.beat_schedule = {
         "schedule": DISPATCH_EVERY,
         "options": {"expires": DISPATCH_EVERY},
     },
+    # The publishing relay (incidents.publishing.posts_dispatch): approved posts, scheduled at their time.
+    "incidents-dispatch-posts": {
+        "task": "incidents.dispatch_posts",
+        "schedule": DISPATCH_EVERY,
+        "options": {"expires": DISPATCH_EVERY},
+    },
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
     "listening-avatars": {"task": "listening.fetch_avatars", "schedule": 60, "options": {"expires": 55}},
     # The learning loop (learning/outcomes.py): what replies that used the library led to.

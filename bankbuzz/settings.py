@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "inbox",
     "escalations",
     "learning",
+    "incidents",
     "dashboards",
     "rest_framework",
     "drf_spectacular",
@@ -559,6 +560,20 @@ API_IDEMPOTENCY_TTL = env_int("API_IDEMPOTENCY_TTL", 24 * 60 * 60, minimum=60)
 # The same text by the same person to the same conversation within this many seconds is the
 # same reply (a double click, a resubmitted form, a client's retry), not a second one.
 REPLY_DUPLICATE_WINDOW = env_int("REPLY_DUPLICATE_WINDOW", 120, minimum=0)
+
+# Incidents (incidents/services.py). A conversation whose customer's message has one of these
+# intents is held back from the incident's bulk reply for a person to answer.
+INCIDENT_HOLD_INTENTS = env_list("INCIDENT_HOLD_INTENTS", ["fraud"])
+# ... and one whose intent the understanding layer could not read with confidence.
+INCIDENT_HOLD_UNSURE = env_bool("INCIDENT_HOLD_UNSURE", True)
+# The bulk reply's pace per network: at most N replies per window (seconds), under each network's
+# write limits with room left for the replies agents write by hand (X allows 200 posts per 15 min).
+INCIDENT_REPLY_PACE = {
+    "x": (env_int("INCIDENT_REPLY_PACE_X", 150, minimum=1), 900),
+    "facebook": (env_int("INCIDENT_REPLY_PACE_FACEBOOK", 200, minimum=1), 3600),
+    "instagram": (env_int("INCIDENT_REPLY_PACE_INSTAGRAM", 150, minimum=1), 3600),
+    "linkedin": (env_int("INCIDENT_REPLY_PACE_LINKEDIN", 100, minimum=1), 86400),
+}
 # /metrics: the bearer token Prometheus sends. Unset: /metrics does not exist (404), except
 # under DEBUG, where it is open so a developer can look at it on their own machine.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")

@@ -167,6 +167,14 @@ class Connector(ABC):
     def send_private_message(self, *, text: str, recipient_id: str, thread_key: str) -> SentMessage:
         raise NotSupported(f"{self.network} has no private messages here")
 
+    def publish_post(self, *, text: str) -> SentMessage:
+        """Publish a post of the bank's own on its account or page (not an answer to anyone)."""
+        raise NotSupported(f"BankBuzz cannot publish a post on {self.network}")
+
+    def find_published(self, *, text: str) -> SentMessage | None:
+        """Look on the network for a post of ours with this text (before publishing it again)."""
+        return None
+
     def hide(self, *, external_id: str) -> None:
         raise NotSupported(f"{self.network} does not let a page hide an item")
 

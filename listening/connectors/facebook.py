@@ -604,6 +604,38 @@ class FacebookConnector(Connector):
             external_id=comment_id, url=f"https://www.facebook.com/{comment_id}", raw=clean_json(body)
         )
 
+    def publish_post(self, *, text: str) -> SentMessage:
+        """A post on the page's own feed (facebook-sdk's put_object on the page's feed edge)."""
+        graph = self._client()
+        with self._errors(action="publishing a post", writing=True):
+            body = graph.put_object(parent_object=self.page_id, connection_name="feed", message=text)
+        post_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(post_id, str) or not post_id:
+            raise ConnectorError("Graph accepted the post but returned no id", permanent=False)
+        return SentMessage(
+            external_id=post_id,
+            url=f"https://www.facebook.com/{post_id.replace('_', '/posts/', 1)}",
+            raw=clean_json(body),
+        )
+
+    def find_published(self, *, text: str) -> SentMessage | None:
+        """Our post with this text among the page's latest posts."""
+        wanted = _match_text(text)
+        args: dict[str, Any] = {"fields": "id,message,from,created_time", "limit": PAGE_SIZE}
+        for data in self._pages(f"{self.page_id}/posts", args, action="looking for a published post"):
+            for raw in data:
+                if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
+                    continue
+                if _match_text(raw["message"]) == wanted and isinstance(raw.get("id"), str):
+                    post_id = raw["id"]
+                    return SentMessage(
+                        external_id=post_id,
+                        url=f"https://www.facebook.com/{post_id.replace('_', '/posts/', 1)}",
+                        raw=clean_json(raw),
+                    )
+            break  # the latest page is enough: a re-send check runs minutes after the first try
+        return None
+
     def send_private_message(self, *, text: str, recipient_id: str, thread_key: str) -> SentMessage:
         if not recipient_id and thread_key.startswith("m:"):
             recipient_id = self._customer_in(thread_key.removeprefix("m:"))

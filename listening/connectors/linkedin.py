@@ -461,6 +461,57 @@ class LinkedInConnector(Connector):
         url = f"https://www.linkedin.com/feed/update/{post}?commentUrn={_enc(urn)}" if post else ""
         return SentMessage(external_id=urn, url=url, raw=clean_json(body))
 
+    def publish_post(self, *, text: str) -> SentMessage:
+        """A public post as the organisation (Posts API); its URN comes in the x-restli-id header."""
+        payload = {
+            "author": self.org_urn,
+            "commentary": text,
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        try:
+            response = self._http().request("POST", f"{self._base_url}/rest/posts", json=payload)
+        except requests.Timeout as exc:
+            raise ConnectorError(
+                "LinkedIn timed out on publishing a post (it may or may not have been posted)",
+                permanent=False,
+            ) from exc
+        except requests.RequestException as exc:
+            raise ConnectorError(
+                f"cannot reach LinkedIn for publishing a post: {exc.__class__.__name__}"
+            ) from exc
+        with response:
+            self._raise_for(response, action="publishing a post", writing=True)
+            urn = response.headers.get("x-restli-id", "")
+        if not urn.startswith("urn:li:"):
+            raise ConnectorError("LinkedIn accepted the post but returned no post URN", permanent=False)
+        return SentMessage(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def find_published(self, *, text: str) -> SentMessage | None:
+        wanted = _match_text(text)
+        body = self._call(
+            "GET",
+            "/rest/posts",
+            params={"q": "author", "author": self.org_urn, "count": 50, "sortBy": "LAST_MODIFIED"},
+            action="looking for a published post",
+        )
+        posts = body.get("elements") if isinstance(body, dict) else None
+        for raw in posts if isinstance(posts, list) else []:
+            if not isinstance(raw, dict):
+                continue
+            urn, commentary = raw.get("id"), raw.get("commentary")
+            if isinstance(urn, str) and isinstance(commentary, str) and _match_text(commentary) == wanted:
+                return SentMessage(
+                    external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/", raw=clean_json(raw)
+                )
+        return None
+
     def find_sent(self, *, text: str, in_reply_to: str) -> SentMessage | None:
         wanted = _match_text(text)
         path = f"/rest/socialActions/{_enc(in_reply_to)}/comments"

@@ -666,6 +666,51 @@ class XConnector(Connector):
             raw=clean_json(data),
         )
 
+    def publish_post(self, *, text: str) -> SentMessage:
+        """A post of the bank's own on its timeline (create_tweet without a reply target)."""
+        client, user_auth = self._user_client()
+        with self._errors(action="publishing a post", writing=True):
+            body = client.create_tweet(text=text, user_auth=user_auth)
+        data = body.get("data") if isinstance(body, dict) else None
+        tweet_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(tweet_id, str) or not _ID.match(tweet_id):
+            raise ConnectorError("X accepted the post but returned no tweet id", permanent=False)
+        return SentMessage(
+            external_id=tweet_id,
+            url=f"https://x.com/{self.account.handle}/status/{tweet_id}",
+            raw=clean_json(data),
+        )
+
+    def find_published(self, *, text: str) -> SentMessage | None:
+        """Our own post (not a reply) with this text among the bank's latest 100 tweets."""
+        wanted = _normalise_for_match(text)
+        client, user_auth = self._read_client()
+        with self._errors(action="looking for a published post"):
+            body = client.get_users_tweets(
+                self.account.external_id,
+                max_results=PAGE_SIZE,
+                exclude=["replies", "retweets"],
+                tweet_fields=TWEET_FIELDS,
+                user_auth=user_auth,
+            )
+        data, _, _ = self._envelope(body, "the bank's timeline")
+        for raw in data:
+            if not isinstance(raw, dict):
+                continue
+            tweet_id, raw_text = raw.get("id"), raw.get("text")
+            if (
+                isinstance(tweet_id, str)
+                and _ID.match(tweet_id)
+                and isinstance(raw_text, str)
+                and _normalise_for_match(raw_text) == wanted
+            ):
+                return SentMessage(
+                    external_id=tweet_id,
+                    url=f"https://x.com/{self.account.handle}/status/{tweet_id}",
+                    raw=clean_json(raw),
+                )
+        return None
+
     def send_private_message(self, *, text: str, recipient_id: str, thread_key: str) -> SentMessage:
         client, user_auth = self._user_client()
         conversation = thread_key.removeprefix("dm:") if thread_key.startswith("dm:") else ""

@@ -89,6 +89,14 @@ class GraphApi(NetworkApi):
                 "GET", rf"{_V}/(?P<id>[0-9]+)/feed", "GET /{page-id}/feed", self.feed, limit=600, window=3600
             ),
             route(
+                "POST",
+                rf"{_V}/(?P<id>[0-9]+)/feed",
+                "POST /{page-id}/feed",
+                self.publish,
+                limit=300,
+                window=3600,
+            ),
+            route(
                 "GET",
                 rf"{_V}/(?P<id>[0-9]+)/posts",
                 "GET /{page-id}/posts",
@@ -358,6 +366,18 @@ class GraphApi(NetworkApi):
             lambda c: (sign * c["created_ms"], sign * int(c["id"].split("_")[1])),
             default_limit=25,
         )
+
+    def publish(self, ctx: Context) -> Response:
+        """The page publishes a post on its own feed; it appears in later feed and posts reads."""
+        if ctx.match["id"] != PAGE_ID:
+            raise HttpError(403, "(#200) The page may only publish on its own feed")
+        message = ctx.request.param("message", "")
+        if not message.strip():
+            raise HttpError(400, "(#100) Missing message or attachment")
+        with ctx.store.mutate():
+            post = ctx.store.add_facebook_post(text=message, from_id=PAGE_ID)
+            ctx.store.record_sent(network="facebook", kind="post", external_id=post["id"], text=message)
+        return Response(payload={"id": post["id"]})
 
     def comment(self, ctx: Context) -> Response:
         message = ctx.request.param("message", "")

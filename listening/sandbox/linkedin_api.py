@@ -45,6 +45,7 @@ class LinkedInApi(NetworkApi):
     def routes(self) -> list[Route]:
         return [
             route("GET", r"/rest/posts", "GET /rest/posts", self.posts, limit=5000, window=86400),
+            route("POST", r"/rest/posts", "POST /rest/posts", self.create_post, limit=150, window=86400),
             route(
                 "GET",
                 r"/rest/socialActions/(?P<urn>urn:li:[^/]+)/comments",
@@ -189,6 +190,24 @@ class LinkedInApi(NetworkApi):
             for p in posts[start : start + count]
         ]
         return Response(payload={"elements": elements, "paging": paging})
+
+    def create_post(self, ctx: Context) -> Response:
+        """The organisation publishes a post (201, empty body, its URN in x-restli-id)."""
+        self._require_headers(ctx.request)
+        body = ctx.request.json()
+        if not isinstance(body, dict):
+            raise HttpError(400, "body must be a JSON object")
+        if body.get("author") != ORG_URN:
+            raise HttpError(403, f"Not enough permissions to post as {body.get('author')}")
+        text = body.get("commentary")
+        if not isinstance(text, str) or not text.strip():
+            raise HttpError(422, "commentary is required")
+        if len(text) > 3000:
+            raise HttpError(422, "commentary is longer than 3000 characters")
+        with ctx.store.mutate():
+            post = ctx.store.add_linkedin_post(text=text)
+            ctx.store.record_sent(network="linkedin", kind="post", external_id=post["id"], text=text)
+        return Response(status=201, payload={}, headers={"x-restli-id": post["id"]})
 
     # -- comments ----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from bankbuzz.audit.retention import legal_hold_place
 from escalations import services as escalation_services
 from inbox import services as inbox_services
 from inbox.models import Conversation, SavedReply
+from incidents.models import Incident, Post, PostDelivery
 from learning.models import AdviceArticle, Experiment, LibraryProposal
 from listening.avatars import avatar_store
 from listening.models import ListeningQuery, QuarantinedItem
@@ -121,7 +122,15 @@ def build_world() -> World:
         variant=SavedReply.objects.create(title="Card declined, v2", body="Sorry, {customer_name}."),
         ends_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
     )
+    incident = Incident.objects.create(
+        name="App outage", terms=["app down"], networks=["x"], opened_by=people["lead"]
+    )
+    post = Post.objects.create(text="We are on it.", author=people["lead"], incident=incident)
+    post_delivery = PostDelivery.objects.create(post=post, account=account)
     world.objects.update(
+        incident=incident,
+        post=post,
+        post_delivery=post_delivery,
         experiment=experiment,
         article=article,
         proposal=proposal,
