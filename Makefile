@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench eval train clean
+.PHONY: help run logins totp test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench eval train clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -17,14 +17,28 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when a requirements file changed.
+# Progress on one line: the first install fetches some 150 packages and takes minutes.
 $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@echo "[bankbuzz] installing the pinned requirements into $(VENV) (the first time takes a few minutes)"
+	@set -o pipefail; $(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt 2>&1 \
+	  | awk '/^(Collecting|Requirement already satisfied)/ {n++; printf "\r[bankbuzz]   %d packages checked (%s)\033[K", n, ($$1 == "Collecting" ? $$2 : $$4); fflush(); next} \
+	         /^Installing collected/ {printf "\n[bankbuzz]   installing...\n"; n=0; fflush(); next} \
+	         /^Successfully installed/ {print "[bankbuzz]   done"; fflush(); next} \
+	         /^(ERROR|error|WARNING)/ || seen_error {seen_error=1; print; fflush()} \
+	         END {if (n) print ""}' \
+	  || { echo "[bankbuzz] error: installing the requirements failed; see the lines above"; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 run: $(STAMP) ## Set everything up and start web, worker, beat and the sandbox
 	@$(BIN)/python -m bankbuzz.devstack run
+
+logins: ## Print the address and the demo logins of `make run` again
+	@$(PYTHON) -m bankbuzz.devstack logins
+
+totp: ## Print the current code of the demo logins' authenticator
+	@$(PYTHON) bankbuzz/accounts/demo_totp.py
 
 test: $(STAMP) ## Lint, then unit, integration and browser tests
 	@$(MAKE) --no-print-directory lint

@@ -4,6 +4,8 @@ Runs before Django is configured, so it imports nothing from the project.
 
     python -m bankbuzz.devstack run            # services, migrate, demo data, web+worker+beat+sandbox
     python -m bankbuzz.devstack exec -- CMD    # services, then CMD with DATABASE_URL/REDIS_URL set
+    python -m bankbuzz.devstack manage -- CMD  # a manage.py command against the servers of `run`
+    python -m bankbuzz.devstack logins         # the banner (address and demo logins) of `run` again
 
 Where `DATABASE_URL` or `REDIS_URL` is already set, that server is used and no
 embedded one is started. Otherwise PostgreSQL comes from the
@@ -29,6 +31,7 @@ from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+SIGINT_RETURNCODE = 128 + signal.SIGINT  # honcho's return code after Ctrl-C
 
 
 class StackError(Exception):
@@ -263,17 +266,52 @@ def manage(*args: str, env: dict[str, str], capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def announce_when_ready(url: str, logins: str, *, seconds: float = 120) -> None:
-    """Print the URL and the logins once the web server answers, below the start-up noise."""
+LOGINS_FILE = ROOT / "var" / "logins.txt"
+
+
+class QuietWatchPrinter:
+    """honcho's printer, noting when a process last printed, so the banner can wait for quiet."""
+
+    def __init__(self, printer):
+        self.printer = printer
+        self.last_line = time.monotonic()
+
+    def write(self, message) -> None:
+        self.last_line = time.monotonic()
+        self.printer.write(message)
+
+
+def banner(url: str, logins: str) -> str:
+    rule = "=" * 64
+    lines = [
+        rule,
+        f"  BankBuzz is running at {url}/",
+        "",
+        logins.rstrip(),
+        "",
+        "  Ctrl-C stops everything; `make logins` prints this again.",
+        rule,
+    ]
+    return "\n".join(lines)
+
+
+def announce_when_ready(
+    url: str, text: str, printer: QuietWatchPrinter, *, seconds: float = 120, quiet: float = 3
+) -> None:
+    """Print the banner once the web server answers and the start-up lines have stopped.
+
+    The probe is `/healthz/live`: it answers 200 as soon as the web process serves, so the
+    start leaves no 503 (nor its log line) behind while the worker is still starting.
+    """
     import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)  # noqa: S310 - our own local URL
+            urllib.request.urlopen(f"{url}/healthz/live", timeout=2)  # noqa: S310 - our own local URL
         except urllib.error.HTTPError:
-            break  # 503 while a part is still starting: the web server itself is up
+            break  # an answer, even an error, means the web server itself is up
         except OSError:
             time.sleep(0.5)
             continue
@@ -281,17 +319,12 @@ def announce_when_ready(url: str, logins: str, *, seconds: float = 120) -> None:
     else:
         say(f"the web server did not answer at {url} within {int(seconds)} s; see the web lines above")
         return
-    banner = "=" * 64
-    lines = [
-        banner,
-        f"  BankBuzz is running at {url}/",
-        "",
-        logins.rstrip(),
-        "",
-        "  Ctrl-C stops everything.",
-        banner,
-    ]
-    print("\n" + "\n".join(lines) + "\n", flush=True)
+    # Below the worker's, beat's and the sandbox's start-up lines: wait until nobody printed for
+    # `quiet` seconds (at most 30 s more, so a chatty process never hides the banner for good).
+    give_up = time.monotonic() + 30
+    while time.monotonic() - printer.last_line < quiet and time.monotonic() < give_up:
+        time.sleep(0.25)
+    print("\n" + text + "\n", flush=True)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -321,17 +354,34 @@ def command_run(args: argparse.Namespace) -> int:
         # Only migrate gets the owner's URL; everything after runs as the application's role.
         if "DATABASE_OWNER_URL" in service_env:
             del env["DATABASE_OWNER_URL"]
+        say("loading the demo data")
         logins = manage("demo_seed", env=env, capture=True)
+        text = banner(f"http://127.0.0.1:{port}", logins)
+        LOGINS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        LOGINS_FILE.write_text(text + "\n")
         procfile = parse_procfile((ROOT / "Procfile").read_text())
-        manager = Manager(Printer(sys.stdout))
+        printer = QuietWatchPrinter(Printer(sys.stdout))
+        manager = Manager(printer)
         for name, process in procfile.processes.items():
             manager.add_process(name, process, env=env, cwd=str(ROOT))
-        say(f"starting web, worker, beat and sandbox at http://127.0.0.1:{port}/ (Ctrl-C stops everything)")
+        say(f"starting web, worker, beat and sandbox at http://127.0.0.1:{port}/ (the logins follow)")
         threading.Thread(
-            target=announce_when_ready, args=(f"http://127.0.0.1:{port}", logins), daemon=True
+            target=announce_when_ready, args=(f"http://127.0.0.1:{port}", text, printer), daemon=True
         ).start()
         manager.loop()
+        if manager.returncode == SIGINT_RETURNCODE:
+            say("stopped")
+            return 0  # Ctrl-C is how one stops `make run`: not an error
         return manager.returncode or 0
+
+
+def command_logins(args: argparse.Namespace) -> int:
+    """`make logins`: the banner of the last `make run` again."""
+    try:
+        print(LOGINS_FILE.read_text(), end="", flush=True)
+    except FileNotFoundError:
+        raise StackError("no logins yet: `make run` creates the demo logins and prints them") from None
+    return 0
 
 
 def command_exec(args: argparse.Namespace) -> int:
@@ -373,17 +423,24 @@ def main(argv: list[str] | None = None) -> int:
     run_exec.add_argument("command", nargs=argparse.REMAINDER)
     run_manage = sub.add_parser("manage", help="a manage.py command against the servers of `run`")
     run_manage.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("logins", help="print the address and demo logins of the last `run` again")
     args = parser.parse_args(argv)
     if getattr(args, "command", None) and args.command[0] == "--":
         args.command = args.command[1:]
     try:
-        commands = {"run": command_run, "exec": command_exec, "manage": command_manage}
+        commands = {
+            "run": command_run,
+            "exec": command_exec,
+            "manage": command_manage,
+            "logins": command_logins,
+        }
         return commands[args.what](args)
     except StackError as exc:
         print(f"[bankbuzz] error: {exc}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C while `run` sets up is a person stopping it, not a failure `make` should report.
+        return 0 if args.what == "run" else 130
 
 
 if __name__ == "__main__":

@@ -481,6 +481,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Internationalisation and static files ----------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# One time format everywhere ("05:37", 24-hour) and ISO dates in date inputs: bankbuzz/formats.
+FORMAT_MODULE_PATH = ["bankbuzz.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,9 @@ from bankbuzz.health import health_report, health_response, health_warnings, liv
 
 @require_GET
 def home(request):
+    """Each role's start page: where its day's work is."""
+    if roles.has_role(request.user, roles.MANAGER) and not roles.can_work_inbox(request.user):
+        return redirect("dashboards:index")
     if roles.can_read_inbox(request.user):
         return redirect("inbox:list")
     if roles.has_role(request.user, roles.SPECIALIST):

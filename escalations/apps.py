@@ -18,3 +18,14 @@ class EscalationsConfig(AppConfig):
         from escalations.metrics import collect
 
         metrics.register("escalations", collect)  # SLA figures at /metrics
+        from bankbuzz.audit import story
+
+        # The audit log names departments ("department: Cards → Fraud"), not their ids.
+        story.register_namer(("department", "from", "to"), _department_names, verb_prefix="escalation.")
+
+
+def _department_names(raw: set) -> dict:
+    from escalations.models import Department
+
+    ids = {value for value in raw if isinstance(value, int) and not isinstance(value, bool)}
+    return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}

@@ -79,11 +79,12 @@ class QueueFilterForm(forms.Form):
         required=False, choices=[("", "Any SLA"), ("warning", "Due soon"), ("breach", "Breached")]
     )
 
-    def __init__(self, *args, departments=(), **kwargs):
+    def __init__(self, *args, departments=(), mine: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "All my departments")] + [
-            (d.pk, d.name) for d in departments
-        ]
+        # "My" only for a specialist, whose queue is their own departments'.
+        everything = "All my departments" if mine else "All departments"
+        self.fields["department"].label = "Department"
+        self.fields["department"].choices = [("", everything)] + [(d.pk, d.name) for d in departments]
 
 
 def _people(*role_names: str):

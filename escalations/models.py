@@ -29,6 +29,9 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone (use a name such as Europe/London).") from None
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # Python's weekday numbers
+
+
 def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]  # Monday to Friday (Python's weekday numbers)
 
@@ -53,6 +56,16 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def work_days_label(self) -> str:
+        """Mon to Fri as a range, "every day", or "Mon, Wed, Fri": the working days as people say them."""
+        days = sorted({d for d in self.work_days if isinstance(d, int) and 0 <= d < 7})
+        if len(days) == 7:
+            return "every day"
+        if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+            return f"{WEEKDAY_NAMES[days[0]]}\N{EN DASH}{WEEKDAY_NAMES[days[-1]]}"
+        return ", ".join(WEEKDAY_NAMES[d] for d in days) or "no days"
 
     def clean(self) -> None:
         days = self.work_days
@@ -226,6 +239,23 @@ class Escalation(models.Model):
     def is_active(self) -> bool:
         return self.state in self.ACTIVE
 
+    @property
+    def question_preview(self) -> str:
+        """The agent's own question, without the customer's quoted words the form starts with.
+
+        The escalate form fills in "Jane wrote:", "> ..." lines and "Question: "; a list shows
+        what follows "Question:", or else the lines that are not the quote.
+        """
+        _head, marker, asked = self.question.rpartition("Question:")
+        if marker and asked.strip():
+            return " ".join(asked.split())
+        own = [
+            line
+            for line in self.question.splitlines()
+            if line.strip() and not line.lstrip().startswith(">") and not line.rstrip().endswith(" wrote:")
+        ]
+        return " ".join(" ".join(own).split()) or " ".join(self.question.split())
+
     def sla_state(self, now: dt.datetime | None = None) -> str:
         """ "ok", "warning", "breach", "paused" or "stopped": the countdown chip."""
         now = now or timezone.now()
@@ -297,6 +327,7 @@ class Kudos(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "kudos"
         constraints = [
             # Kudos count once per escalation, however often the customer thanks us or the signal
             # is delivered.

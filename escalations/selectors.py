@@ -259,6 +259,28 @@ def thread_messages(conversation: Conversation) -> list[Mention]:
     return newest[::-1]
 
 
+@dataclass(frozen=True)
+class TeamNote:
+    author: str
+    created_at: dt.datetime
+    text: str  # personal data masked: the expert reads what they need, not the customer's card
+
+
+def conversation_notes(conversation: Conversation, *, limit: int = 50) -> list[TeamNote]:
+    """The social team's internal notes on the conversation, oldest first (the newest `limit`)."""
+    from inbox.models import Note
+    from listening.enrichment_bridge import mask_pii
+
+    notes = Note.objects.filter(conversation=conversation).select_related("author")
+    newest = list(notes.order_by("-created_at", "-id")[:limit])
+    return [TeamNote(n.author.display_name, n.created_at, mask_pii(n.text)) for n in reversed(newest)]
+
+
+def thread_context(conversation: Conversation, *, limit: int = 20) -> list[Mention]:
+    """The latest messages of the thread, both directions, oldest first: the context of a question."""
+    return thread_messages(conversation)[-limit:]
+
+
 def departments_overview() -> QuerySet[Department]:
     return Department.objects.prefetch_related("members", "leads", "sla_policies", "holidays").order_by(
         "name"

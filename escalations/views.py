@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,7 +75,7 @@ def _queue_rows_html(rows, *, user, csrf_token: str, is_expert: bool, my_departm
             f"      <td>{chip}\n</td>\n"
             f"      <td>{network} {escape(conversation.customer.at_handle)}</td>\n"
             f'      <td><a href="{_escalation_url("detail", escalation.pk)}">'
-            f"{escape(Truncator(escalation.question).chars(110))}</a></td>\n"
+            f"{escape(Truncator(escalation.question_preview).chars(110))}</a></td>\n"
             f"      <td>{escape(escalation.department.name)}</td>\n"
             f'      <td><span class="chip chip-priority-{escalation.priority}">'
             f"{escape(escalation.get_priority_display())}</span></td>\n"
@@ -91,7 +93,9 @@ def _queue_rows_html(rows, *, user, csrf_token: str, is_expert: bool, my_departm
 def queue(request):
     permissions.queue_access(request.user)
     departments = selectors.queue_departments(request.user)
-    form = forms.QueueFilterForm(request.GET or None, departments=departments)
+    form = forms.QueueFilterForm(
+        request.GET or None, departments=departments, mine=not permissions.can_see_all(request.user)
+    )
     filters = selectors.QueueFilters()
     if form.is_valid():
         filters = selectors.QueueFilters(
@@ -139,11 +143,11 @@ def queue(request):
 
 def _detail_context(request, escalation: Escalation, **forms_given) -> dict:
     can_answer = permissions.can_answer(request.user, escalation)
-    messages_ = selectors.customer_messages(escalation.conversation)
     return {
         "escalation": escalation,
         "sla": escalation.sla_state(),
-        "customer_messages": messages_,
+        "thread": selectors.thread_context(escalation.conversation),
+        "notes": selectors.conversation_notes(escalation.conversation),
         "history": selectors.escalation_history(escalation),
         "can_answer": can_answer,
         "can_work_inbox": permissions.can_escalate(request.user),
@@ -282,24 +286,35 @@ def give_info(request, pk: int):
 # --- Escalating a conversation ---------------------------------------------------------------
 
 
+def _in_side_panel(request) -> bool:
+    """An htmx request from the conversation pane: the form lives in the pane's side panel."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "escalate-sheet"
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def escalate(request, conversation_pk: int):
+    """The escalate form: a page of its own, or the conversation pane's side panel (htmx).
+
+    The same form, the same service and the same checks either way. From the side panel, a
+    success reloads the pane in place (HX-Location) and says so in a toast.
+    """
     conversation = conversation_for_user(request.user, conversation_pk, write=True)
+    side_panel = _in_side_panel(request)
+    suggestion = selectors.routing_suggest(conversation)
+    status = 200
     if request.method == "POST":
         form = forms.EscalateForm(request.POST)
         if form.is_valid():
-            suggestion = selectors.routing_suggest(conversation)
-            rule = (
-                suggestion.rule
-                if suggestion and suggestion.department == form.cleaned_data["department"]
-                else None
-            )
+            department = form.cleaned_data["department"]
+            rule = suggestion.rule if suggestion and suggestion.department == department else None
             try:
                 services.escalation_open(
                     actor=request.user,
                     conversation=conversation,
-                    department=form.cleaned_data["department"],
+                    department=department,
                     priority=form.cleaned_data["priority"],
                     question=form.cleaned_data["question"],
                     rule=rule,
@@ -307,10 +322,19 @@ def escalate(request, conversation_pk: int):
             except services.EscalationError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Escalated to {form.cleaned_data['department'].name}.")
-                return redirect(reverse("inbox:detail", args=[conversation.pk]))
+                done = f"Escalated to {department.name}."
+                pane = reverse("inbox:detail", args=[conversation.pk])
+                if side_panel:
+                    response = HttpResponse(status=200)
+                    response["HX-Trigger"] = json.dumps({"bankbuzz:toast": done})
+                    response["HX-Location"] = json.dumps(
+                        {"path": pane, "target": "#pane", "swap": "innerHTML"}
+                    )
+                    return response
+                messages.success(request, done)
+                return redirect(pane)
+        status = 422
     else:
-        suggestion = selectors.routing_suggest(conversation)
         form = forms.EscalateForm(
             initial={
                 "department": suggestion.department.pk if suggestion else None,
@@ -318,15 +342,9 @@ def escalate(request, conversation_pk: int):
                 "question": selectors.question_prefill(conversation),
             }
         )
-    return render(
-        request,
-        "escalations/escalate.html",
-        {
-            "conversation": conversation,
-            "form": form,
-            "suggestion": selectors.routing_suggest(conversation) if request.method == "POST" else suggestion,
-        },
-    )
+    context = {"conversation": conversation, "form": form, "suggestion": suggestion, "side_panel": side_panel}
+    template = "escalations/_escalate_form.html" if side_panel else "escalations/escalate.html"
+    return render(request, template, context, status=status)
 
 
 @never_cache
@@ -345,6 +363,7 @@ def conversation(request, pk: int):
         {
             "conversation": conversation_,
             "customer_messages": selectors.thread_messages(conversation_),
+            "notes": selectors.conversation_notes(conversation_),
             "escalations": escalations,
         },
     )

@@ -246,6 +246,7 @@ class SavedReply(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "saved replies"
         ordering = ("title",)
         indexes = [GinIndex(fields=["search"], name="saved_reply_search_idx")]
         constraints = [
@@ -331,6 +332,7 @@ class Reply(models.Model):
     resubmitted = False
 
     class Meta:
+        verbose_name_plural = "replies"
         indexes = [
             # The approvals queue: oldest waiting first.
             models.Index(

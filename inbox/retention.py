@@ -218,7 +218,7 @@ def register() -> None:
             key="conversation",
             label="Conversation",
             model=Conversation,
-            help='the conversation\'s number, as in its address ("/inbox/12/" is 12)',
+            help='the conversation\'s number, as in its address ("/inbox/c/12/" is 12)',
             find=lambda ref: (
                 Conversation.objects.filter(pk=int(ref.lstrip("#"))).first()
                 if ref.lstrip("#").isdigit()

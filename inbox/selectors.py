@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -430,9 +431,15 @@ def view_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
     return _run_counts(SAVED_VIEWS.keys(), statement)
 
 
-def new_since_count(*, user, query: ListQuery, since: dt.datetime) -> int:
-    """How many conversations of the current view had a message after the list was loaded."""
+def new_since_count(*, user, query: ListQuery, since: dt.datetime, shown: Iterable[int] = ()) -> int:
+    """How many conversations of the current view had a message after the list was loaded.
+
+    Rows already on screen (`shown`) are not new: they are updated in place, so one's own reply
+    to the open conversation never announces "1 new".
+    """
     qs = apply_filters(conversations_visible_to(user), query, user=user).filter(last_activity_at__gt=since)
+    if shown:
+        qs = qs.exclude(pk__in=list(shown))
     return capped_counts({"new": qs}, cap=NEW_CAP)["new"]
 
 

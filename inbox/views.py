@@ -155,7 +155,7 @@ def conversation_list(request):
     except selectors.BadCursor as exc:
         return HttpResponseBadRequest(str(exc))
     if _is_htmx(request) and request.headers.get("HX-Target") == "list-region":
-        return render(request, "inbox/_list.html", context)
+        return render(request, "inbox/_list.html", {**context, "list_partial": True})
     return render(request, "inbox/list.html", context)
 
 
@@ -183,7 +183,7 @@ def list_poll(request):
         "query": query,
         "view_params": _list_params(_without(request.GET, "view", "cursor", "since", "rows", "selected")),
         "list_params": _list_params(request.GET),
-        "new_count": selectors.new_since_count(user=request.user, query=query, since=since),
+        "new_count": selectors.new_since_count(user=request.user, query=query, since=since, shown=ids),
         "new_cap": selectors.NEW_CAP,
         "changed_rows": (
             selectors.conversation_rows(user=request.user, ids=changed, rows_only=True) if changed else []
@@ -226,7 +226,9 @@ def bulk_apply(request):
                 text += f" Skipped {len(result.skipped)}: " + " · ".join(result.skipped)
             (messages.warning if result.skipped else messages.success)(request, text)
     if _is_htmx(request):
-        return render(request, "inbox/_list.html", _list_context(request, params=params))
+        return render(
+            request, "inbox/_list.html", {**_list_context(request, params=params), "list_partial": True}
+        )
     return redirect(f"{reverse('inbox:list')}?{_list_params(params)}")
 
 

@@ -374,6 +374,7 @@ class ListeningQuery(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "listening queries"
         ordering = ("kind", "name")
 
     def __str__(self) -> str:

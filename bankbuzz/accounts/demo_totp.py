@@ -1,6 +1,7 @@
 """Print the current code of the demo authenticator key (`make run`'s demo logins only).
 
-    .venv/bin/python -m bankbuzz.accounts.demo_totp
+    make totp                                    # from the repository
+    python3 bankbuzz/accounts/demo_totp.py        # the same; the file needs only Python
 
 No Django, no database: a TOTP code is the key and the clock. Real users' keys are never
 readable this way; only the shared demo key that `demo_seed` gives demo logins under DEBUG.

@@ -151,5 +151,5 @@ def demo_second_factor_enrol(users) -> str:
     return (
         f"Two-factor login: add the key {DEMO_TOTP_KEY_B32} to an authenticator app "
         "(every demo login shares it),\n"
-        "  or print the current code with: .venv/bin/python -m bankbuzz.accounts.demo_totp"
+        "  or print the current code with: make totp"
     )

@@ -101,6 +101,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         ordering = ("-created_at", "-id")
         indexes = [
             # The admin's delivery log of one endpoint, newest first.

@@ -10,25 +10,36 @@ from bankbuzz.audit.selectors import AuditFilters
 from bankbuzz.fields import BoundedDateField
 
 
+def _date_input():
+    # <input type="date"> shows and sends yyyy-mm-dd only, whatever the locale's date format.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="Actor")
     verb = forms.CharField(required=False, max_length=64, label="Verb", help_text='"escalation." for all')
     object_type = forms.CharField(required=False, max_length=64, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
-    start = BoundedDateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = BoundedDateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, label="From", widget=_date_input())
+    end = BoundedDateField(required=False, label="To", widget=_date_input())
+    system = forms.BooleanField(required=False, label="Show system events")
 
     def filters(self) -> AuditFilters:
         if not self.is_valid():
-            return AuditFilters()
+            return AuditFilters(people_only=True)
         data = {k: (v.strip() if isinstance(v, str) else v) for k, v in self.cleaned_data.items()}
-        return AuditFilters(**data)
+        show_system = data.pop("system")
+        return AuditFilters(**data, people_only=not show_system)
 
 
 class AuditExportForm(forms.Form):
-    start = BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    format = forms.ChoiceField(choices=[(f, {"csv": "CSV", "jsonl": "JSON lines"}[f]) for f in FORMATS])
+    start = BoundedDateField(label="From", widget=_date_input())
+    end = BoundedDateField(label="To", widget=_date_input())
+    format = forms.ChoiceField(
+        choices=[(f, {"csv": "CSV", "jsonl": "JSON lines"}[f]) for f in FORMATS],
+        widget=forms.RadioSelect,
+        label="Format",
+    )
 
     def clean(self):
         data = super().clean()

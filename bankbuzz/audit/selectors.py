@@ -21,6 +21,8 @@ class AuditFilters:
     object_id: str = ""
     start: dt.date | None = None  # whole days in the bank's time zone, both included
     end: dt.date | None = None
+    # The page's default: what people did. System events (tasks, the schedule) behind a toggle.
+    people_only: bool = False
 
 
 @dataclass
@@ -35,6 +37,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
+    if filters.people_only and filters.actor != "system":
+        events = events.filter(actor__isnull=False)
     if filters.actor:
         events = events.filter(actor_label=filters.actor)
     if filters.verb:

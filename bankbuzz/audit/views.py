@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from bankbuzz.audit import selectors, services
+from bankbuzz.audit import selectors, services, story
 from bankbuzz.audit.forms import AuditExportForm, AuditFilterForm
 from bankbuzz.audit.permissions import audit_access
 
@@ -17,7 +17,9 @@ from bankbuzz.audit.permissions import audit_access
 def log(request):
     audit_access(request.user)
     form = AuditFilterForm(request.GET or None)
-    page = selectors.audit_page(form.filters(), cursor=request.GET.get("cursor", ""))
+    filters = form.filters()
+    page = selectors.audit_page(filters, cursor=request.GET.get("cursor", ""))
+    story.with_changes(page.events)
     params = request.GET.copy()
     params.pop("cursor", None)
     return render(
@@ -27,6 +29,7 @@ def log(request):
             "form": form,
             "page": page,
             "params": params.urlencode(),
+            "people_only": filters.people_only,
             "export_form": AuditExportForm(initial=AuditExportForm.last_week()),
             "verbs": selectors.verbs(),
         },
@@ -40,13 +43,16 @@ def export(request):
     audit_access(request.user)
     form = AuditExportForm(request.GET)
     if not form.is_valid():
+        page = selectors.audit_page(selectors.AuditFilters(people_only=True))
+        story.with_changes(page.events)
         return render(
             request,
             "audit/log.html",
             {
                 "form": AuditFilterForm(),
-                "page": selectors.audit_page(selectors.AuditFilters()),
+                "page": page,
                 "params": "",
+                "people_only": True,
                 "export_form": form,
                 "verbs": selectors.verbs(),
             },

@@ -45,4 +45,37 @@
       if (!d.contains(event.target)) d.open = false;
     });
   });
+
+  // A toast a response asks for (HX-Trigger: {"bankbuzz:toast": "..."}), e.g. after escalating.
+  document.body.addEventListener("bankbuzz:toast", function (event) {
+    if (event.detail && event.detail.value) toast(event.detail.value);
+  });
+
+  // Side panels (the escalate form beside the conversation): opened by an htmx swap into an
+  // empty .side-sheet, closed by its Close button or Escape, focus back where it came from.
+  var sheetOpener = null;
+  function closeSheet(sheet) {
+    if (!sheet || !sheet.firstElementChild) return;
+    sheet.innerHTML = "";
+    if (sheetOpener && document.body.contains(sheetOpener)) sheetOpener.focus();
+    sheetOpener = null;
+  }
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-open-sheet]") : null;
+    if (opener) sheetOpener = opener;
+    var closer = event.target.closest ? event.target.closest("[data-close-sheet]") : null;
+    if (closer) closeSheet(closer.closest(".side-sheet"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll(".side-sheet").forEach(function (sheet) {
+      if (sheet.contains(document.activeElement)) closeSheet(sheet);
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var sheet = event.detail.target;
+    if (!sheet || !sheet.classList || !sheet.classList.contains("side-sheet")) return;
+    var field = sheet.querySelector(".errorlist ~ select, .errorlist ~ textarea, select, textarea, input:not([type=hidden])");
+    if (field) field.focus();
+  });
 })();

@@ -116,3 +116,88 @@ def test_run_creates_the_app_role_migrates_as_the_owner_and_runs_as_the_app_role
     assert report["DELETE FROM audit_auditevent"] == insufficient_privilege
     assert report["CREATE TABLE shadow (id int)"] == insufficient_privilege
     assert report["DROP TABLE audit_auditevent"] == insufficient_privilege
+
+
+def test_logins_prints_the_banner_of_the_last_run_again(tmp_path, monkeypatch, capsys):
+    from bankbuzz import devstack as stack
+
+    monkeypatch.setattr(stack, "LOGINS_FILE", tmp_path / "logins.txt")
+    assert stack.main(["logins"]) == 2
+    assert "no logins yet: `make run` creates the demo logins" in capsys.readouterr().err
+
+    (tmp_path / "logins.txt").write_text(
+        stack.banner("http://127.0.0.1:8000", "  agent / demo-pass\n") + "\n"
+    )
+    assert stack.main(["logins"]) == 0
+    shown = capsys.readouterr().out
+    assert "BankBuzz is running at http://127.0.0.1:8000/" in shown
+    assert "agent / demo-pass" in shown
+    assert "`make logins` prints this again" in shown
+
+
+def test_the_banner_comes_after_the_start_up_lines_and_probes_without_a_503(capsys):
+    """The probe asks /healthz/live (never the full /healthz, a 503 while the worker starts)."""
+    import http.server
+    import threading
+    import time
+
+    from bankbuzz import devstack as stack
+
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200 if self.path == "/healthz/live" else 503)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    class Lines:
+        def __init__(self):
+            self.written = []
+
+        def write(self, message):
+            self.written.append(message)
+
+    printer = stack.QuietWatchPrinter(Lines())
+    announcer = threading.Thread(
+        target=stack.announce_when_ready, args=(url, "THE BANNER", printer), kwargs={"quiet": 1}
+    )
+    announcer.start()
+    # A process still printing its start-up lines holds the banner back.
+    for _ in range(6):
+        printer.write("worker starting")
+        time.sleep(0.3)
+        assert "THE BANNER" not in capsys.readouterr().out
+    announcer.join(40)
+    server.shutdown()
+    assert "THE BANNER" in capsys.readouterr().out
+    assert set(asked) == {"/healthz/live"}
+
+
+def test_ctrl_c_while_run_sets_up_exits_0():
+    """Ctrl-C is how `make run` stops: exit 0, so make prints no `Error 130`."""
+    import signal
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bankbuzz.devstack", "run"],
+        env={**os.environ, "PORT": str(port), "SANDBOX_PORT": str(port + 1)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    first = process.stdout.readline()
+    assert "applying migrations" in first
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "Error" not in err and "Traceback" not in err

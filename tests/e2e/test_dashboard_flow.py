@@ -31,7 +31,7 @@ WEEK = "from=2026-03-02&to=2026-03-08&range=custom"
 
 def test_manager_drills_from_the_worst_sla_into_its_escalations(page, login, live_server, manager, world):  # noqa: F811
     services.rollup_refresh_mentions()
-    login(page, manager.username)
+    login(page, manager.username, landing="/dashboards/")  # the manager starts on the dashboards
     page.get_by_role("link", name="Dashboards").click()
     expect(page.locator("h1")).to_have_text("Dashboards")
     page.goto(f"{live_server.url}/dashboards/?{WEEK}")
@@ -73,7 +73,7 @@ def test_after_demo_seed_the_worst_sla_opens_exactly_its_escalations(page, login
     settings.DEBUG = True  # demo_seed refuses to run outside DEBUG
     call_command("demo_seed", verbosity=0, stdout=io.StringIO())
     settings.DEBUG = False
-    login(page, "manager", "bankbuzz-manager")
+    login(page, "manager", "bankbuzz-manager", landing="/dashboards/")
     page.get_by_role("link", name="Dashboards").click()
     expect(page.locator("h1")).to_have_text("Dashboards")
 

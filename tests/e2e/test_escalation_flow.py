@@ -74,7 +74,7 @@ def test_agent_escalates_specialist_answers_agent_gets_the_reply(page, browser, 
     row = expert.locator(".esc-row", has_text="jane_doe")
     expect(row.locator(".sla-chip")).to_be_visible()
     row.get_by_role("link").first.click()
-    expect(expert.locator(".esc-messages")).to_contain_text("My card was declined at the till, help!")
+    expect(expert.locator(".esc-thread")).to_contain_text("My card was declined at the till, help!")
     screenshot(expert, "escalation-specialist")
     expert.get_by_role("button", name="Claim").click()
     expert.get_by_label("Answer for the social team (internal)").fill(

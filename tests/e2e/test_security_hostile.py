@@ -146,7 +146,7 @@ def test_hostile_content_runs_nowhere(browser, live_server, sandbox, x_account, 
             "/escalations/",
             [f"/escalations/{escalation.pk}/", f"/escalations/conversations/{conversations[0].pk}/"],
         ),
-        "maria": ("/inbox/", ["/dashboards/"]),
+        "maria": ("/dashboards/", ["/dashboards/"]),
         "chris": ("/inbox/", ["/audit/", "/audit/?verb=hostile.test"]),
         "ada": (
             "/inbox/",

@@ -83,9 +83,9 @@ def test_the_page_escapes_what_it_shows(client, compliance):
         after={"t": "<img src=x>"},
     )
     client.force_login(compliance)
-    html = client.get(reverse("audit:log")).content.decode()
+    html = client.get(reverse("audit:log"), {"system": "on"}).content.decode()  # a system event
     assert "<script>alert(1)" not in html and "<img src=x>" not in html
-    assert "&lt;script&gt;" in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x&gt;" in html
 
 
 def test_every_unmask_is_audited_and_readers_cannot_unmask(client, agent, manager):
@@ -200,3 +200,26 @@ def test_audit_export_command(tmp_path, history, capsys):
     call_command("audit_export", "--start", today, "--end", today, "--format", "jsonl", "--output", str(path))
     call_command("audit_verify", str(path))
     assert f"OK: {count} rows" in capsys.readouterr().out
+
+
+def test_audit_verify_offline_runs_on_a_machine_without_the_servers(client, compliance, history, tmp_path):
+    """As the README writes it: no DATABASE_URL, REDIS_URL nor any secret on the checking machine."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    client.force_login(compliance)
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(_export(client, "jsonl"))
+    unset = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(root / "manage.py"), "audit_verify", str(path), "--offline"]
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{path}: OK:" in result.stdout
+    path.write_text(path.read_text().replace(compliance.username, "someone-else", 1))
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "FAILED" in result.stderr
