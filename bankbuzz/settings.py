@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # request.htmx (django-htmx): whether a request came from htmx, and its target.
+    "django_htmx.middleware.HtmxMiddleware",
     # A NUL or an impossible admin date in a parameter is a 400 before any view (bankbuzz/inputs.py).
     "bankbuzz.inputs.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -288,9 +288,7 @@ def give_info(request, pk: int):
 
 def _in_side_panel(request) -> bool:
     """An htmx request from the conversation pane: the form lives in the pane's side panel."""
-    return (
-        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "escalate-sheet"
-    )
+    return bool(request.htmx) and request.htmx.target == "escalate-sheet"
 
 
 @never_cache

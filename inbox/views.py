@@ -45,10 +45,6 @@ from listening.models import Author, Mention, SocialAccount
 LIST_PARAMS = tuple(forms.ListFilterForm.base_fields)
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _list_params(params: QueryDict) -> str:
     return urlencode([(k, v) for k in LIST_PARAMS for v in params.getlist(k) if v])
 
@@ -154,7 +150,7 @@ def conversation_list(request):
         context = _list_context(request, cursor=request.GET.get("cursor") or None)
     except selectors.BadCursor as exc:
         return HttpResponseBadRequest(str(exc))
-    if _is_htmx(request) and request.headers.get("HX-Target") == "list-region":
+    if request.htmx.target == "list-region":
         return render(request, "inbox/_list.html", {**context, "list_partial": True})
     return render(request, "inbox/list.html", context)
 
@@ -225,7 +221,7 @@ def bulk_apply(request):
             if result.skipped:
                 text += f" Skipped {len(result.skipped)}: " + " · ".join(result.skipped)
             (messages.warning if result.skipped else messages.success)(request, text)
-    if _is_htmx(request):
+    if request.htmx:
         return render(
             request, "inbox/_list.html", {**_list_context(request, params=params), "list_partial": True}
         )
@@ -338,7 +334,7 @@ def _composer_context(request, conversation: Conversation, state: dict | None) -
 def conversation_detail(request, pk: int):
     conversation = permissions.conversation_for_user(request.user, pk)
     before = request.GET.get("before")
-    if before and _is_htmx(request):
+    if before and request.htmx:
         # "Earlier messages": the page of the thread before the cursor, in place of the link.
         try:
             thread = selectors.conversation_thread(conversation=conversation, before=before)
@@ -356,7 +352,7 @@ def conversation_detail(request, pk: int):
             },
         )
     presence.heartbeat(conversation_id=conversation.pk, user=request.user)
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "inbox/_conversation.html", _pane_context(request, conversation))
     # A direct link (a notification, a reload) opens the inbox with this conversation in the pane;
     # the pane takes the workers and tag names the list has read.
@@ -384,7 +380,7 @@ def _action_response(
     composer: dict | None = None,
 ):
     """After an action: the pane as it is now (with the outcome) and the list row, refreshed."""
-    if not _is_htmx(request):
+    if not request.htmx:
         if error:
             messages.error(request, error)
         elif notice:
@@ -648,7 +644,7 @@ def _composer_response(request, conversation: Conversation, *, composer: dict, e
     The reason shows in the composer, next to the text it is about, not in the pane's banner.
     """
     composer.setdefault("error", error)
-    if _is_htmx(request):
+    if request.htmx:
         return _action_response(request, conversation, status=status, composer=composer)
     fresh = permissions.conversation_for_user(request.user, conversation.pk)
     context = _pane_context(request, fresh, composer=composer)

@@ -44,13 +44,9 @@ def _url_name(request) -> str:
     return match.view_name if match else ""
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _to(request, url: str) -> HttpResponse:
     """A redirect that htmx follows with the whole page instead of swapping a login form into a badge."""
-    if _is_htmx(request):
+    if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -59,7 +55,7 @@ def _to(request, url: str) -> HttpResponse:
 
 def _with_next(name: str, request) -> str:
     url = reverse(name)
-    if request.method == "GET" and not _is_htmx(request):
+    if request.method == "GET" and not request.htmx:
         url += "?" + urlencode({"next": request.get_full_path()})
     return url
 
@@ -87,7 +83,7 @@ class SessionTimeoutMiddleware:
         response = self.get_response(request)
         # A login redirect answering an htmx request (a poll after the session ended elsewhere)
         # becomes a full-page redirect.
-        if _is_htmx(request) and response.status_code == 302:
+        if request.htmx and response.status_code == 302:
             location = response.get("Location", "")
             if location.startswith(reverse(settings.LOGIN_URL)):
                 return _to(request, location)

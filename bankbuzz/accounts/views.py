@@ -152,7 +152,7 @@ def notification_badge(request):
 @require_GET
 def notification_list(request):
     context = {"notifications": notes.notifications_for(request.user)}
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "accounts/_notification_list.html", context)
     return render(request, "accounts/notifications.html", context)
 
@@ -169,6 +169,6 @@ def notification_open(request, pk: int):
 @require_POST
 def notification_read_all(request):
     notes.notifications_mark_all_read(user=request.user)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return notification_badge(request)
     return redirect("accounts:notifications")
