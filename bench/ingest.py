@@ -4,7 +4,8 @@ The pages are what the sandbox's X API sends for `GET /2/users/:id/mentions` (it
 `render_tweet` / `render_user`, the connector's field lists, newest first, 100 a page,
 `meta.next_token`), as JSON bytes. Each page is decoded and parsed by the real X connector's
 page parser, then `listening.services.mentions_ingest` stores it (enrichment, author and mention
-upserts, cursor) and, on commit, the inbox attaches the new mentions to their conversations.
+upserts, query matches, cursor) and, on commit, the inbox attaches the new mentions to their
+conversations and tells the routing rules, kudos and webhooks (`inbox.events`).
 That is everything a poll does except the HTTP round trip to the network.
 
 Alone, on a database that is seeded already (each run stores new mentions, so start from a fresh
@@ -15,6 +16,12 @@ copy of the seeded database, e.g. `createdb -T bankbuzz_bench_10k ...`, or pass 
 
 The traffic: 60 % new customer threads, 30 % customers writing again in a thread of this run,
 10 % the bank's own replies; authors drawn from a crowd where some write often.
+
+Everything that listens to new mentions is on (`everything_on`): an active listening query on
+every network, a routing rule that escalates fraud reports by itself (first by position) and a
+webhook endpoint for new conversations and escalations, as a bank that uses them has. The
+ingest rate and the plain COPY of the same rows are measured in the same run; `--bare` leaves
+them off, for a comparison with older runs.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ class IngestResult:
     copy_seconds: float = 0.0
     queries_per_page: float = 0.0
     statements: int = 0  # every statement of the timed run (savepoints included)
+    commits: int | None = None  # transactions PostgreSQL committed in the timed run (its statistics)
     cpu_s: float = 0.0  # CPU time of this process during the timed run
     cpu_parts: dict[str, float] = field(default_factory=dict)  # of it: parse, enrich, attach, escalate
     db_cpu_s: float | None = None  # CPU time of its PostgreSQL backend (local server only)
@@ -143,15 +151,56 @@ def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
     return list(reversed(pages))
 
 
-def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
+def everything_on() -> list[str]:
+    """A listening query, an auto-escalating routing rule and a webhook endpoint, active.
+
+    Returns what was switched on, for the log. Idempotent: a second run finds them.
+    """
+    from bankbuzz.api.models import WebhookEndpoint
+    from bankbuzz.api.webhooks import encrypt_secret, new_secret
+    from listening.models import ListeningQuery, Network
+
+    switched = []
+    ListeningQuery.objects.get_or_create(
+        name="Bench: cards and payments",
+        defaults={
+            "text": '(card OR payment OR declined OR "log in") -test',
+            "networks": sorted(Network.values),
+            "is_active": True,
+        },
+    )
+    switched.append("a listening query")
+    escalations = _optional_module("escalations.models")
+    if escalations is not None:
+        department, _ = escalations.Department.objects.get_or_create(name="Bench: fraud team")
+        escalations.RoutingRule.objects.get_or_create(
+            name="Bench: fraud escalates",
+            defaults={"position": 1, "intent": "fraud", "department": department, "auto_escalate": True},
+        )
+        switched.append("an auto-escalating rule (fraud)")
+    if not WebhookEndpoint.objects.filter(name="Bench: webhooks").exists():
+        WebhookEndpoint.objects.create(
+            name="Bench: webhooks",
+            url="https://hooks.bench.invalid/bankbuzz",
+            events=["conversation.created", "escalation.opened"],
+            secret_encrypted=encrypt_secret(new_secret()),
+        )
+    switched.append("a webhook endpoint")
+    return switched
+
+
+def run_ingest(*, count: int, log=print, seed: int = 7, everything: bool = True) -> IngestResult:
     import inbox.receivers
-    from listening import enrichment_bridge, services
+    from listening import services
     from listening.connectors.base import AccountInfo, FetchResult
     from listening.connectors.x import XConnector
     from listening.enrichment import EnrichmentConfig, warm_up
+    from listening.enrichment import stored as enrichment_bridge
     from listening.models import SocialAccount
 
     pages = wire_pages(count, seed=seed)
+    if everything:
+        log(f"  on: {', '.join(everything_on())}")
     account = SocialAccount.objects.get(network="x")
     info = AccountInfo(network="x", external_id=account.external_id, handle=account.handle, credentials={})
     connector = XConnector(info)
@@ -187,7 +236,7 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
 
     enrichment_bridge.enrich_items = timed_enrich
     inbox.receivers.conversations_attach_mentions = timed_attach
-    # The escalations app (routing rules, kudos) listens to the same signal when it exists.
+    # The escalations app (routing rules, kudos) listens to the inbox's signal when it exists.
     escalation_receivers = _optional_module("escalations.receivers")
     real_escalate = {}
     for name in ("escalations_auto_open", "kudos_from_mentions"):
@@ -208,6 +257,7 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         from django.test.utils import CaptureQueriesContext
 
         connection.ensure_connection()
+        commits_started = _commits()
         db_cpu_started = _backend_cpu_seconds()
         cpu_started = time.process_time()
         started = time.perf_counter()
@@ -230,6 +280,7 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
             seconds = time.perf_counter() - started
             cpu_s = time.process_time() - cpu_started
         db_cpu_ended = _backend_cpu_seconds()
+        commits_ended = _commits()
     finally:
         enrichment_bridge.enrich_items = real_enrich
         inbox.receivers.conversations_attach_mentions = real_attach
@@ -249,6 +300,10 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         cpu_s=cpu_s,
         cpu_parts={key: round(value, 3) for key, value in cpu.items()},
         db_cpu_s=None if db_cpu_started is None or db_cpu_ended is None else db_cpu_ended - db_cpu_started,
+        # Less the one transaction of each reading of the counter.
+        commits=None
+        if commits_started is None or commits_ended is None
+        else commits_ended - commits_started - 1,
     )
     db_cpu = ""
     if out.db_cpu_s is not None:
@@ -261,13 +316,28 @@ def run_ingest(*, count: int, log=print, seed: int = 7) -> IngestResult:
         f"  ingest: {out.items:,} items in {out.seconds:.1f} s = {out.per_s:,.0f}/s "
         f"(parse {out.parse_s:.1f} s, enrich {out.enrich_s:.1f} s, inbox attach {out.attach_s:.1f} s, "
         f"escalations receivers {out.escalate_s:.1f} s, "
-        f"{queries} queries for one page of {PAGE}; {out.statements:,} statements in all; "
+        f"{queries} queries for one page of {PAGE}; {out.statements:,} statements and "
+        f"{out.commits if out.commits is not None else '?'} commits in all; "
         f"CPU {out.cpu_s:.2f} s in Python{db_cpu}; Python CPU of parse {cpu['parse']:.2f} s, "
         f"enrich {cpu['enrich']:.2f} s, attach {cpu['attach']:.2f} s, escalations {cpu['escalate']:.2f} s)"
     )
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
     return out
+
+
+def _commits() -> int | None:
+    """Transactions committed in this database so far (this connection's own included)."""
+    from django.db import DatabaseError
+
+    try:
+        with connection.cursor() as cursor:
+            # This backend's counts reach the statistics at once, not a second later.
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+    except DatabaseError:
+        return None
 
 
 def _backend_cpu_seconds() -> float | None:
@@ -309,9 +379,9 @@ def _timed(function, timers: dict, cpu: dict, key: str):
 def run_copy(pages: list[bytes], *, connector, account) -> float:
     """COPY the same mentions (same columns, same enrichment) into the mention table, timed."""
     from bench.seed import Table, copy_rows
-    from listening import enrichment_bridge
+    from listening.enrichment import stored as enrichment_bridge
     from listening.models import Author, Mention
-    from listening.services import _jsonable
+    from listening.services.storing import jsonable
 
     items = []
     for body in pages:
@@ -337,7 +407,7 @@ def run_copy(pages: list[bytes], *, connector, account) -> float:
             "in_reply_to": item.in_reply_to,
             "created_at": item.created_at,
             "received_at": now,
-            "raw": _jsonable(item.raw),
+            "raw": jsonable(item.raw),
             "edit_history": [],
             "lang": extra.lang or item.lang[:8],
             "sentiment_score": extra.sentiment_score,
@@ -372,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8, help="another seed, other tweet ids")
     parser.add_argument("--migrate", action="store_true", help="apply migrations first")
     parser.add_argument("--profile", help="write a cProfile of the pipeline run to this file")
+    parser.add_argument("--bare", action="store_true", help="no listening query, rule or webhook")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL"):
         parser.error("DATABASE_URL must name a seeded bench database")
@@ -392,12 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
         try:
-            run_ingest(count=args.count, seed=args.seed)
+            run_ingest(count=args.count, seed=args.seed, everything=not args.bare)
         finally:
             profiler.disable()
             profiler.dump_stats(args.profile)
     else:
-        run_ingest(count=args.count, seed=args.seed)
+        run_ingest(count=args.count, seed=args.seed, everything=not args.bare)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

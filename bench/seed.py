@@ -240,8 +240,8 @@ class Text:
 
 def text_pool(rng: random.Random, size: int) -> dict[str, list[Text]]:
     """Distinct customer texts by channel, enriched once each by the real enrichment."""
-    from listening import enrichment_bridge
     from listening.connectors.base import FetchedAuthor, FetchedItem
+    from listening.enrichment import stored as enrichment_bridge
     from listening.sandbox import content
 
     raw: dict[str, list[tuple[str, str]]] = {

@@ -7,10 +7,12 @@ class EscalationsConfig(AppConfig):
 
     def ready(self) -> None:
         from escalations import receivers
-        from listening.signals import mentions_received
+        from inbox.events import conversations_touched
 
-        # After inbox's receiver (inbox is listed first in INSTALLED_APPS), so the conversations exist.
-        mentions_received.connect(receivers.on_mentions_received, dispatch_uid="escalations.mentions")
+        # Sent by the inbox once new mentions are attached: the conversations exist, whatever the
+        # order of INSTALLED_APPS.
+        conversations_touched.connect(receivers.on_touched_route, dispatch_uid="escalations.route")
+        conversations_touched.connect(receivers.on_touched_kudos, dispatch_uid="escalations.kudos")
         from escalations import retention
 
         retention.register()  # escalations go with their conversations (bankbuzz/audit/retention.py)

@@ -3,7 +3,7 @@ from django.db import models
 
 from bankbuzz.audit.admin import ReadOnlyAdminMixin
 from inbox.models import Conversation, ConversationEvent, Note, Reply, SavedReply, Tag
-from listening.enrichment_bridge import mask_pii
+from listening.enrichment.stored import mask_pii
 
 # Everything of the inbox changes through inbox.services and inbox.reply_services: their version
 # checks, holds and audit events are the record. The admin is for looking; staff-written text

@@ -390,3 +390,25 @@ class CustomerLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} = {self.other}"
+
+
+class TouchedRetry(models.Model):
+    """A receiver of `inbox.events.conversations_touched` that raised, to be called again.
+
+    Written in the transaction of the attach it failed after, so it exists exactly when the
+    conversations it was told about do; the orphan sweep (`inbox.attach_orphans`, every minute)
+    calls the receiver again with the same news until it succeeds or runs out of attempts.
+    """
+
+    receiver = models.CharField(max_length=200, help_text="module.name of the receiver function")
+    touched = models.JSONField(help_text="What the receiver was told: ids and what happened, no words.")
+    attempts = models.PositiveSmallIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"], name="touched_retry_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.receiver} (attempt {self.attempts})"

@@ -30,7 +30,7 @@ from bankbuzz.audit.models import AuditEvent
 from bankbuzz.audit.services import audit_record
 from inbox.models import Conversation, ConversationEvent, Note, Tag
 from inbox.permissions import can_unmask
-from listening.enrichment_bridge import masked_text
+from listening.enrichment.stored import masked_text
 from listening.models import Mention, MentionOriginal
 from listening.pan_vault import VaultUnreadable, mask_cards, unseal
 

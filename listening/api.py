@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bankbuzz.api.common import CURSOR_PARAMETERS, ApiViewSet, limit_param, page_of, page_response, path_id
-from listening.enrichment_bridge import mask_pii
+from listening.enrichment.stored import mask_pii
 from listening.models import Author, Mention, Network
 from listening.permissions import insights_access
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from listening.connectors import base
 from listening.models import ListeningQuery, Mention, SocialAccount
-from listening.query_services import query_create, query_results_ingest
+from listening.query.services import query_create, query_results_ingest
 from listening.sandbox import content, world
 from listening.sandbox.traffic import CHANNELS, COMPETITOR_SHARE
 from listening.services import mentions_ingest

@@ -105,7 +105,7 @@ class ListeningQueryForm(forms.Form):
         return name
 
     def clean(self):
-        from listening.query_services import QueryInvalid, query_validate
+        from listening.query.services import QueryInvalid, query_validate
 
         cleaned = super().clean()
         text, networks = cleaned.get("text"), cleaned.get("networks")

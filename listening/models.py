@@ -257,7 +257,7 @@ class Mention(models.Model):
     @property
     def masked_text(self) -> str:
         """The text with personal data masked: what lists and previews show."""
-        from listening.enrichment_bridge import masked_text
+        from listening.enrichment.stored import masked_text
 
         return masked_text(self.text, self.pii_findings) if self.has_pii else self.text
 

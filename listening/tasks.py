@@ -61,7 +61,7 @@ def _after_skip(task, account_id: int, *, retried: bool) -> None:
 
 @shared_task(name="listening.run_query", bind=True, max_retries=4, soft_time_limit=120, time_limit=180)
 def run_query(self, query_id: int) -> str:
-    from listening import query_services
+    from listening.query import services as query_services
 
     try:
         outcome = query_services.query_run(query_id=query_id)

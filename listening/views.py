@@ -7,10 +7,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bankbuzz.network_versions import configured_versions, network_version
 from listening import insights as insights_selectors
-from listening import permissions, query_services, selectors, services, tokens, x_costs
+from listening import permissions, selectors, services, tokens, x_costs
 from listening.avatars import SIGNATURES
 from listening.forms import CredentialsForm, ListeningQueryForm, XBudgetForm
 from listening.models import AuthorAvatar, Network, QuarantinedItem, XBudget
+from listening.query import services as query_services
 from listening.sandbox.world import DEMO_TOKEN
 
 

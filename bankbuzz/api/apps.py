@@ -8,10 +8,13 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from bankbuzz.api import receivers, schema, tasks  # noqa: F401 - the delivery task, schema extensions
-        from listening.signals import mentions_received
+        from inbox.events import conversations_touched
 
-        # After inbox's receiver (bankbuzz.api is listed after inbox), so the conversations exist.
-        mentions_received.connect(receivers.on_mentions_received, dispatch_uid="api.webhooks.conversations")
+        # Sent by the inbox once new mentions are attached: the conversations exist, whatever the
+        # order of INSTALLED_APPS.
+        conversations_touched.connect(
+            receivers.on_conversations_touched, dispatch_uid="api.webhooks.conversations"
+        )
         from bankbuzz.api import retention
 
         retention.register()  # its retention kind (bankbuzz/audit/retention.py)

@@ -9,7 +9,7 @@ from django.db.models import Value
 
 
 def backfill(apps, schema_editor):
-    from listening.enrichment_bridge import masked_text
+    from listening.enrichment.stored import masked_text
 
     Conversation = apps.get_model("inbox", "Conversation")
     Mention = apps.get_model("listening", "Mention")

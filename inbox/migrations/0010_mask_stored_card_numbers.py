@@ -36,7 +36,7 @@ def _mask_rows(model, fields):
 
 def _reindex_masked_threads(apps):
     """As inbox.0003 (and `conversation_reindex`): the thread's masked text, latest 200 messages."""
-    from listening.enrichment_bridge import masked_text
+    from listening.enrichment.stored import masked_text
 
     Conversation = apps.get_model("inbox", "Conversation")
     Mention = apps.get_model("listening", "Mention")

@@ -152,13 +152,12 @@ def test_only_subscribed_active_endpoints_get_events(world, endpoint):
 
 
 def test_new_conversations_from_ingest_are_announced(world, endpoint):
-    from inbox.services import conversations_attach_mentions
     from listening.signals import mentions_received
     from tests.factories import MentionFactory
 
     mention = MentionFactory(text="Is the app down?", thread_key="t-new")
-    conversations_attach_mentions(mention_ids=[mention.pk])
     WebhookDelivery.objects.all().delete()
+    # The inbox attaches the mention, opens its conversation and tells the webhooks.
     mentions_received.send(sender=None, mention_ids=[mention.pk])
     delivery = WebhookDelivery.objects.get(event="conversation.created")
     conversation_id = delivery.payload["data"]["id"]

@@ -8,8 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from bankbuzz.api import receivers, webhooks
 from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+from inbox.events import touched_of
 from inbox.models import Conversation
 from inbox.services import conversations_attach_mentions
+from listening.models import Mention
 from tests.factories import MentionFactory, SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +24,17 @@ def new_page(count: int, *, prefix: str) -> list[int]:
     return ids
 
 
+def touched(ids: list[int]):
+    conversations = Conversation.objects.filter(
+        thread_key__in=Mention.objects.filter(pk__in=ids).values("thread_key")
+    ).values_list("pk", flat=True)
+    return touched_of(mention_ids=ids, conversation_ids=list(conversations))
+
+
 def announce(ids: list[int]) -> int:
+    news = touched(ids)
     with CaptureQueriesContext(connection) as queries:
-        receivers.on_mentions_received(None, mention_ids=ids)
+        receivers.on_conversations_touched(None, touched=news)
     return len(queries)
 
 
@@ -66,7 +76,7 @@ def test_a_follow_up_is_not_announced_as_a_new_conversation():
     conversations_attach_mentions(mention_ids=[first.pk])
     again = MentionFactory(thread_key="f1", author=first.author, account=first.account)
     conversations_attach_mentions(mention_ids=[again.pk])
-    receivers.on_mentions_received(None, mention_ids=[again.pk])
+    receivers.on_conversations_touched(None, touched=touched([again.pk]))
     assert not WebhookDelivery.objects.exists()
     webhooks.emit_many("conversation.created", [])
     assert not WebhookDelivery.objects.exists()

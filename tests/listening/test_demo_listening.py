@@ -12,7 +12,7 @@ from inbox.models import Conversation
 from listening.demo import HISTORY_PREFIX, seed_listening_history, seed_queries
 from listening.insights import share_of_voice
 from listening.models import ListeningQuery, Mention, QueryMatch, SpikeAlert
-from listening.query_services import query_run
+from listening.query.services import query_run
 from listening.sandbox import world
 from listening.sandbox.traffic import CHANNELS
 from listening.services import account_poll, social_account_create

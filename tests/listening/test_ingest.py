@@ -7,10 +7,9 @@ from django.db import DataError
 from django.utils import timezone
 
 from inbox.models import Conversation
-from listening import services
 from listening.connectors.base import DIRECTION_OUT, FetchResult, Quarantined
 from listening.models import Author, Mention, QuarantinedItem
-from listening.services import mentions_ingest
+from listening.services import ingest, mentions_ingest, storing
 from listening.signals import mentions_received
 from tests.factories import SocialAccountFactory, fetched_item
 
@@ -59,13 +58,13 @@ def test_a_failure_keeps_the_cursor_where_it_was(account, monkeypatch):
     account.cursors = {"mentions": "100"}
     account.save()
     page = FetchResult(items=[fetched_item("300"), fetched_item("301")], cursors={"mentions": "301"})
-    original = services._store_items
+    original = storing.rows_store
 
     def store_then_fail(**kwargs):
         original(**kwargs)
         raise DataError("the database refused something")
 
-    monkeypatch.setattr(services, "_store_items", store_then_fail)
+    monkeypatch.setattr(ingest, "rows_store", store_then_fail)
     with pytest.raises(DataError):
         mentions_ingest(account=account, result=page)
     account.refresh_from_db()

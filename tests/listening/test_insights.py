@@ -10,7 +10,7 @@ from django.utils import timezone
 from listening.connectors import base
 from listening.insights import insights
 from listening.models import ListeningQuery
-from listening.query_services import query_create, query_results_ingest
+from listening.query.services import query_create, query_results_ingest
 from listening.services import mentions_ingest
 from listening.terms import distinctive_terms, top_terms
 

@@ -10,7 +10,7 @@ from bankbuzz.audit.models import AuditEvent
 from inbox.models import Conversation
 from listening.connectors import base
 from listening.models import ListeningQuery, Mention, QueryMatch
-from listening.query_services import QueryInvalid, query_create, query_preview, query_run, query_update
+from listening.query.services import QueryInvalid, query_create, query_preview, query_run, query_update
 from listening.services import mentions_ingest
 from tests.factories import fetched_item
 
@@ -123,7 +123,7 @@ def test_search_hits_reach_the_inbox_by_policy(sandbox, x_account, policy, in_in
 
 def test_a_search_hit_kept_out_is_promoted_when_it_turns_out_to_mention_the_bank(x_account):
     query = ListeningQuery.objects.create(name="B", text="help", networks=["x"], inbox_policy="none")
-    from listening.query_services import query_results_ingest
+    from listening.query.services import query_results_ingest
 
     item = fetched_item("40", text="@northbridgebank help please, my card is blocked")
     with django_capture_on_commit():
@@ -139,7 +139,7 @@ def test_a_search_hit_kept_out_is_promoted_when_it_turns_out_to_mention_the_bank
 def test_a_search_hit_read_again_from_the_accounts_stream_counts_as_the_accounts_mention(x_account):
     import dataclasses
 
-    from listening.query_services import query_results_ingest
+    from listening.query.services import query_results_ingest
 
     query = ListeningQuery.objects.create(name="B", text="help", networks=["x"], inbox_policy="all")
     item = fetched_item("41", text="@northbridgebank the app is down again")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from bankbuzz.accounts.models import Notification
 from listening.connectors import base
 from listening.models import SpikeAlert
-from listening.query_services import query_create
+from listening.query.services import query_create
 from listening.sandbox import content
 from listening.services import account_poll, mentions_ingest
 from listening.spikes import BUCKET, baseline, bucket_start, spikes_detect

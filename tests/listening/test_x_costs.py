@@ -16,7 +16,7 @@ from inbox.models import Conversation
 from listening import x_costs
 from listening.connectors.base import Usage
 from listening.models import SocialAccount, XBudget, XUsage
-from listening.query_services import query_create, query_run
+from listening.query.services import query_create, query_run
 from listening.services import account_poll
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,10 @@
-"""Runs enrichment over a page of fetched items and shapes it for storage."""
+"""Enrichment as it is stored: a page of fetched items enriched for its mention rows, and the
+masking of stored personal-data findings that the inbox and the API show.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -33,35 +36,43 @@ def _config():
 
 
 def enrich_items(items: list[FetchedItem]) -> list[StoredEnrichment]:
-    from listening.enrichment import enrich
-
-    config = _config()
+    """The enrichment of a page, each distinct (text, language) once: a page that repeats a
+    text (a campaign, a spam wave, the same question asked by many) is enriched once for it."""
+    done: dict[tuple[str, str], StoredEnrichment] = {}
     out = []
     for item in items:
         if item.direction != "in":
             # Our own words need no sentiment or priority; the reply guard checked them before sending.
             out.append(StoredEnrichment(lang=item.lang[:8]))
             continue
-        result = enrich(item.text, lang_hint=item.lang, config=config)
-        findings = _with_cards_in_links(item.text, list(result.pii))
-        out.append(
-            StoredEnrichment(
-                lang=(result.language or "")[:8],
-                sentiment_score=result.sentiment_score,
-                sentiment_label=result.sentiment_label,
-                pii_findings=[asdict(finding) for finding in findings],
-                has_pii=bool(findings),
-                priority_hint=result.priority_hint,
-                intent=result.intent,
-                is_spam=result.is_spam,
-                sentiment_confidence=result.sentiment_confidence,
-                intent_confidence=result.intent_confidence,
-                lang_confidence=result.language_confidence if result.language else None,
-                needs_reply=result.needs_reply,
-                needs_reply_confidence=result.needs_reply_confidence,
-            )
-        )
+        key = (item.text, item.lang)
+        if key not in done:
+            done[key] = _enrich(item)
+        # A copy each: the rows must not share their lists of findings.
+        out.append(dataclasses.replace(done[key], pii_findings=list(done[key].pii_findings)))
     return out
+
+
+def _enrich(item: FetchedItem) -> StoredEnrichment:
+    from listening.enrichment import enrich
+
+    result = enrich(item.text, lang_hint=item.lang, config=_config())
+    findings = _with_cards_in_links(item.text, list(result.pii))
+    return StoredEnrichment(
+        lang=(result.language or "")[:8],
+        sentiment_score=result.sentiment_score,
+        sentiment_label=result.sentiment_label,
+        pii_findings=[asdict(finding) for finding in findings],
+        has_pii=bool(findings),
+        priority_hint=result.priority_hint,
+        intent=result.intent,
+        is_spam=result.is_spam,
+        sentiment_confidence=result.sentiment_confidence,
+        intent_confidence=result.intent_confidence,
+        lang_confidence=result.language_confidence if result.language else None,
+        needs_reply=result.needs_reply,
+        needs_reply_confidence=result.needs_reply_confidence,
+    )
 
 
 def _with_cards_in_links(text: str, findings: list) -> list:

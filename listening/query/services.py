@@ -2,10 +2,10 @@
 
 A query finds items two ways:
 - on X, as a recent search (`query_run`, ticked by beat per query): its hits are
-  stored like any polled item, and the query's inbox policy decides whether the
-  inbox sees them (`Mention.for_inbox`);
+  stored like any polled item, by the one ingest function (`listening.services.ingest`),
+  and the query's inbox policy decides whether the inbox sees them (`Mention.for_inbox`);
 - on every network, by local evaluation of each newly stored item
-  (`query_matches_record`, called in the storing transaction), which is how
+  (`listening.query.matching`, called in the storing transaction), which is how
   Facebook and LinkedIn comments count. Those are said to the bank's own pages
   and always go to the inbox: the policy is about search noise.
 """
@@ -22,21 +22,37 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from bankbuzz.audit.services import audit_record
-from listening import pan_vault, x_costs
+from listening import x_costs
 from listening.connectors import base
 from listening.crypto import CredentialsUnreadable
-from listening.enrichment.understanding import CONFIDENT
-from listening.models import ListeningQuery, Mention, Network, QuarantinedItem, QueryMatch, SocialAccount
+from listening.models import ListeningQuery, Mention, Network, QueryMatch, SocialAccount
 from listening.query import Matcher, QuerySyntaxError, QueryTooLong, parse, to_x
-from listening.query.evaluate import Doc
-from listening.signals import mentions_received
+from listening.query.matching import INBOX_INTENTS, matcher_of, query_matches_record
+from listening.services.ingest import page_ingest
+
+__all__ = [
+    "INBOX_INTENTS",
+    "LOOKBACK",
+    "RUN_TASK_NAME",
+    "SCAN_LIMIT",
+    "Preview",
+    "QueryInvalid",
+    "RunOutcome",
+    "TransientRunError",
+    "query_backfill",
+    "query_create",
+    "query_matches_record",
+    "query_preview",
+    "query_results_ingest",
+    "query_run",
+    "query_schedule_sync",
+    "query_update",
+    "query_validate",
+]
 
 logger = logging.getLogger(__name__)
 
 RUN_TASK_NAME = "listening.run_query"
-# Search hits the "questions and complaints" policy lets into the inbox: these intents, when the
-# model is sure of the intent or says the post needs a reply (a guess alone pulls nothing in).
-INBOX_INTENTS = frozenset({"question", "complaint", "fraud", "outage", "close_or_switch"})
 # The preview and the backfill read at most this many of the newest stored items.
 SCAN_LIMIT = 50_000
 LOOKBACK = dt.timedelta(days=7)
@@ -164,44 +180,6 @@ def query_update(*, actor, query: ListeningQuery, **changes) -> ListeningQuery:
 
 # --- Matching stored items -----------------------------------------------------------------
 
-_matchers: dict[tuple[int, str], Matcher] = {}
-
-
-def _matcher(query: ListeningQuery) -> Matcher | None:
-    key = (query.pk, query.text)
-    if key not in _matchers:
-        try:
-            _matchers[key] = Matcher(query.text)
-        except QuerySyntaxError:
-            logger.warning("listening query %s no longer parses; skipped", query.pk)
-            return None
-        if len(_matchers) > 500:
-            _matchers.clear()
-            _matchers[key] = Matcher(query.text)
-    return _matchers[key]
-
-
-def query_matches_record(*, mention_ids: list[int], queries: list[ListeningQuery] | None = None) -> int:
-    """Record which active queries match the given mentions (inbound, not spam). Idempotent."""
-    if queries is None:
-        queries = list(ListeningQuery.objects.filter(is_active=True))
-    active = [(q, m) for q in queries if (m := _matcher(q)) is not None]
-    if not active or not mention_ids:
-        return 0
-    rows = (
-        Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN, is_spam=False)
-        .values_list("pk", "network", "text", "lang", "created_at")
-        .iterator(chunk_size=2000)
-    )
-    matches = []
-    for pk, network, text, lang, created_at in rows:
-        doc = Doc.of(text, lang)
-        for query, matcher in active:
-            if network in query.networks and matcher.matches_doc(doc):
-                matches.append(QueryMatch(query=query, mention_id=pk, created_at=created_at))
-    QueryMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
-    return len(matches)
-
 
 def _recent_items(networks: list[str], *, now: dt.datetime | None = None):
     now = now or timezone.now()
@@ -220,7 +198,7 @@ def _recent_items(networks: list[str], *, now: dt.datetime | None = None):
 
 def query_backfill(*, query: ListeningQuery) -> int:
     """Match the last 7 days of stored items, so a new query has a volume and a baseline at once."""
-    matcher = _matcher(query)
+    matcher = matcher_of(query)
     if matcher is None:
         return 0
     matches = [
@@ -352,72 +330,8 @@ def query_run(*, query_id: int) -> RunOutcome:
     return RunOutcome(status="ok", new_mentions=len(new_ids))
 
 
-def _inbox_rule(policy: str):
-    if policy == ListeningQuery.InboxPolicy.ALL:
-        return lambda item, extra: True
-    if policy == ListeningQuery.InboxPolicy.NONE:
-        return lambda item, extra: False
-    return _wants_the_inbox
-
-
-def _wants_the_inbox(item, extra) -> bool:
-    if extra.intent not in INBOX_INTENTS:
-        return False
-    confident = extra.intent_confidence is None or extra.intent_confidence >= CONFIDENT
-    return confident or bool(extra.needs_reply)
-
-
-@transaction.atomic
 def query_results_ingest(
     *, query: ListeningQuery, account: SocialAccount, result: base.FetchResult
 ) -> list[int]:
     """Store a page of search hits, the query's matches and its X cursor in one transaction."""
-    from listening.services import _jsonable, _store_items, _unstorable
-
-    storable = [item for item in result.items if _unstorable(item) is None]
-    new_ids = _store_items(account=account, items=storable, for_inbox=_inbox_rule(query.inbox_policy))
-    # X chose these for the query: they match it, whatever local evaluation would say.
-    found = Mention.objects.filter(
-        network=account.network, external_id__in=[item.external_id for item in storable]
-    ).values_list("pk", "created_at", "direction")
-    QueryMatch.objects.bulk_create(
-        [
-            QueryMatch(query=query, mention_id=pk, created_at=at)
-            for pk, at, direction in found
-            if direction == "in"
-        ],
-        ignore_conflicts=True,
-    )
-    query_matches_record(mention_ids=new_ids)
-    unreadable = [item for item in result.items if _unstorable(item) is not None]
-    if result.quarantined or unreadable:
-        QuarantinedItem.objects.bulk_create(
-            [
-                QuarantinedItem(
-                    account=account,
-                    stream=q.stream[:64],
-                    external_id=q.external_id[:128],
-                    reason=pan_vault.mask_cards(q.reason),
-                    raw=pan_vault.mask_payload(_jsonable(q.raw)),
-                )
-                for q in result.quarantined
-            ]
-            + [
-                QuarantinedItem(
-                    account=account,
-                    stream="search",
-                    external_id=i.external_id[:128],
-                    reason=_unstorable(i),
-                    raw=pan_vault.mask_payload(_jsonable(i.raw)),
-                )
-                for i in unreadable
-            ]
-        )
-    ListeningQuery.objects.filter(pk=query.pk).update(
-        cursors={**query.cursors, Network.X: result.cursors},
-        last_run_at=timezone.now(),
-        last_error="",
-    )
-    if new_ids:
-        transaction.on_commit(lambda: mentions_received.send(sender=None, mention_ids=new_ids))
-    return new_ids
+    return page_ingest(account=account, result=result, query=query)

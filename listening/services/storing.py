@@ -1,0 +1,340 @@
+"""Writing fetched items: the last checks, authors, mentions, edits and sealed card numbers.
+
+Every statement here is one per page, whatever its size: a multi-row `INSERT ... ON CONFLICT`
+for the authors and one for the mentions (the unique constraint on (network, external_id)
+absorbs what a page re-reads), and edits applied to their originals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+from psycopg2.extras import Json, execute_values
+
+from listening import pan_vault, threads
+from listening.connectors import base
+from listening.enrichment import stored
+from listening.models import Author, Mention, MentionOriginal, SocialAccount
+
+_KINDS = frozenset(Mention.Kind.values)
+_DIRECTIONS = frozenset(Mention.Direction.values)
+
+
+def item_problem(item: base.FetchedItem) -> str | None:
+    """Why `item` cannot be stored as it is, or None. Connectors validate; this is the last guard."""
+    if not item.external_id or len(item.external_id) > 128:
+        return "its id is empty or longer than 128 characters"
+    if not item.author.external_id or len(item.author.external_id) > 64:
+        return "its author's id is empty or longer than 64 characters"
+    if len(item.in_reply_to) > 128:
+        return "the id it replies to is longer than 128 characters"
+    if item.replaces and len(item.replaces) > 128:
+        return "the id it replaces is longer than 128 characters"
+    if not item.thread_key:
+        return "it has no thread"
+    ids = (item.external_id, item.author.external_id, item.in_reply_to, item.replaces, item.thread_key)
+    if any("\x00" in value for value in ids):
+        return "an id holds a NUL character"
+    if item.kind not in _KINDS or item.direction not in _DIRECTIONS:
+        return f"unknown kind {item.kind!r} or direction {item.direction!r}"
+    if item.created_at.tzinfo is None:
+        return "its time has no time zone"
+    return None
+
+
+def jsonable(raw):
+    """Something PostgreSQL's jsonb accepts: JSON types, and no NUL characters."""
+    if isinstance(raw, str):
+        return raw.replace("\x00", "")
+    if isinstance(raw, dict):
+        return {jsonable(str(key)): jsonable(value) for key, value in raw.items()}
+    if isinstance(raw, (list, tuple)):
+        return [jsonable(value) for value in raw]
+    if isinstance(raw, (int, float, bool)) or raw is None:
+        return raw
+    return jsonable(repr(raw))
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _json_text(raw) -> str:
+    """`raw` as JSON text for a jsonb column: what `Json(jsonable(raw))` sends.
+
+    One `json.dumps` for the usual payload, which is JSON already (connectors clean it);
+    the walk of `jsonable` only where that finds a NUL or something that is not JSON.
+    """
+    try:
+        text = json.dumps(raw, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    else:
+        if "\\u0000" not in text and not _SURROGATES.search(text):
+            return text
+    return json.dumps(jsonable(raw))
+
+
+def clean_text(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; a post carrying one must not block its page.
+    return text.replace("\x00", "")
+
+
+def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str, int]:
+    unique = {a.external_id: a for a in authors}
+    if not unique:
+        return {}
+    now = timezone.now()
+    rows = [
+        (
+            network,
+            a.external_id,
+            clean_text(a.handle)[:100],
+            clean_text(a.name)[:200],
+            http_url(a.avatar_url),
+            http_url(a.profile_url),
+            a.followers,
+            a.verified,
+            now,
+            now,
+        )
+        for a in unique.values()
+    ]
+    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # Latest profile wins: names, avatars and follower counts change.
+        result = execute_values(
+            cursor.cursor,
+            f"""
+            INSERT INTO {Author._meta.db_table}
+                (network, external_id, handle, name, avatar_url, profile_url, followers, verified,
+                 first_seen_at, updated_at)
+            VALUES %s
+            ON CONFLICT (network, external_id) DO UPDATE SET
+                handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
+                profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
+                verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
+            RETURNING external_id, id
+            """,  # noqa: S608 - table name from the model, values bound
+            rows,
+            page_size=len(rows),
+            fetch=True,
+        )
+    return dict(result)
+
+
+def http_url(url: str) -> str:
+    """Only http(s) URLs are kept: `javascript:` and `data:` never reach a template."""
+    url = (url or "").strip()
+    if "\x00" in url:
+        return ""
+    return url[:500] if url.lower().startswith(("https://", "http://")) else ""
+
+
+def _answered_keys(network: str, external_ids: list[str]) -> dict[str, str]:
+    """The conversation keys of the stored messages the bank's new posts answer."""
+    if not external_ids:
+        return {}
+    return dict(
+        Mention.objects.filter(network=network, external_id__in=external_ids).values_list(
+            "external_id", "thread_key"
+        )
+    )
+
+
+def _apply_edits(network: str, edits: list[base.FetchedItem]) -> list[base.FetchedItem]:
+    """Apply edited posts to their originals; return the edits whose original we never stored."""
+    originals = {
+        m.external_id: m
+        for m in Mention.objects.select_for_update().filter(
+            network=network, external_id__in=[item.replaces for item in edits]
+        )
+    }
+    unmatched = []
+    for item in edits:
+        original = originals.get(item.replaces)
+        if original is None:
+            unmatched.append(item)
+            continue
+        item, clear = pan_vault.mask_item(item)
+        if original.text != item.text and item.text not in original.edit_history:
+            original.edit_history = [*original.edit_history, original.text]
+            original.text = item.text
+            original.raw = {**original.raw, "latest_edit": item.raw}
+            original.save(update_fields=["text", "edit_history", "raw"])
+            # The sealed original is the current text's: an edit replaces it, or ends it.
+            MentionOriginal.objects.filter(mention=original).delete()
+            if clear is not None:
+                seal_originals({original.pk: clear})
+    return unmatched
+
+
+def _mask_cards(items: list[base.FetchedItem]) -> tuple[list[base.FetchedItem], dict[str, str]]:
+    """The items as they may be stored, and the clear text of those that held a card, by id."""
+    masked: list[base.FetchedItem] = []
+    originals: dict[str, str] = {}
+    for item in items:
+        safe, clear = pan_vault.mask_item(item)
+        masked.append(safe)
+        if clear is not None:
+            originals[item.external_id] = clear
+    return masked, originals
+
+
+def seal_originals(originals: dict[int, str]) -> None:
+    """Seal the clear originals of these mentions (by id); one already sealed is left as it is."""
+    if originals:
+        MentionOriginal.objects.bulk_create(
+            [MentionOriginal(mention_id=pk, sealed=pan_vault.seal(text)) for pk, text in originals.items()],
+            ignore_conflicts=True,
+        )
+
+
+def items_store(
+    *,
+    account: SocialAccount,
+    items: list[base.FetchedItem],
+    for_inbox: Callable[[base.FetchedItem, stored.StoredEnrichment], bool] | None = None,
+) -> list[int]:
+    """Insert new items; returns the ids of rows that are new, or newly meant for the inbox."""
+    return sorted(row.pk for row in rows_store(account=account, items=items, for_inbox=for_inbox))
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A mention a page stored (or promoted to the inbox), as it was written."""
+
+    pk: int
+    item: base.FetchedItem  # as stored: cleaned, card numbers masked
+    extra: stored.StoredEnrichment
+    lang: str
+    inserted: bool  # False: the row was there already, and this page promoted it to the inbox
+
+
+def rows_store(
+    *,
+    account: SocialAccount,
+    items: list[base.FetchedItem],
+    for_inbox: Callable[[base.FetchedItem, stored.StoredEnrichment], bool] | None = None,
+) -> list[StoredRow]:
+    """Insert new items in one statement a table; the rows that are new, or newly meant for the inbox.
+
+    `for_inbox` decides per item whether the inbox should see it (listening
+    queries keep noise out); by default everything is for the inbox. When an
+    item a query kept out of the inbox is later read from an account's own
+    stream (it @-mentions the bank), it is promoted: for_inbox becomes true and
+    its id is returned as new, so the inbox gets it.
+    """
+    if not items:
+        return []
+    network = account.network
+    edits = [item for item in items if item.replaces]
+    plain = [item for item in items if not item.replaces]
+    plain.extend(_apply_edits(network, edits) if edits else [])
+    if not plain:
+        return []
+    # The same id twice in one page (networks do that on page edges) is stored once.
+    plain = list({item.external_id: item for item in plain}.values())
+    author_ids = _upsert_authors(network, [pan_vault.mask_author(item.author) for item in plain])
+    # Clean before enriching: personal-data spans must refer to the text as stored.
+    plain = [
+        dataclasses.replace(item, text=clean_text(item.text)) if "\x00" in item.text else item
+        for item in plain
+    ]
+    # Enrichment reads the clear text (it must see the card to flag it); the mask keeps the
+    # text's length, so its spans hold for the masked text that is stored.
+    enriched = stored.enrich_items(plain)
+    plain, originals = _mask_cards(plain)
+    keys = threads.conversation_keys(plain, _answered_keys(network, threads.answered_ids(plain)))
+    now = timezone.now()
+    rows = []
+    langs = [clean_text(extra.lang or item.lang)[:8] for item, extra in zip(plain, enriched, strict=True)]
+    for item, extra, key, lang in zip(plain, enriched, keys, langs, strict=True):
+        rows.append(
+            (
+                network,
+                item.external_id,
+                account.pk,
+                author_ids[item.author.external_id],
+                item.kind,
+                item.direction,
+                item.text,
+                http_url(item.url),
+                key,
+                item.thread_key[:160],
+                item.in_reply_to,
+                item.created_at,
+                now,
+                _json_text(item.raw),
+                Json([]),
+                lang,
+                extra.sentiment_score,
+                extra.sentiment_label,
+                Json(extra.pii_findings),
+                extra.has_pii,
+                extra.priority_hint,
+                extra.intent,
+                extra.is_spam,
+                extra.sentiment_confidence,
+                extra.intent_confidence,
+                extra.lang_confidence,
+                extra.needs_reply,
+                extra.needs_reply_confidence,
+                True if for_inbox is None else bool(for_inbox(item, extra)),
+            )
+        )
+    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would. One statement
+    # for the page, whatever its size (execute_values would cut it every 100 rows).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        returned = execute_values(
+            cursor.cursor,
+            f"""
+            INSERT INTO {Mention._meta.db_table}
+                (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
+                 network_thread, in_reply_to, created_at, received_at, raw, edit_history, lang,
+                 sentiment_score, sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam,
+                 sentiment_confidence, intent_confidence, lang_confidence, needs_reply,
+                 needs_reply_confidence, for_inbox)
+            VALUES %s
+            ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
+                WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
+            RETURNING id, external_id, xmax = 0
+            """,  # noqa: S608 - table name from the model, values bound
+            rows,
+            page_size=len(rows),
+            fetch=True,
+        )
+        seal_originals(
+            {pk: originals[external_id] for pk, external_id, _new in returned if external_id in originals}
+        )
+        # A post a listening query's search stored first, now read from the account's own stream
+        # (it @-mentions the bank, or is a comment or message): it takes the stream's kind, so
+        # the account's volume (spike alerts, dashboards) counts it. Only a row that was there
+        # already can be such a post: a page of new posts needs no statement for it.
+        fresh = {external_id for _pk, external_id, new in returned if new}
+        own = [
+            (network, item.external_id, item.kind)
+            for item in plain
+            if item.kind != base.KIND_SEARCH and item.external_id not in fresh
+        ]
+        if own:
+            execute_values(
+                cursor.cursor,
+                f"""
+                UPDATE {Mention._meta.db_table} AS m SET kind = v.kind
+                FROM (VALUES %s) AS v (network, external_id, kind)
+                WHERE m.network = v.network AND m.external_id = v.external_id AND m.kind = 'search'
+                """,  # noqa: S608 - table name from the model, values bound
+                own,
+                page_size=len(own),
+            )
+    written = {
+        item.external_id: (item, extra, lang)
+        for item, extra, lang in zip(plain, enriched, langs, strict=True)
+    }
+    return [StoredRow(pk, *written[external_id], inserted=bool(new)) for pk, external_id, new in returned]
