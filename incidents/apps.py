@@ -6,8 +6,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents and publishing"
 
     def ready(self) -> None:
+        from inbox.events import conversations_touched
         from incidents import receivers, tasks  # noqa: F401 - registers the publishing tasks
-        from listening.signals import mentions_received
 
-        # After inbox's receiver (inbox is listed first in INSTALLED_APPS): the conversations exist.
-        mentions_received.connect(receivers.on_mentions_received, dispatch_uid="incidents.mentions")
+        conversations_touched.connect(receivers.on_conversations_touched, dispatch_uid="incidents.touched")

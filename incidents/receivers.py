@@ -1,13 +1,9 @@
-import logging
+"""Incidents listen to the inbox's `conversations_touched` (see inbox/events.py): by then the
+new messages are attached, so the conversations they belong to exist."""
 
 from incidents.services import incidents_match_mentions
 
-logger = logging.getLogger(__name__)
 
-
-def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
-    # Ingestion has committed; a failure here must not hide the mentions from the inbox.
-    try:
-        incidents_match_mentions(mention_ids=mention_ids)
-    except Exception:
-        logger.exception("incident matching failed for mentions %s", mention_ids[:20])
+def on_conversations_touched(sender, touched, **kwargs) -> None:
+    # Idempotent: a conversation already in an incident (or taken out of it) is not joined again.
+    incidents_match_mentions(mention_ids=touched.mention_ids)

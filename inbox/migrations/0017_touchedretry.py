@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0015_conversation_sentiment_confidence'),
+        ('inbox', '0016_verbose_name_plural'),
     ]
 
     operations = [
