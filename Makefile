@@ -63,7 +63,7 @@ check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh
 
 SCALE ?= 10k,100k,1m
-bench: $(STAMP) ## Seed bench databases (SCALE=10k,100k,1m) and measure; see docs/benchmarks.md
+bench: $(STAMP) ## Seed bench databases (SCALE=10k,100k,1m mentions; 10kconv,100kconv,1mconv conversations) and measure; see docs/benchmarks.md
 	@$(BIN)/python -m bankbuzz.devstack exec -- $(BIN)/python -m bench --scale $(SCALE)
 
 eval: $(STAMP) ## Measure sentiment, intent, needs-a-reply and language on the held-out set; writes docs/understanding.md

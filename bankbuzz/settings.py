@@ -150,6 +150,25 @@ _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
 DATABASES = {"default": _db}
 
+# DATABASE_REPLICA_URL (optional): a streaming replica of the primary. The dashboards and their
+# exports read there (bankbuzz/dbrouter.py); every write, and every other read, stays on
+# `default`. In tests the replica alias mirrors `default` (the same test database).
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if _replica.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL (postgres://...)")
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+# The alias the dashboards read from ("" without a replica: everything reads `default`).
+READ_REPLICA = "replica" if _replica_url else ""
+DATABASE_ROUTERS = ["bankbuzz.dbrouter.ReplicaRouter"]
+
 
 def _owner_database(url: str, app: dict) -> dict | None:
     """DATABASE_OWNER_URL: the role that owns the schema; `manage.py migrate` connects with it."""

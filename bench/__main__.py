@@ -132,7 +132,9 @@ def run(command: list[str], env: dict[str, str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--scale", default="10k,100k,1m", help="comma-separated: 10k, 100k, 1m")
+    parser.add_argument(
+        "--scale", default="10k,100k,1m", help="comma-separated: 10k, 100k, 1m, 10kconv, 100kconv, 1mconv"
+    )
     parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
     parser.add_argument("--mentions", type=int, help="override the mention count (smoke tests only)")
     parser.add_argument("--no-procs", action="store_true", help="skip the worker and web memory runs")

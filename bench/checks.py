@@ -73,6 +73,12 @@ LONG_THREAD = Marker(
     'events, outbox replies) and the "Earlier messages" link (`id="thread-earlier"`)',
     _long_thread,
 )
+DASHBOARD = Marker(
+    "headline-figures",
+    'the headline figures (`aria-label="Headline figures"`) with at least one value',
+    lambda body: 'aria-label="Headline figures"' in body and 'class="dash-figure-value"' in body,
+)
+
 MARKERS: dict[str, Marker] = {
     "list": LIST,
     "search": LIST,
@@ -96,11 +102,8 @@ MARKERS: dict[str, Marker] = {
     ),
     "detail": PANE_ANY,
     "claim": PANE_ANY,
-    "dashboard": Marker(
-        "headline-figures",
-        'the headline figures (`aria-label="Headline figures"`) with at least one value',
-        lambda body: 'aria-label="Headline figures"' in body and 'class="dash-figure-value"' in body,
-    ),
+    "dashboard": DASHBOARD,
+    "dashboard_90d": DASHBOARD,
     "specialist_queue": Marker(
         "escalation-rows",
         'the escalation queue (`<table class="table esc-queue">`) with at least one row '

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
     parser.add_argument("--ingest", type=int, help="mentions to ingest through the pipeline")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--seed-only", action="store_true", help="migrate and seed, then stop (no timings)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
@@ -37,21 +38,30 @@ def main(argv: list[str] | None = None) -> int:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from bench import SCALES
+    from bench import CONVERSATION_SCALES, SCALES
     from bench.ingest import run_ingest
     from bench.pages import clients_for, measure, page_urls
     from bench.seed import seed
     from inbox.models import Tag
 
+    conversations_target = None if args.mentions else CONVERSATION_SCALES.get(args.scale)
     total = args.mentions or SCALES[args.scale]
     ingest_count = args.ingest or (600 if total <= 10_000 else 2000)
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
-    log(
-        f"[{args.scale}] migrated in {time.monotonic() - started:.1f} s; seeding {total:,} mentions with COPY"
-    )
-    seeded = seed(total, log=log)
+    what = f"{conversations_target:,} conversations" if conversations_target else f"{total:,} mentions"
+    log(f"[{args.scale}] migrated in {time.monotonic() - started:.1f} s; seeding {what} with COPY")
+    if conversations_target:
+        seeded = seed(0, log=log, conversations_target=conversations_target, history_days=730)
+    else:
+        seeded = seed(total, log=log)
     log(f"[{args.scale}] seeded in {seeded.seconds:.1f} s")
+    if args.seed_only:
+        seed_details = {"mentions": seeded.mentions, "conversations": seeded.conversations,
+                        "seed_seconds": round(seeded.seconds, 1),
+                        "load_average": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
+        Path(args.out).write_text(json.dumps({"numbers": {}, "details": seed_details}, indent=2))
+        return 0
 
     agent = get_user_model().objects.get(username=seeded.agent_username)
     tag = Tag.objects.order_by("pk").first()

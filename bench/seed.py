@@ -90,6 +90,10 @@ BANK_REPLIES = (
     "{name}, please don't share card numbers in public. We've hidden your post; DM us and we'll help.",
 )
 DAY = dt.timedelta(days=1)
+# The mean of THREAD_LENGTHS (what a conversation scale's mention count works out to) and the
+# listening hits a conversation scale adds per conversation.
+MENTIONS_PER_CONVERSATION = 3.3
+LISTENING_PER_CONVERSATION = 0.1
 
 
 # --- COPY -------------------------------------------------------------------------------------
@@ -365,8 +369,22 @@ def _accounts():
     return made
 
 
-def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
-    """Write about `total` mentions (a third in conversations) and everything around them."""
+def seed(
+    total: int,
+    *,
+    log=print,
+    pool_size: int | None = None,
+    conversations_target: int | None = None,
+    history_days: int = 365,
+) -> Seeded:
+    """Write about `total` mentions (a third in conversations) and everything around them.
+
+    With `conversations_target`, write that many conversations instead (about 3.3 mentions each)
+    plus a tenth as many listening hits, and `total` is ignored: the conversation scales.
+    `history_days`: how far back resolved conversations and listening hits go.
+    """
+    if conversations_target is not None:
+        total = round(conversations_target * (MENTIONS_PER_CONVERSATION + LISTENING_PER_CONVERSATION))
     from inbox.models import Conversation, ConversationEvent, Tag
     from listening.models import Author, Mention
     from listening.sandbox.content import FIRST_NAMES, LAST_NAMES
@@ -549,7 +567,9 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
         author = author_for(network)
         status = status or pick(rng, STATUS_WEIGHTS)
         # Active conversations are recent; resolved ones spread over the year.
-        age = rng.random() * (14 if status in ("new", "open", "waiting_customer", "waiting_expert") else 365)
+        age = rng.random() * (
+            14 if status in ("new", "open", "waiting_customer", "waiting_expert") else history_days
+        )
         end = end or now - age * DAY
         span = dt.timedelta(minutes=rng.randint(5, 60 * 24 * 3)) * min(length, 20) / 5
         start = end - span
@@ -664,7 +684,7 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
     def listening_hit(network: str) -> dict:
         author = author_for(network)
         text = rng.choice(pool["search"] if network == "x" else pool[network])
-        at = now - rng.random() * 365 * DAY
+        at = now - rng.random() * history_days * DAY
         row = mention_row(
             network=network,
             author=author,
@@ -687,6 +707,12 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
             end=now,
             assignee_id=agents[0].pk,
         )
+        if conversations_target is not None:
+            while conversation_id < conversations_target:
+                yield from thread(pick(rng, NETWORK_WEIGHTS), thread_length(rng))
+            for _ in range(round(conversations_target * LISTENING_PER_CONVERSATION)):
+                yield listening_hit(pick(rng, NETWORK_WEIGHTS))
+            return
         in_conversations = total // 3
         while mention_id < in_conversations:
             yield from thread(pick(rng, NETWORK_WEIGHTS), thread_length(rng))
@@ -754,14 +780,17 @@ def seed(total: int, *, log=print, pool_size: int | None = None) -> Seeded:
 
 
 def _refresh_rollups(log) -> None:
-    """What beat keeps up to date in production (the dashboards' hourly rollup), done once here."""
+    """What beat keeps up to date in production (the dashboards' hourly rollup and the figures of
+    the standard periods), done once here."""
     try:
-        from dashboards.services import rollup_refresh_mentions
+        from dashboards.services import figures_refresh, rollup_refresh_mentions
     except ImportError:
         return
     started = time.monotonic()
     rollup_refresh_mentions(full=True)
     log(f"  dashboard rollups refreshed in {time.monotonic() - started:.1f} s")
+    took = figures_refresh()
+    log("  dashboard figures of " + ", ".join(f"{k} in {v:.1f} s" for k, v in took.items()))
 
 
 DEPARTMENTS = (

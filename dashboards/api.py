@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bankbuzz.api.common import ApiViewSet
+from bankbuzz.dbrouter import replica_reads
 from dashboards import forms, selectors
 from dashboards.permissions import dashboard_scope
 from escalations.models import Department
@@ -73,6 +74,10 @@ class DashboardViewSet(ApiViewSet):
     )
     def list(self, request):
         scope = dashboard_scope(request.user)
+        with replica_reads():
+            return self._figures(request, scope)
+
+    def _figures(self, request, scope):
         departments = Department.objects.order_by("name")
         if scope.department_ids is not None:
             departments = departments.filter(pk__in=scope.department_ids)

@@ -60,3 +60,26 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} through {self.refreshed_through:%Y-%m-%d %H:%M}"
+
+
+class FigureSnapshot(models.Model):
+    """Every figure of the team's dashboard for one standard period (the last 7, 30 or 90 days,
+    no other filter), computed from the raw rows by `services.figures_refresh` (beat, every
+    minute) and read by the page as it is.
+
+    Why: a median needs every duration of the period, sorted; at a million conversations the
+    last 30 days hold about 300k of them, and the page needs some twenty such percentiles (per
+    day, week, network and agent). Computing them per request costs seconds; computing them once
+    a minute costs the same seconds once. A snapshot older than `snapshots.MAX_AGE`, or of other
+    days (after midnight), is not used: the page computes its figures live instead.
+    """
+
+    key = models.CharField(max_length=16, unique=True, help_text="The period's preset: 7d, 30d, 90d.")
+    start = models.DateField()
+    end = models.DateField()
+    figures = models.JSONField()
+    computed_at = models.DateTimeField(help_text="The instant the figures are true at.")
+    seconds = models.FloatField(default=0, help_text="How long computing them took.")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.start}..{self.end} at {self.computed_at:%H:%M:%S}"

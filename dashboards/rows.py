@@ -13,6 +13,7 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from bankbuzz.dbrouter import read_alias
 from bankbuzz.fields import BoundedDateField
 from dashboards import selectors
 from dashboards.forms import Filters
@@ -88,6 +89,12 @@ class RowSpec:
 
 
 def queryset(spec: RowSpec, filters: Filters, scope: Scope) -> QuerySet:
+    """The rows behind a figure, bound to the database the figure was read from (the replica in
+    `replica_reads`), so a streamed export reads there too after the view has returned."""
+    return _queryset(spec, filters, scope).using(read_alias())
+
+
+def _queryset(spec: RowSpec, filters: Filters, scope: Scope) -> QuerySet:
     if spec.metric == "conversations":
         return selectors.conversations(filters, scope, spec.dims).select_related("customer", "assignee")
     if spec.metric == "escalations":
@@ -128,7 +135,7 @@ def page(spec: RowSpec, filters: Filters, scope: Scope, *, cursor: str | None = 
             keys |= Q(network=m.network, thread_key=m.thread_key)
         result.conversation_ids = {
             (c["network"], c["thread_key"]): c["pk"]
-            for c in Conversation.objects.filter(keys).values("pk", "network", "thread_key")
+            for c in Conversation.objects.using(qs.db).filter(keys).values("pk", "network", "thread_key")
         }
         for m in items:
             m.dash_conversation_id = result.conversation_ids.get((m.network, m.thread_key))
@@ -183,94 +190,58 @@ def _iso(value) -> str:
     return value.isoformat() if value else ""
 
 
+def _conversation_line(c) -> list:
+    return [c.pk, c.network, c.customer.handle, c.status, c.priority,
+            c.assignee.username if c.assignee else "", _iso(c.first_received_at),
+            _iso(c.first_response_at), c.fr, _iso(c.resolved_at), c.resolution, c.preview]  # fmt: skip
+
+
+def _escalation_line(e) -> list:
+    return [e.pk, e.conversation_id, e.department.name, e.priority, e.state,
+            e.assignee.username if e.assignee else "", _iso(e.opened_at), _iso(e.first_response_at),
+            e.expert_response, e.response_outcome, _iso(e.stopped_at), e.expert_resolution,
+            e.resolution_outcome, _iso(e.response_due_at), _iso(e.resolution_due_at)]  # fmt: skip
+
+
+def _mention_line(m) -> list:
+    return [m.pk, m.network, m.account.handle if m.account else "", m.author.handle,
+            _iso(m.received_at), _iso(m.created_at), m.sentiment_label, m.intent, m.thread_key,
+            m.masked_text]  # fmt: skip
+
+
+def _kudos_line(k) -> list:
+    return [k.pk, k.escalation_id, k.escalation.department.name, k.conversation_id,
+            k.conversation.customer.handle, k.expert.username if k.expert else "",
+            k.agent.username if k.agent else "", _iso(k.created_at)]  # fmt: skip
+
+
+# Each metric's CSV: its header and the line of one row.
+CSV_COLUMNS = {
+    "conversations": (
+        ["id", "network", "customer", "status", "priority", "assignee", "first_received_at",
+         "first_response_at", "first_response_seconds", "resolved_at", "resolution_seconds", "preview"],
+        _conversation_line,
+    ),
+    "escalations": (
+        ["id", "conversation", "department", "priority", "state", "specialist", "opened_at",
+         "first_response_at", "first_response_seconds", "response_sla", "resolved_at",
+         "resolution_seconds", "resolution_sla", "response_due_at", "resolution_due_at"],
+        _escalation_line,
+    ),
+    "mentions": (
+        ["id", "network", "account", "author", "received_at", "created_at", "sentiment", "intent",
+         "thread_key", "text"],
+        _mention_line,
+    ),
+    "kudos": (
+        ["id", "escalation", "department", "conversation", "customer", "expert", "agent", "created_at"],
+        _kudos_line,
+    ),
+}  # fmt: skip
+
+
 def csv_rows(spec: RowSpec, filters: Filters, scope: Scope) -> tuple[list[str], object]:
     """The header and an iterator of lines (masked text only: exports never carry personal data)."""
     qs = queryset(spec, filters, scope).order_by("-pk")[:EXPORT_CAP]
-    if spec.metric == "conversations":
-        header = ["id", "network", "customer", "status", "priority", "assignee", "first_received_at",
-                  "first_response_at", "first_response_seconds", "resolved_at", "resolution_seconds",
-                  "preview"]  # fmt: skip
-        lines = (
-            [
-                c.pk,
-                c.network,
-                c.customer.handle,
-                c.status,
-                c.priority,
-                c.assignee.username if c.assignee else "",
-                _iso(c.first_received_at),
-                _iso(c.first_response_at),
-                c.fr,
-                _iso(c.resolved_at),
-                c.resolution,
-                c.preview,
-            ]
-            for c in qs.iterator(chunk_size=2000)
-        )
-    elif spec.metric == "escalations":
-        header = ["id", "conversation", "department", "priority", "state", "specialist", "opened_at",
-                  "first_response_at", "first_response_seconds", "response_sla", "resolved_at",
-                  "resolution_seconds", "resolution_sla", "response_due_at", "resolution_due_at"]  # fmt: skip
-        lines = (
-            [
-                e.pk,
-                e.conversation_id,
-                e.department.name,
-                e.priority,
-                e.state,
-                e.assignee.username if e.assignee else "",
-                _iso(e.opened_at),
-                _iso(e.first_response_at),
-                e.expert_response,
-                e.response_outcome,
-                _iso(e.stopped_at),
-                e.expert_resolution,
-                e.resolution_outcome,
-                _iso(e.response_due_at),
-                _iso(e.resolution_due_at),
-            ]
-            for e in qs.iterator(chunk_size=2000)
-        )
-    elif spec.metric == "mentions":
-        header = ["id", "network", "account", "author", "received_at", "created_at", "sentiment", "intent",
-                  "thread_key", "text"]  # fmt: skip
-        lines = (
-            [
-                m.pk,
-                m.network,
-                m.account.handle if m.account else "",
-                m.author.handle,
-                _iso(m.received_at),
-                _iso(m.created_at),
-                m.sentiment_label,
-                m.intent,
-                m.thread_key,
-                m.masked_text,
-            ]
-            for m in qs.iterator(chunk_size=2000)
-        )
-    else:
-        header = [
-            "id",
-            "escalation",
-            "department",
-            "conversation",
-            "customer",
-            "expert",
-            "agent",
-            "created_at",
-        ]
-        lines = (
-            [
-                k.pk,
-                k.escalation_id,
-                k.escalation.department.name,
-                k.conversation_id,
-                k.conversation.customer.handle,
-                k.expert.username if k.expert else "",
-                k.agent.username if k.agent else "",
-                _iso(k.created_at),
-            ]
-            for k in qs.iterator(chunk_size=2000)
-        )
-    return header, lines
+    header, line = CSV_COLUMNS.get(spec.metric, CSV_COLUMNS["kudos"])
+    return header, (line(row) for row in qs.iterator(chunk_size=2000))

@@ -1,13 +1,16 @@
-"""Writes of the dashboards: only the rollup refresh (the dashboards themselves read)."""
+"""Writes of the dashboards: only the rollup and snapshot refreshes (the dashboards themselves read)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboards.models import RollupState
+from dashboards import snapshots
+from dashboards.forms import Filters
+from dashboards.models import FigureSnapshot, RollupState
 from listening.models import Mention
 
 MENTIONS_ROLLUP = "mention_hourly"
@@ -82,3 +85,33 @@ def rollup_refresh_mentions(
         name=MENTIONS_ROLLUP, defaults={"refreshed_through": now, "refreshed_at": timezone.now()}
     )
     return start, end
+
+
+def figures_refresh(*, now: dt.datetime | None = None) -> dict[str, float]:
+    """Compute the team dashboard's figures of each standard period (`snapshots.PRESETS`) from
+    the raw rows and store them (`FigureSnapshot`); returns the seconds each took.
+
+    Run by beat after the mentions' rollup, so the volume figures include the last minute.
+    Each period is one upsert of one row: a page reads the old snapshot or the new one, never a
+    mixture. Two refreshes at once (a second beat) just write the same figures twice.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    took = {}
+    for preset in snapshots.PRESETS:
+        days = int(preset.rstrip("d"))
+        filters = Filters(start=today - dt.timedelta(days=days - 1), end=today, preset=preset)
+        started = time.monotonic()
+        figures = snapshots.compute(filters, snapshots.TEAM, now=now)
+        took[preset] = time.monotonic() - started
+        FigureSnapshot.objects.update_or_create(
+            key=preset,
+            defaults={
+                "start": filters.start,
+                "end": filters.end,
+                "figures": snapshots.encode(figures),
+                "computed_at": now,
+                "seconds": took[preset],
+            },
+        )
+    return took

@@ -10,3 +10,4 @@ from dashboards import services
 @shared_task(name="dashboards.refresh_rollups")
 def refresh_rollups() -> None:
     services.rollup_refresh_mentions()
+    services.figures_refresh()

@@ -1,9 +1,12 @@
 """Dashboard pages. Each view asks `permissions.dashboard_scope` first, then reads via `report`
-and `selectors`; nothing here writes."""
+and `selectors`; nothing here writes. The permission check reads the primary; the figures and
+exports after it read the read replica when one is configured (`replica_reads`,
+bankbuzz/dbrouter.py)."""
 
 from __future__ import annotations
 
 import csv
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
@@ -14,12 +17,25 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from bankbuzz.dbrouter import replica_reads
 from dashboards import forms, report, rows
 from dashboards.permissions import Scope, dashboard_scope
 from escalations.models import Department
 from inbox.selectors import inbox_workers
 from listening import x_costs
 from listening.models import SocialAccount
+
+
+def _scoped(view):
+    """The view with the user's scope (checked on the primary), its reads on the replica."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        scope = dashboard_scope(request.user)
+        with replica_reads():
+            return view(request, scope, *args, **kwargs)
+
+    return checked
 
 
 def _filter_form(request, scope: Scope) -> forms.FilterForm:
@@ -39,8 +55,8 @@ def _filter_form(request, scope: Scope) -> forms.FilterForm:
 
 @never_cache
 @require_GET
-def index(request):
-    scope = dashboard_scope(request.user)
+@_scoped
+def index(request, scope: Scope):
     form = _filter_form(request, scope)
     filters = form.filters()
     dashboard = report.build(user=request.user, scope=scope, filters=filters)
@@ -99,9 +115,9 @@ def _stamp(filters: forms.Filters) -> str:
 
 @never_cache
 @require_GET
-def export(request, key: str):
+@_scoped
+def export(request, scope: Scope, key: str):
     """One table of the dashboard as CSV, with the same filters (raw seconds for durations)."""
-    scope = dashboard_scope(request.user)
     filters = _filter_form(request, scope).filters()
     dashboard = report.build(user=request.user, scope=scope, filters=filters)
     table = dashboard.tables().get(key)
@@ -114,9 +130,9 @@ def export(request, key: str):
 
 @never_cache
 @require_GET
-def rows_page(request):
+@_scoped
+def rows_page(request, scope: Scope):
     """The rows behind one number: the same filters plus the number's own (metric and dims)."""
-    scope = dashboard_scope(request.user)
     form = _filter_form(request, scope)
     filters = form.filters()
     try:
@@ -149,8 +165,8 @@ def _dashboard_params(filters: forms.Filters) -> str:
 
 @never_cache
 @require_GET
-def rows_export(request):
-    scope = dashboard_scope(request.user)
+@_scoped
+def rows_export(request, scope: Scope):
     filters = _filter_form(request, scope).filters()
     try:
         spec = rows.RowSpec.from_params(request.GET)

@@ -70,3 +70,19 @@ def test_report_judges_targets_from_results():
     assert verdicts["1m: inbox_open p95 <= 1.5 x 10k"] == "MISSED"
     assert verdicts["worker peak <= 250 MB"] == "met"
     assert "| inbox_open |" in report.render(results)
+
+
+def test_a_conversation_scale_seeds_that_many_conversations_over_two_years():
+    from bench import CONVERSATION_SCALES, GROWTH_SCALES
+    from bench.seed import seed
+    from inbox.models import Conversation
+    from listening.models import Mention
+
+    assert set(GROWTH_SCALES) == set(CONVERSATION_SCALES) and CONVERSATION_SCALES["1mconv"] == 1_000_000
+    seeded = seed(0, log=lambda _message: None, pool_size=20, conversations_target=1500, history_days=730)
+
+    assert seeded.conversations == Conversation.objects.count() == 1500
+    # About 3.3 messages a conversation (and the 500-message thread), plus a tenth as many hits.
+    assert 3.0 * 1500 + 500 < Mention.objects.count() == seeded.mentions < 3.8 * 1500 + 500
+    oldest = Conversation.objects.order_by("first_received_at").first().first_received_at
+    assert (dt.datetime.now(dt.UTC) - oldest).days > 365
