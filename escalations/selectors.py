@@ -269,7 +269,7 @@ class TeamNote:
 def conversation_notes(conversation: Conversation, *, limit: int = 50) -> list[TeamNote]:
     """The social team's internal notes on the conversation, oldest first (the newest `limit`)."""
     from inbox.models import Note
-    from listening.enrichment_bridge import mask_pii
+    from listening.enrichment.stored import mask_pii
 
     notes = Note.objects.filter(conversation=conversation).select_related("author")
     newest = list(notes.order_by("-created_at", "-id")[:limit])
