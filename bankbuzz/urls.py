@@ -18,6 +18,7 @@ urlpatterns = [
     path("listening/", include("listening.urls")),
     path("escalations/", include("escalations.urls")),
     path("library/", include("learning.urls")),
+    path("complaints/", include("complaints.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/", include("bankbuzz.api.urls")),
     path("admin/", admin.site.urls),

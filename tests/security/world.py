@@ -121,6 +121,7 @@ def build_world() -> World:
         variant=SavedReply.objects.create(title="Card declined, v2", body="Sorry, {customer_name}."),
         ends_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
     )
+    world.objects.update(_complaint(conversation, mention, people))
     world.objects.update(
         experiment=experiment,
         article=article,
@@ -143,6 +144,17 @@ def build_world() -> World:
         erasure_request=erasure_request,
     )
     return world
+
+
+def _complaint(conversation, mention, people) -> dict[str, object]:
+    from complaints import services as complaint_services
+    from complaints.seed import seed_now
+
+    seed_now()  # a flushed database has lost the migration's regimes
+    complaint = complaint_services.complaint_confirm(
+        actor=people["agent"], conversation=conversation, mention_ids=[mention.pk]
+    )
+    return {"complaint": complaint}
 
 
 def _work_in_progress(conversation, people) -> dict[str, object]:
