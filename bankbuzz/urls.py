@@ -19,6 +19,7 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("library/", include("learning.urls")),
     path("incidents/", include("incidents.urls")),
+    path("complaints/", include("complaints.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/", include("bankbuzz.api.urls")),
     path("admin/", admin.site.urls),

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-# The slots that exist: the reply composer of a conversation, the expert's answer form of an
-# escalation and the answer shown on it (escalations renders those two; it may use the inbox's
-# registry, being above it).
-SLOTS = ("composer", "escalation_answer", "escalation_answered")
+# The slots that exist: the reply composer of a conversation, the side of the conversation pane
+# (beside the customer card: complaints), the expert's answer form of an escalation and the
+# answer shown on it (escalations renders those two; it may use the inbox's registry, being above it).
+SLOTS = ("composer", "conversation_side", "escalation_answer", "escalation_answered")
 
 
 @dataclass(frozen=True)

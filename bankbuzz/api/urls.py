@@ -15,6 +15,7 @@ class Router(DefaultRouter):
 
 def _router() -> Router:
     from bankbuzz.api.audit import ROUTES as AUDIT
+    from complaints.api import ROUTES as COMPLAINTS
     from dashboards.api import ROUTES as DASHBOARDS
     from escalations.api import ROUTES as ESCALATIONS
     from inbox.api import ROUTES as INBOX
@@ -24,6 +25,7 @@ def _router() -> Router:
     for prefix, viewset, basename in [
         *INBOX,
         *ESCALATIONS,
+        *COMPLAINTS,
         *LISTENING,
         *DASHBOARDS,
         *AUDIT,

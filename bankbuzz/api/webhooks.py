@@ -40,6 +40,9 @@ EVENTS = {
     "escalation.sla_warning": "An escalation's SLA clock is about to run out.",
     "escalation.sla_breach": "An escalation's SLA clock ran out.",
     "spike.opened": "Listening found an unusual spike of mentions.",
+    "complaint.opened": "A person confirmed a complaint (its clocks start from its receipt).",
+    "complaint.due_soon": "A complaint's clock is about to run out or ran out (`level`: due_soon, breach).",
+    "complaint.closed": "A complaint was closed with a summary resolution or a final response.",
 }
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min, ... capped at BACKOFF_MAX, with jitter

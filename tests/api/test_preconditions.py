@@ -14,7 +14,7 @@ from django.db import connection
 from bankbuzz.api.models import IdempotencyKey
 from escalations.models import Escalation
 from inbox.models import Conversation, Note, Reply
-from tests.factories import SocialAccountFactory
+from tests.factories import MentionFactory, SocialAccountFactory
 
 REPLY = {"text": "Sorry Rosa, we are on it: please check your DMs.", "channel": "public"}
 
@@ -244,10 +244,27 @@ WRITES = {
         {"department": 0, "reason": "Fraud"},
     ),
     ("post", "/api/v1/replies/{id}/withdraw/"): ("agent", "reply", None),
+    ("post", "/api/v1/complaints/"): ("agent", None, {"conversation": 0}),
+    ("post", "/api/v1/complaints/{id}/letters/"): (
+        "agent",
+        "complaint",
+        {"kind": "acknowledgement", "channel": "email", "text": "Hello", "sent_on": "2026-01-05"},
+    ),
     ("post", "/api/v1/tags/"): ("agent", None, {"name": "cards"}),
     ("patch", "/api/v1/tags/{id}/"): ("lead", "tag", {"name": "card"}),
     ("delete", "/api/v1/tags/{id}/"): ("lead", "tag", None),
 }
+
+
+def _complaint(world):
+    from complaints import services
+    from complaints.seed import seed_now
+
+    seed_now()
+    mention = MentionFactory(
+        author=world.urgent.customer, account=world.urgent.account, thread_key=world.urgent.thread_key
+    )
+    return services.complaint_confirm(actor=world.agent, conversation=world.urgent, mention_ids=[mention.pk])
 
 
 @pytest.mark.django_db
@@ -262,6 +279,7 @@ def test_every_write_of_the_api_needs_a_precondition(world, api):
     world.reply = reply_submit(
         actor=world.agent, conversation=world.urgent, channel="public", text="Hi", seen_version=None
     )
+    world.complaint = _complaint(world)
     before = (Reply.objects.count(), Note.objects.count(), Tag.objects.count(), Escalation.objects.count())
     for (method, path), (who, target, body) in WRITES.items():
         if body is not None:

@@ -199,6 +199,16 @@ TABLE: dict[str, Rule] = {
     "incidents:post_reject": rule({"lead"}, pk="post"),
     "incidents:post_withdraw": rule({"lead"}, pk="post"),
     "incidents:delivery_retry": rule({"lead"}, pk="post", delivery_id="post_delivery"),
+    # complaints: the social team works them; managers, compliance and admins read the register;
+    # exports for leads, managers and compliance (vulnerability masked for managers)
+    "complaints:queue": rule(READERS),
+    "complaints:dashboard": rule(READERS),
+    "complaints:export": rule({"lead", "manager", "compliance"}),
+    "complaints:detail": rule(READERS, pk="complaint"),
+    "complaints:letter": rule(WRITERS, pk="complaint", query="kind=acknowledgement"),
+    "complaints:confirm": rule(WRITERS, **CONV),
+    "complaints:dismiss": rule(WRITERS, **CONV),
+    "complaints:vulnerability": rule(WRITERS, **CONV),
     # dashboards: everyone with work to measure (agents and specialists see their own scope)
     "dashboards:index": rule(READERS | SPECIALISTS),
     "dashboards:export": rule(READERS | SPECIALISTS, key="__table__"),
@@ -241,6 +251,9 @@ TABLE: dict[str, Rule] = {
     "api:department-list": rule(READERS | SPECIALISTS),
     "api:department-detail": rule(READERS | SPECIALISTS, **DEPT),
     "api:dashboard-list": rule(READERS | SPECIALISTS),
+    "api:complaint-list": rule(READERS),
+    "api:complaint-detail": rule(READERS, pk="complaint"),
+    "api:complaint-letters": rule(WRITERS, pk="complaint"),
     "api:audit-export-list": rule(COMPLIANCE_READERS, query="start=2030-01-01&end=2030-01-02&format=jsonl"),
 }
 

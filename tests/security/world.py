@@ -127,6 +127,7 @@ def build_world() -> World:
     )
     post = Post.objects.create(text="We are on it.", author=people["lead"], incident=incident)
     post_delivery = PostDelivery.objects.create(post=post, account=account)
+    world.objects.update(_complaint(conversation, mention, people))
     world.objects.update(
         incident=incident,
         post=post,
@@ -152,6 +153,17 @@ def build_world() -> World:
         erasure_request=erasure_request,
     )
     return world
+
+
+def _complaint(conversation, mention, people) -> dict[str, object]:
+    from complaints import services as complaint_services
+    from complaints.seed import seed_now
+
+    seed_now()  # a flushed database has lost the migration's regimes
+    complaint = complaint_services.complaint_confirm(
+        actor=people["agent"], conversation=conversation, mention_ids=[mention.pk]
+    )
+    return {"complaint": complaint}
 
 
 def _work_in_progress(conversation, people) -> dict[str, object]:

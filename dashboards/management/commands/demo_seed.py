@@ -13,6 +13,7 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
 from bankbuzz.accounts.twofactor import demo_second_factor_enrol
+from complaints.demo import seed_complaints
 from dashboards.demo import seed_history
 from escalations.demo import seed_departments
 from inbox.demo import seed_saved_replies
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         seed_history()
         # After the history: the library's outcomes are worked out from those conversations.
         seed_outcome_history()
+        seed_complaints()
         self.stdout.write("Demo logins (username / password):")
         # Specialists are listed once, with their departments ("Expert: Cards" -> "Specialist, Cards").
         experts = {user: "Specialist, " + label.removeprefix("Expert: ") for user, label in expert_logins}

@@ -1,0 +1,255 @@
+"""Reads of complaints: the queue, clock chips, the dashboard's figures and the export rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from complaints import clocks, permissions
+from complaints.models import Complaint, Vulnerability
+
+QUEUE_STATES = {
+    "open": "Open",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "closed": "Closed",
+    "all": "All",
+}
+PAGE = 100
+
+
+@dataclass
+class Chip:
+    label: str
+    text: str
+    state: str  # ok, warning or breach
+    due: dt.datetime
+
+
+def chip(label: str, due: dt.datetime, *, cal: clocks.Calendar, now: dt.datetime, soon: int) -> Chip:
+    left = cal.business_days_left(now, due)
+    if due <= now:
+        late = -left
+        text = "overdue" if late == 0 else f"overdue by {late} business day{'' if late == 1 else 's'}"
+        return Chip(label, text, "breach", due)
+    if left == 0:
+        return Chip(label, f"due today {timezone.localtime(due):%H:%M}", "warning", due)
+    text = f"{left} business day{'' if left == 1 else 's'} left"
+    return Chip(label, text, "warning" if left <= soon else "ok", due)
+
+
+def chips(complaint: Complaint, *, cal: clocks.Calendar, now: dt.datetime) -> list[Chip]:
+    """The clocks still owed, each as a countdown in business days."""
+    if not complaint.is_open:
+        return []
+    soon = (complaint.regime_snapshot or {}).get("due_soon_business_days", 2)
+    shown = []
+    owes_acknowledgement = complaint.acknowledge_due_at and not complaint.acknowledged_at
+    summary_open = (
+        complaint.summary_due_at and complaint.summary_due_at > now and not complaint.acknowledged_at
+    )
+    if summary_open and owes_acknowledgement and complaint.summary_due_at == complaint.acknowledge_due_at:
+        # UK DISP: one deadline for both (resolve with a summary, or acknowledge).
+        shown.append(chip("Resolve or acknowledge", complaint.summary_due_at, cal=cal, now=now, soon=soon))
+    else:
+        if summary_open:
+            shown.append(chip("Summary resolution", complaint.summary_due_at, cal=cal, now=now, soon=soon))
+        if owes_acknowledgement:
+            shown.append(chip("Acknowledgement", complaint.acknowledge_due_at, cal=cal, now=now, soon=soon))
+    shown.append(chip("Final response", complaint.final_due_at, cal=cal, now=now, soon=soon))
+    return shown
+
+
+@dataclass
+class QueueFilters:
+    state: str = "open"
+    regime: int | None = None
+    product: int | None = None
+    cause: int | None = None
+
+
+def due_soon_before(cal: clocks.Calendar, now: dt.datetime, days: int = 2) -> dt.datetime:
+    """Close of business `days` business days from today: "due soon" is due before it."""
+    today = now.astimezone(cal.tz).date()
+    return cal.close_of(
+        cal.add_business_days(today if cal.is_business_day(today) else cal.next_business_day(today), days)
+    )
+
+
+def _owed_before(instant: dt.datetime) -> Q:
+    return Q(final_due_at__lte=instant) | Q(
+        acknowledge_due_at__lte=instant, acknowledged_at__isnull=True, holding_reply_at__isnull=True
+    )
+
+
+def complaint_queue(
+    *, user, filters: QueueFilters, cal: clocks.Calendar, now: dt.datetime
+) -> QuerySet[Complaint]:
+    permissions.register_access(user)
+    qs = Complaint.objects.select_related("regime", "product", "cause", "customer", "conversation")
+    state = filters.state
+    if state in ("open", "due_soon", "overdue"):
+        qs = qs.filter(status=Complaint.Status.OPEN)
+    if state == "due_soon":
+        qs = qs.filter(_owed_before(due_soon_before(cal, now))).exclude(_owed_before(now))
+    elif state == "overdue":
+        qs = qs.filter(_owed_before(now))
+    elif state == "closed":
+        qs = qs.exclude(status=Complaint.Status.OPEN)
+    if filters.regime:
+        qs = qs.filter(regime_id=filters.regime)
+    if filters.product:
+        qs = qs.filter(product_id=filters.product)
+    if filters.cause:
+        qs = qs.filter(cause_id=filters.cause)
+    if state == "closed":
+        return qs.order_by("-closed_at", "-id")
+    return qs.order_by("final_due_at", "id")
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def within(complaint: Complaint, due: dt.datetime | None, at: dt.datetime | None) -> bool:
+    return bool(due and at and at <= due)
+
+
+def dashboard(*, start: dt.date, end: dt.date, now: dt.datetime) -> dict:
+    """Complaints received from `start` to `end` (local dates, inclusive)."""
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    rows = list(
+        Complaint.objects.filter(received_at__gte=since, received_at__lt=until).select_related(
+            "regime", "product", "cause"
+        )
+    )
+    figures = {
+        "opened": len(rows),
+        "open": sum(1 for c in rows if c.is_open),
+        "closed": sum(1 for c in rows if not c.is_open),
+        "within_summary": sum(
+            1
+            for c in rows
+            if c.status == Complaint.Status.RESOLVED and within(c, c.summary_due_at, c.closed_at)
+        ),
+        "within_final": sum(1 for c in rows if not c.is_open and within(c, c.final_due_at, c.closed_at)),
+        "overdue": sum(1 for c in rows if c.is_open and (c.next_due_at and c.next_due_at <= now)),
+        "upheld": sum(1 for c in rows if c.outcome in (Complaint.Outcome.UPHELD, Complaint.Outcome.PARTLY)),
+    }
+    by = {}
+    for key, attr in (("regime", "regime"), ("product", "product"), ("cause", "cause")):
+        counts: dict[tuple[int | None, str], list[int]] = {}
+        for c in rows:
+            obj = getattr(c, attr)
+            slot = counts.setdefault(
+                (obj.pk if obj else None, str(obj) if obj else "Not categorised"), [0, 0, 0]
+            )
+            slot[0] += 1
+            slot[1] += 0 if c.is_open else 1
+            slot[2] += 1 if c.outcome in (Complaint.Outcome.UPHELD, Complaint.Outcome.PARTLY) else 0
+        by[key] = sorted(
+            (
+                {"id": k[0], "name": k[1], "opened": v[0], "closed": v[1], "upheld": v[2]}
+                for k, v in counts.items()
+            ),
+            key=lambda r: (-r["opened"], r["name"]),
+        )
+    return {"figures": figures, "by": by, "start": start, "end": end}
+
+
+# --- The regulator-shaped export ------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "reference",
+    "received_at",
+    "counts_from",
+    "channel",
+    "regime",
+    "product_group",
+    "product",
+    "cause",
+    "status",
+    "acknowledged_on",
+    "holding_reply_on",
+    "summary_resolution_on",
+    "final_response_on",
+    "closed_on",
+    "business_days_to_close",
+    "closed_within_3_business_days",
+    "final_response_within_deadline",
+    "overdue",
+    "outcome",
+    "redress",
+    "vulnerable",
+    "vulnerability_drivers",
+]
+
+
+def _day(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).date().isoformat() if value else ""
+
+
+def export_rows(*, user, start: dt.date, end: dt.date, cal: clocks.Calendar, now: dt.datetime) -> list[dict]:
+    """One row per complaint received in the period, in a complaints return's terms."""
+    permissions.export_access(user)
+    see = permissions.can_see_vulnerability(user)
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    complaints = list(
+        Complaint.objects.filter(received_at__gte=since, received_at__lt=until)
+        .select_related("regime", "product", "cause")
+        .order_by("received_at", "id")
+    )
+    flags = {}
+    if see:
+        customer_ids = {c.customer_id for c in complaints if c.customer_id}
+        flags = {v.customer_id: v for v in Vulnerability.objects.filter(customer_id__in=customer_ids)}
+    rows = []
+    for c in complaints:
+        days_to_close = ""
+        if c.closed_at:
+            closed_day = c.closed_at.astimezone(cal.tz).date()
+            n, day = 0, c.counts_from
+            while day < closed_day:
+                day += dt.timedelta(days=1)
+                n += 1 if cal.is_business_day(day) else 0
+            days_to_close = str(n)
+        flag = flags.get(c.customer_id)
+        rows.append(
+            {
+                "reference": c.reference,
+                "received_at": timezone.localtime(c.received_at).isoformat(timespec="minutes"),
+                "counts_from": c.counts_from.isoformat(),
+                "channel": f"social ({c.network})",
+                "regime": c.regime.code,
+                "product_group": c.product.group if c.product else "",
+                "product": c.product.name if c.product else "",
+                "cause": c.cause.name if c.cause else "",
+                "status": c.status,
+                "acknowledged_on": _day(c.acknowledged_at),
+                "holding_reply_on": _day(c.holding_reply_at),
+                "summary_resolution_on": _day(c.resolved_at),
+                "final_response_on": _day(c.final_response_at),
+                "closed_on": _day(c.closed_at),
+                "business_days_to_close": days_to_close,
+                "closed_within_3_business_days": "yes"
+                if c.closed_at and days_to_close != "" and int(days_to_close) <= 3
+                else "no",
+                "final_response_within_deadline": (
+                    ("yes" if within(c, c.final_due_at, c.closed_at) else "no") if c.closed_at else ""
+                ),
+                "overdue": "yes" if c.is_open and c.next_due_at and c.next_due_at <= now else "no",
+                "outcome": c.outcome,
+                "redress": f"{c.redress:.2f}" if c.redress is not None else "",
+                "vulnerable": ("yes" if flag else "no") if see else "masked",
+                "vulnerability_drivers": " ".join(flag.drivers)
+                if see and flag
+                else ("" if see else "masked"),
+            }
+        )
+    return rows

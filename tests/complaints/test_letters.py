@@ -1,0 +1,192 @@
+"""Letters from templates: wording from settings, sent privately through the reply guard, or
+recorded as sent by e-mail or post; their effect on the complaint's clocks and status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+from bankbuzz.audit.models import AuditEvent
+from complaints import letters, services
+from complaints.models import Complaint, ComplaintRegime, Letter
+from inbox.models import Reply, SavedReply
+from tests.complaints.conftest import csrf_post
+
+
+@pytest.fixture
+def complaint(agent, unhappy):
+    return services.complaint_confirm(actor=agent, conversation=unhappy)
+
+
+def test_the_final_response_carries_the_ombudsman_wording_from_settings(settings, complaint):
+    settings.COMPLAINTS_OMBUDSMAN_NAME = "the Test Ombudsman"
+    settings.COMPLAINTS_OMBUDSMAN_TIME_LIMIT = "six months"
+    settings.COMPLAINTS_OMBUDSMAN_CONTACT = "ombudsman.example"
+    text = letters.draft(complaint, "final")
+    assert "This is our final response to your complaint, reference " + complaint.reference in text
+    assert "refer your complaint to the Test Ombudsman, free of charge: ombudsman.example" in text
+    assert "within six months of the date of this final response" in text
+    assert "Dear Jane Doe" in text
+
+
+def test_us_regime_letters_name_the_agency_not_the_ombudsman(lead, complaint):
+    services.complaint_change_regime(
+        actor=lead,
+        complaint=complaint,
+        regime=ComplaintRegime.objects.get(code="us-cfpb"),
+        reason="US customer",
+    )
+    complaint.refresh_from_db()
+    text = letters.draft(complaint, "final")
+    assert "Consumer Financial Protection Bureau" in text and "Ombudsman" not in text
+
+
+def test_acknowledgement_goes_as_a_private_message_through_the_outbox(browser, agent, complaint):
+    browser.force_login(agent)
+    url = reverse("complaints:letter", args=[complaint.pk])
+    page = browser.get(url, {"kind": "acknowledgement"})
+    assert page.status_code == 200
+    text = page.context["text"]
+    assert "We are treating it as a complaint" in text
+    response = csrf_post(
+        browser,
+        url + "?kind=acknowledgement",
+        url,
+        {"kind": "acknowledgement", "text": text, "channel": "private", "version": complaint.version},
+    )
+    assert response.status_code == 302
+    reply = Reply.objects.get(conversation=complaint.conversation)
+    assert reply.channel == "private" and reply.text == text.strip()
+    complaint.refresh_from_db()
+    assert complaint.acknowledged_at is not None and complaint.is_open
+    letter = Letter.objects.get()
+    assert (letter.kind, letter.channel, letter.reply) == ("acknowledgement", "private", reply)
+    assert AuditEvent.objects.filter(verb="complaint.letter.acknowledgement", actor=agent).exists()
+
+
+def test_a_card_number_in_a_letter_is_refused_by_the_reply_guard(agent, complaint):
+    with pytest.raises(services.ComplaintError, match="not sent"):
+        services.letter_send(
+            actor=agent,
+            complaint=complaint,
+            kind="acknowledgement",
+            channel="private",
+            text="We refunded card 4111 1111 1111 1111 today.",
+        )
+    assert not Letter.objects.exists() and not Reply.objects.exists()
+
+
+def test_final_response_by_post_closes_the_complaint_and_tells_the_webhooks(agent, complaint):
+    WebhookEndpoint.objects.create(
+        name="Complaints system",
+        url="https://complaints.bank.example/hook",
+        events=["complaint.closed"],
+        secret_encrypted="x",
+        created_by=agent,
+    )
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(services.ComplaintError, match="outcome"):
+        services.letter_send(
+            actor=agent,
+            complaint=complaint,
+            kind="final",
+            channel="post",
+            text="Our final response.",
+            sent_on=yesterday,
+        )
+    services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="final",
+        channel="post",
+        text="Our final response.",
+        sent_on=yesterday,
+        outcome="upheld",
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.CLOSED and complaint.outcome == "upheld"
+    assert timezone.localtime(complaint.closed_at).date() == yesterday
+    assert not Reply.objects.exists()  # recorded, not sent on the network
+    delivery = WebhookDelivery.objects.get(event="complaint.closed")
+    assert delivery.payload["data"]["reference"] == complaint.reference
+
+
+def test_a_future_date_is_refused(agent, complaint):
+    with pytest.raises(services.ComplaintError, match="future"):
+        services.letter_send(
+            actor=agent,
+            complaint=complaint,
+            kind="acknowledgement",
+            channel="email",
+            text="Hello",
+            sent_on=timezone.localdate() + dt.timedelta(days=1),
+        )
+
+
+def test_a_holding_reply_extends_the_payment_services_deadline_to_35_business_days(agent, lead, unhappy):
+    services.account_regime_set(
+        actor=lead, account=unhappy.account, regime=ComplaintRegime.objects.get(code="uk-payments")
+    )
+    complaint = services.complaint_confirm(actor=agent, conversation=unhappy)
+    assert complaint.final_due_at == dt.datetime(2026, 9, 22, 16, 30, tzinfo=dt.UTC)  # 15 business days
+    services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="holding",
+        channel="email",
+        text="We need more time.",
+        sent_on=dt.date(2026, 9, 21),
+    )
+    complaint.refresh_from_db()
+    # Counts from Tue 1 Sep (see conftest). 35 business days: Sep 2-4 (3), 7-11 (8), 14-18 (13),
+    # 21-25 (18), 28 Sep-2 Oct (23), 5-9 Oct (28), 12-16 Oct (33), Mon 19 (34), Tue 20 Oct (35).
+    assert complaint.final_due_at == dt.datetime(2026, 10, 20, 16, 30, tzinfo=dt.UTC)
+    assert complaint.acknowledged_at is not None
+
+
+def test_disp_has_no_holding_reply(agent, complaint):
+    with pytest.raises(services.ComplaintError, match="no holding reply"):
+        services.letter_send(
+            actor=agent,
+            complaint=complaint,
+            kind="holding",
+            channel="email",
+            text="More time",
+            sent_on=timezone.localdate(),
+        )
+
+
+def test_the_move_to_private_saved_reply_is_seeded():
+    saved = SavedReply.objects.get(shortcut="complaint-private")
+    assert "private message" in saved.body and "complaint" in saved.tags
+
+
+def test_regime_change_is_a_leads_audited_action_and_editing_a_regime_rewrites_nothing(
+    agent, lead, complaint
+):
+    disp = complaint.regime
+    before = complaint.final_due_at
+    disp.final_amount = 4
+    disp.save()
+    complaint.refresh_from_db()
+    assert complaint.final_due_at == before  # open complaints keep their clocks
+    with pytest.raises(services.ComplaintError, match="social leads"):
+        services.complaint_change_regime(
+            actor=agent, complaint=complaint, regime=ComplaintRegime.objects.get(code="us-cfpb"), reason="x"
+        )
+    services.complaint_change_regime(
+        actor=lead,
+        complaint=complaint,
+        regime=ComplaintRegime.objects.get(code="us-cfpb"),
+        reason="US customer",
+    )
+    complaint.refresh_from_db()
+    # From Tue 1 Sep: +60 days is Sat 31 Oct, to midnight at its end (GMT).
+    assert complaint.final_due_at == dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC)
+    event = AuditEvent.objects.get(verb="complaint.regime_change")
+    assert event.before["regime"] == "uk-disp" and event.after["regime"] == "us-cfpb"
+    assert event.after["reason"] == "US customer"
