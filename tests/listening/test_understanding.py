@@ -30,6 +30,29 @@ def test_bank_complaints_read_as_negative_and_raise_priority(text, intent, prior
     assert result.needs_reply
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Who is PXL*MEDIA LTD? £45 went out of my account today and I've never heard of them",
+        "Qui est PXL*MEDIA ? 45 € prélevés aujourd'hui, je ne les connais pas",
+    ],
+)
+def test_a_payment_the_customer_disowns_is_fraud_even_when_asked_as_a_question(text):
+    result = enrich(text, config=EIGHT)
+    assert (result.intent, result.sentiment_label, result.priority_hint) == ("fraud", "negative", "urgent")
+    assert result.needs_reply
+
+
+def test_praise_said_by_denying_a_problem_is_positive_thanks():
+    result = enrich("No problems at all with the new app, works perfectly 👍", config=EIGHT)
+    assert (result.sentiment_label, result.intent, result.needs_reply) == ("positive", "thanks", False)
+
+
+def test_sarcastic_thanks_is_a_negative_complaint():
+    result = enrich("Great, on hold for an hour again. Thanks a lot 🙄", config=EIGHT)
+    assert (result.sentiment_label, result.intent, result.priority_hint) == ("negative", "complaint", "high")
+
+
 def test_thanks_needs_no_reply():
     result = enrich("Thanks so much, the team sorted my card in minutes, brilliant service", config=EIGHT)
     assert (result.sentiment_label, result.intent, result.needs_reply) == ("positive", "thanks", False)
