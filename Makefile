@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help run logins totp test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench eval train clean
+.PHONY: help run logins totp test lint format manage test-unit test-integration test-e2e test-faults check-deploy bench eval train clean screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ test-faults: $(STAMP) ## Reliability drills (kill, restart, flood); see docs/rel
 
 manage: $(STAMP) ## Any manage.py command against the same servers as `make run`: make manage ARGS="..."
 	@$(BIN)/python -m bankbuzz.devstack manage -- $(ARGS)
+
+screenshots: $(STAMP) ## Every page of every role at 1440x900, 1024x768 and 390x844, light and dark, into docs/screenshots/pages/
+	@$(BIN)/python -m bankbuzz.devstack exec -- scripts/screenshots.sh
 
 check-deploy: $(STAMP) ## manage.py check --deploy under production settings
 	@scripts/check-deploy.sh

@@ -31,6 +31,45 @@
     toast("BankBuzz cannot be reached. Check your connection; nothing was changed.");
   });
 
+  // --- Single-key shortcuts: each person can turn them off or choose other keys (WCAG 2.1.4) ---
+  // Kept in this browser's localStorage under the person's id: the right keys depend on the
+  // keyboard and the assistive technology of the machine in use (speech input on one, a French
+  // layout on another), a change applies at once, and nothing about it needs recording.
+  var SHORTCUT_DEFAULTS = { next: "j", prev: "k", select: "x", assign: "a", resolve: "e", reply: "r", note: "n", search: "/", help: "?" };
+
+  function shortcutStoreKey() {
+    return "bankbuzz.shortcuts." + (document.body.getAttribute("data-user") || "anonymous");
+  }
+
+  function loadShortcuts() {
+    var saved = {};
+    try { saved = JSON.parse(window.localStorage.getItem(shortcutStoreKey()) || "{}") || {}; } catch (e) { saved = {}; }
+    var keys = {};
+    Object.keys(SHORTCUT_DEFAULTS).forEach(function (action) {
+      var key = saved.keys && saved.keys[action];
+      keys[action] = typeof key === "string" && key.length === 1 ? key : SHORTCUT_DEFAULTS[action];
+    });
+    return { enabled: saved.enabled !== false, keys: keys };
+  }
+
+  window.bankbuzzShortcuts = {
+    defaults: SHORTCUT_DEFAULTS,
+    load: loadShortcuts,
+    save: function (settings) {
+      try { window.localStorage.setItem(shortcutStoreKey(), JSON.stringify(settings)); } catch (e) { /* private mode: this page only */ }
+      document.dispatchEvent(new CustomEvent("bankbuzz:shortcuts-changed"));
+    },
+    enabled: function () { return loadShortcuts().enabled; },
+    // The action a key press means, or null (also when the shortcuts are off).
+    actionFor: function (key) {
+      var settings = loadShortcuts();
+      if (!settings.enabled) return null;
+      var found = null;
+      Object.keys(settings.keys).forEach(function (action) { if (settings.keys[action] === key) found = action; });
+      return found;
+    }
+  };
+
   // Notification menu: close on Escape or a click elsewhere.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

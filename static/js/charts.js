@@ -4,7 +4,9 @@
 (function () {
   "use strict";
 
-  var PALETTE = ["#1f5fbf", "#a15c00", "#1e7a4c", "#6b4fbb", "#5f6b7a", "#b3261e"];
+  var LIGHT_PALETTE = ["#1f5fbf", "#a15c00", "#1e7a4c", "#6b4fbb", "#5f6b7a", "#b3261e"];
+  var DARK_PALETTE = ["#8ab4f8", "#f2b866", "#6fd3a0", "#b9a3f5", "#a4afbd", "#ff9a90"];
+  var PALETTE = LIGHT_PALETTE;
   var NAMED = {
     // Sentiment and networks keep their colour on every chart.
     negative: "#b3261e", neutral: "#8a94a3", positive: "#1e7a4c", unknown: "#d5d9df",
@@ -63,21 +65,39 @@
     });
   }
 
+  var charts = [];
+  var DARK = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
   function init() {
     var source = document.getElementById("chart-data");
     if (!source || !window.Chart) { return; }
     var specs = JSON.parse(source.textContent);
     window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-    window.Chart.defaults.color = "#5f6b7a";
+    // Text and grid lines in the page's own colours, so the dark scheme has readable axes.
+    var css = getComputedStyle(document.documentElement);
+    window.Chart.defaults.color = css.getPropertyValue("--muted").trim() || "#5f6b7a";
+    window.Chart.defaults.borderColor = css.getPropertyValue("--line").trim() || "#e2e5ea";
+    var dark = DARK && DARK.matches;
+    PALETTE = dark ? DARK_PALETTE : LIGHT_PALETTE;
+    NAMED.negative = dark ? "#ff9a90" : "#b3261e";
+    NAMED.positive = dark ? "#6fd3a0" : "#1e7a4c";
+    NAMED.Facebook = dark ? "#8ab4f8" : "#1f5fbf";
+    NAMED.X = dark ? "#c9d0da" : "#1d232b";
+    NAMED.unknown = dark ? "#4a5461" : "#d5d9df";
+    charts.forEach(function (chart) { chart.destroy(); });
+    charts = [];
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var spec = specs[canvas.getAttribute("data-chart")];
       if (!spec || !spec.labels.length) {
         canvas.parentNode.classList.add("dash-chart-empty");
         return;
       }
-      build(canvas, spec);
+      charts.push(build(canvas, spec));
     });
   }
+
+  // The system switching between light and dark redraws the charts in the new colours.
+  if (DARK && DARK.addEventListener) { DARK.addEventListener("change", init); }
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

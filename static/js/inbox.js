@@ -177,7 +177,8 @@
       if (error) {
         error.setAttribute("tabindex", "-1");
         error.focus();
-      } else if (paneHadFocus) {
+      } else if (paneHadFocus || !$("#rows") || !$("#rows").offsetParent) {
+        // Also where the list is hidden behind the conversation (one pane): focus follows the swap.
         var title = $("#pane #conversation-title");
         if (title) {
           title.setAttribute("tabindex", "-1");
@@ -242,6 +243,7 @@
 
   function openDialog(id) {
     var dialog = document.getElementById(id);
+    if (id === "shortcuts-dialog") fillShortcutForm();
     if (dialog && !dialog.open) dialog.showModal();
   }
 
@@ -270,17 +272,19 @@
     }
     if (isTyping(event.target) || $("dialog[open]")) return;
     var handled = true;
-    switch (event.key) {
-      case "j": moveFocus(1); break;
-      case "k": moveFocus(-1); break;
-      case "Enter": {
+    // Letters and signs go through the person's settings (off, or remapped); Enter is not a single character key.
+    var action = event.key === "Enter" ? "open" : window.bankbuzzShortcuts.actionFor(event.key);
+    switch (action) {
+      case "next": moveFocus(1); break;
+      case "prev": moveFocus(-1); break;
+      case "open": {
         if (document.activeElement && document.activeElement !== document.body) { handled = false; break; }
         var row = focusedRow();
         var link = row && $(".row-link", row);
         if (link) link.click(); else handled = false;
         break;
       }
-      case "x": {
+      case "select": {
         var current = focusedRow();
         var box = current && $(".row-select", current);
         if (box) {
@@ -289,21 +293,21 @@
         }
         break;
       }
-      case "a": handled = clickShortcut("a"); break;
-      case "e": handled = clickShortcut("e"); break;
-      case "r":
+      case "assign": handled = clickShortcut("a"); break;
+      case "resolve": handled = clickShortcut("e"); break;
+      case "reply":
         if ($("#pane #tab-reply")) {
           selectTab("reply", false);
           if (replyBox()) replyBox().focus();
         } else handled = false;
         break;
-      case "n":
+      case "note":
         if (noteBox()) {
           selectTab("note", false);
           noteBox().focus();
         } else handled = false;
         break;
-      case "/": {
+      case "search": {
         var search = $("#id_q");
         if (search) {
           search.focus();
@@ -311,10 +315,97 @@
         } else handled = false;
         break;
       }
-      case "?": openDialog("shortcuts-dialog"); break;
+      case "help": openDialog("shortcuts-dialog"); break;
       default: handled = false;
     }
     if (handled) event.preventDefault();
+  });
+
+  // --- Shortcut settings: the form in the shortcuts dialog, and the keys the page shows ------------
+
+  var ACTION_OF_DEFAULT = {};
+  Object.keys(window.bankbuzzShortcuts.defaults).forEach(function (action) {
+    ACTION_OF_DEFAULT[window.bankbuzzShortcuts.defaults[action]] = action;
+  });
+
+  // aria-keyshortcuts and the <kbd> hints follow the settings; with shortcuts off they say nothing.
+  function showShortcuts(root) {
+    var settings = window.bankbuzzShortcuts.load();
+    $all("[aria-keyshortcuts], [data-shortcut-default]", root).forEach(function (el) {
+      if (el.classList.contains("suggestion")) return; // digits: on or off, never remapped
+      var original = el.getAttribute("data-shortcut-default") || el.getAttribute("aria-keyshortcuts");
+      var action = ACTION_OF_DEFAULT[original];
+      if (!action) return;
+      el.setAttribute("data-shortcut-default", original);
+      if (settings.enabled) el.setAttribute("aria-keyshortcuts", settings.keys[action]);
+      else el.removeAttribute("aria-keyshortcuts");
+    });
+    $all("kbd[data-key]", root).forEach(function (kbd) {
+      var key = settings.keys[kbd.getAttribute("data-key")];
+      if (key) kbd.textContent = key;
+    });
+    $all("[data-shortcut-hint]", root).forEach(function (el) { el.hidden = !settings.enabled; });
+  }
+
+  function fillShortcutForm() {
+    var form = $("#shortcut-settings");
+    if (!form) return;
+    var settings = window.bankbuzzShortcuts.load();
+    form.elements.enabled.checked = settings.enabled;
+    $all("input[data-action]", form).forEach(function (input) {
+      input.value = settings.keys[input.getAttribute("data-action")];
+      input.disabled = !settings.enabled;
+    });
+  }
+
+  function saveShortcutForm() {
+    var form = $("#shortcut-settings");
+    var error = $("#shortcut-error");
+    var keys = {};
+    var problem = "";
+    $all("input[data-action]", form).forEach(function (input) {
+      var key = input.value;
+      var label = input.getAttribute("aria-label");
+      if (key.length !== 1 || key === " ") problem = problem || label + ": type one letter, digit or sign.";
+      else if (Object.keys(keys).some(function (a) { return keys[a] === key; })) problem = problem || "“" + key + "” is already used: choose another key.";
+      keys[input.getAttribute("data-action")] = key;
+      input.setAttribute("aria-invalid", problem && input.value === key ? "true" : "false");
+    });
+    error.textContent = problem;
+    error.hidden = !problem;
+    if (problem) return;
+    window.bankbuzzShortcuts.save({ enabled: form.elements.enabled.checked, keys: keys });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (!event.target.closest || !event.target.closest("#shortcut-settings")) return;
+    if (event.target.name === "enabled") {
+      $all("#shortcut-settings input[data-action]").forEach(function (input) { input.disabled = !event.target.checked; });
+    }
+    saveShortcutForm();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-shortcuts-reset]")) return;
+    window.bankbuzzShortcuts.save({ enabled: true, keys: window.bankbuzzShortcuts.defaults });
+    fillShortcutForm();
+    $("#shortcut-error").hidden = true;
+  });
+  document.addEventListener("bankbuzz:shortcuts-changed", function () { showShortcuts(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { showShortcuts(event.detail.target); });
+  fillShortcutForm();
+  showShortcuts(document);
+
+  // --- Back to the list, where the list and the conversation do not fit side by side ---------------
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("[data-back-to-list]");
+    if (!back || !$("#rows")) return;
+    event.preventDefault();
+    var id = openConversationId();
+    $("#pane").innerHTML = "";
+    history.pushState({}, "", back.getAttribute("href") + window.location.search);
+    markActive();
+    var link = id && $("#row-link-" + id);
+    if (link) link.focus();
   });
 
   // --- The reply composer ----------------------------------------------------------------------------

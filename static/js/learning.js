@@ -67,6 +67,8 @@
     if (!match) return;
     // A digit types a digit in a text field; Alt+digit inserts there instead.
     if (isTyping(event.target) !== event.altKey) return;
+    // A bare digit is a single-key shortcut: off when the person turned those off (Alt+digit stays).
+    if (!event.altKey && window.bankbuzzShortcuts && !window.bankbuzzShortcuts.enabled()) return;
     var button = document.querySelector('.suggestion[data-rank="' + match[1] + '"]');
     if (!button) return;
     event.preventDefault();
