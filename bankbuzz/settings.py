@@ -672,6 +672,7 @@ SPECTACULAR_SETTINGS = {
         "ConversationStatusEnum": "inbox.api.CONVERSATION_STATUSES",
         "SettableStatusEnum": "inbox.api.SETTABLE_STATUSES",
         "ReplyStateEnum": "inbox.api.REPLY_STATES",
+        "ReplyChannelEnum": "inbox.api.REPLY_CHANNELS",
         "MentionKindEnum": "listening.api.MENTION_KINDS",
         "EscalationEventKindEnum": "escalations.api.EVENT_KINDS",
         "EscalationStateEnum": "escalations.api.ESCALATION_STATES",

@@ -206,6 +206,7 @@ class AssignSerializer(VersionSerializer):
 # Named for the schema's enums (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 CONVERSATION_STATUSES = Conversation.Status.choices
 REPLY_STATES = Reply.State.choices
+REPLY_CHANNELS = Reply.Channel.choices
 # "New" belongs to conversations nobody has looked at; people move them on, not back.
 SETTABLE_STATUSES = [c for c in Conversation.Status.choices if c[0] != Conversation.Status.NEW]
 

@@ -79,6 +79,15 @@ PAGES = {
     "api docs": "/api/docs/",
     "admin": "/admin/",
     "admin users": "/admin/accounts/user/",
+    "complaints": "/complaints/",
+    "complaints dashboard": "/complaints/dashboard/",
+    "complaint": "/complaints/{complaint}/",
+    "incidents": "/incidents/",
+    "incident new": "/incidents/new/",
+    "incident": "/incidents/{incident}/",
+    "posts": "/incidents/posts/",
+    "post new": "/incidents/posts/new/",
+    "post": "/incidents/posts/{post}/",
 }
 
 _EVERYONE = ["profile", "notifications", "api docs", "library", "dashboards", "dashboard rows"]
@@ -92,6 +101,13 @@ _READERS = [
     "listening",
     "query",
     "alerts",
+    "complaints",
+    "complaints dashboard",
+    "complaint",
+    "incidents",
+    "incident",
+    "posts",
+    "post",
     *_EVERYONE,
 ]
 _AUDIT = ["audit log", "retention", "legal holds", "legal hold new", "erasures", "erasure new"]
@@ -122,6 +138,8 @@ ROLE_PAGES = {
         "digest",
         "experiments",
         "proposals",
+        "incident new",
+        "post new",
     ],
     "specialist": ["escalations", "escalation", "escalated conversation", "departments", *_EVERYONE],
     "manager": list(_READERS),
@@ -189,8 +207,10 @@ SETTLED_JS = "() => document.readyState === 'complete' && !document.querySelecto
 
 def demo_ids() -> dict[str, int | None]:
     """One object of each kind the paths name, from the demo organisation."""
+    from complaints.models import Complaint
     from escalations.models import Department, Escalation, RoutingRule
     from inbox.models import Conversation, SavedReply
+    from incidents.models import Incident, Post
     from learning.models import AdviceArticle
     from listening.models import ListeningQuery, SocialAccount
 
@@ -210,6 +230,9 @@ def demo_ids() -> dict[str, int | None]:
         "article": first(AdviceArticle.objects.order_by("pk")),
         "query": first(ListeningQuery.objects.order_by("pk")),
         "account": first(SocialAccount.objects.order_by("pk")),
+        "complaint": first(Complaint.objects.order_by("pk")),
+        "incident": first(Incident.objects.order_by("pk")),
+        "post": first(Post.objects.order_by("pk")),
     }
 
 
