@@ -358,3 +358,27 @@ def seed_outcome_history(*, now: dt.datetime | None = None) -> int:
         made += 1
     update_outcomes(now=now)
     return made
+
+
+def seed_proposals() -> int:
+    """One expert's answer from the demo history proposed for the library, waiting for a social lead
+    (*Library → Proposed answers*): approving it in `make run` shows the loop. Runs once."""
+    from escalations.models import Escalation
+    from learning.models import LibraryProposal
+    from learning.proposals import proposal_create
+
+    if LibraryProposal.objects.exists():
+        return 0
+    answered = (
+        Escalation.objects.filter(
+            department__name="Cards", answered_at__isnull=False, requested_by__isnull=False
+        )
+        .exclude(proposed_reply="")
+        .select_related("requested_by", "department", "conversation__customer")
+        .order_by("-answered_at")
+        .first()
+    )
+    if answered is None:
+        return 0
+    proposal_create(actor=answered.requested_by, escalation=answered)
+    return 1

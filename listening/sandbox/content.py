@@ -105,7 +105,7 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
         "Shout out to the team at {place} ({bank}), sorted my problem in ten minutes. Thank you!",
         "{bank} the new savings pots feature is brilliant, thanks",
         "Have to say {bank} customer service was really helpful today. Credit where it's due",
-        "{bank} thanks for refunding that fraudulent payment so quickly, really appreciate it",
+        "{bank} thanks for sorting out my refund so quickly, really appreciate it",
         "Mortgage approved! Thanks {bank} for making it painless",
     ),
     "card_number_public": (
@@ -135,16 +135,22 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Follow-ups a customer posts in a conversation that is already going.
-_FOLLOW_UPS = (
+# Follow-ups a customer posts in a conversation that is already going: while they wait for the
+# bank, and once the bank has answered them.
+_FOLLOW_UPS_WAITING = (
     "{bank} still waiting on this",
     "{bank} any update? It's been hours",
-    "{bank} thanks, that worked",
+    "{bank} hello? Anyone there?",
     "{bank} I've sent you a DM",
-    "{bank} that's not what I asked",
-    "{bank} ok, will try that now",
-    "{bank} no, still broken",
 )
+_FOLLOW_UPS_ANSWERED = (
+    "{bank} thanks, that worked",
+    "{bank} ok, will try that now",
+    "{bank} that's not what I asked",
+    "{bank} no, still broken",
+    "{bank} sorted now, thank you!",
+)
+_FOLLOW_UPS = _FOLLOW_UPS_WAITING + _FOLLOW_UPS_ANSWERED
 
 _DM_TEMPLATES = (
     "Hi, following up on my tweet. My card ending 4321 was declined at {merchant}.",
@@ -154,6 +160,15 @@ _DM_TEMPLATES = (
     "Can someone call me back about my mortgage application please?",
     "Thanks for the help earlier!",
 )
+# A private message about the customer's own matter (`compose_direct(topic=...)`).
+_DM_BY_TOPIC = {
+    "card_declined": (0, 3),
+    "app_outage": (1,),
+    "fraud": (2,),
+    "fees": (2,),
+    "mortgage": (4,),
+    "praise": (5,),
+}
 
 # Content that tries to break the app that shows it: markup, scripts, control and
 # bidirectional characters, combining marks, and what PostgreSQL refuses (NUL).
@@ -187,6 +202,11 @@ HOSTILE_URLS = (
 )
 
 
+# How many people write to the bank: enough that, at the sandbox's rate, one person does not
+# open a new conversation every few minutes.
+CROWD_SIZE = 400
+
+
 @dataclass(frozen=True)
 class Customer:
     """One person in the sandbox's crowd, with an identity on each network."""
@@ -210,8 +230,9 @@ class Customer:
         return str(6_300_000_000_000_000 + int(self.facebook_id) % 1_000_000_000_000)
 
 
-def build_customers(count: int = 80) -> tuple[Customer, ...]:
-    """The crowd. Fixed (not seeded) so handles stay stable across seeds and restarts."""
+def build_customers(count: int = CROWD_SIZE) -> tuple[Customer, ...]:
+    """The crowd. Fixed (not seeded) so handles stay stable across seeds and restarts; a larger
+    crowd starts with the same people."""
     rng = random.Random("northbridge-customers")
     customers = []
     used: set[str] = set()
@@ -247,6 +268,30 @@ def build_customers(count: int = 80) -> tuple[Customer, ...]:
 
 
 CUSTOMERS = build_customers()
+
+# The accounts that post spam: bots, not customers, so their spam never lands in a customer's
+# conversation (a customer with a fraud question does not also write "#followforfollow").
+_SPAMMER_HANDLES = (
+    ("crypto_wins_88", "Crypto Wins 💰"),
+    ("f4f_daily", "Follow4Follow Daily"),
+    ("fundrecovery247", "Fund Recovery Experts"),
+    ("giveaway_uk_", "UK Giveaways 🎁"),
+    ("earnfromhome_x", "Earn From Home"),
+    ("btc_signals_pro", "BTC Signals Pro"),
+)
+SPAMMERS = tuple(
+    Customer(
+        index=20_000 + number,
+        name=name,
+        handle=handle,
+        x_id=str(1_300_000_000_000_000_000 + number * 7_919),
+        facebook_id=str(7_300_000_500_000_000 + number * 104_729),
+        linkedin_id=f"5pam{number:06d}",
+        followers=12 + number * 37,
+        verified=False,
+    )
+    for number, (handle, name) in enumerate(_SPAMMER_HANDLES)
+)
 
 
 def pick_topic(rng: random.Random, *, outage: bool = False) -> str:
@@ -284,14 +329,23 @@ def compose(rng: random.Random, *, topic: str, network: str, hostile: bool = Fal
     return text + rng.choice(EMOJI)
 
 
-def compose_follow_up(rng: random.Random, *, network: str) -> str:
-    return _fill(rng.choice(_FOLLOW_UPS), rng, bank_reference(network))
+def compose_follow_up(rng: random.Random, *, network: str, answered: bool | None = None) -> str:
+    """A customer writing again in their thread: chasing while the bank has not answered them,
+    thanks or a reaction once it has (either when `answered` is None)."""
+    choices = {None: _FOLLOW_UPS, False: _FOLLOW_UPS_WAITING, True: _FOLLOW_UPS_ANSWERED}[answered]
+    return _fill(rng.choice(choices), rng, bank_reference(network))
 
 
-def compose_direct(rng: random.Random, *, hostile: bool = False) -> str:
+def compose_direct(rng: random.Random, *, hostile: bool = False, topic: str | None = None) -> str:
+    """A private message; with `topic`, about that matter (thanks only from someone who praised us)."""
     if hostile:
         return _fill(rng.choice(HOSTILE_TEXTS), rng, "")
-    return _fill(rng.choice(_DM_TEMPLATES), rng, "")
+    if topic == "spam":
+        return _fill(rng.choice(_TEMPLATES["spam"]), rng, "").strip()
+    if topic is None:
+        return _fill(rng.choice(_DM_TEMPLATES), rng, "")
+    chosen = _DM_BY_TOPIC.get(topic, (0, 1, 2, 3, 4))
+    return _fill(_DM_TEMPLATES[rng.choice(chosen)], rng, "")
 
 
 def compose_brand_talk(rng: random.Random, *, topic: str) -> str:

@@ -4,6 +4,12 @@ Item number N is drawn from `random.Random(f"{seed}:{N}")`, and N is kept in
 the persisted state, so the same seed produces the same sequence of posts, and
 a restarted sandbox carries on the sequence instead of repeating it. Only the
 timing depends on the wall clock.
+
+The crowd behaves like people: someone who just wrote waits a while before writing
+again (the last `RECENT_AUTHORS` people are not picked for a new post), and when they do
+it is often about the same matter (their story); a follow-up chases while the bank has
+not answered them and thanks or reacts once it has; spam comes from a few bot accounts,
+never from a customer in the middle of a conversation.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import time
 from typing import Any
 
 from listening.sandbox import content, instagram_state
-from listening.sandbox.content import CUSTOMERS, Customer
+from listening.sandbox.content import CUSTOMERS, SPAMMERS, Customer
 from listening.sandbox.scenarios import Scenarios
 from listening.sandbox.state import Store
 from listening.sandbox.world import BANK_FACEBOOK_PAGE, BANK_X
@@ -44,6 +50,12 @@ INSTAGRAM_SHARE = 0.3
 INSTAGRAM_CHANNELS: dict[str, int] = {"comment": 10, "comment_reply": 3, "tagged": 2, "message": 5}
 
 _HOSTILE_X_ID_BASE = 1_666_000_000_000_000_000
+
+# People who wrote in the last this many posts are not picked for a new one (two hours at the
+# `make run` rate, a quarter of an hour in an outage); of the crowd's 400 people, 280 remain.
+RECENT_AUTHORS = 120
+# How often someone who writes again writes about the same matter as last time.
+SAME_STORY = 0.7
 
 
 class Traffic:
@@ -125,9 +137,36 @@ class Traffic:
             if hostile is None:
                 hostile = self.scenarios.active("hostile", net) is not None
             chosen_topic = topic or content.pick_topic(rng, outage=outage)
-            customer = self._hostile_author(rng) if hostile else rng.choice(CUSTOMERS)
+            if hostile:
+                customer = self._hostile_author(rng)
+            else:
+                customer, chosen_topic = self._author_for(
+                    rng, chosen_topic, keep_topic=topic is None and not outage
+                )
             self.store.ensure_customer(customer)
             return self._emit_channel(rng, channel, chosen_topic, customer, hostile=hostile, outage=outage)
+
+    def _author_for(self, rng: random.Random, topic: str, *, keep_topic: bool) -> tuple[Customer, str]:
+        """Who writes this post, and about what: a bot for spam; else someone who has not written
+        lately, about their own matter again when they have one (unless `keep_topic` is false)."""
+        if topic == "spam":
+            return rng.choice(SPAMMERS), topic
+        data = self.store.data
+        recent: list[int] = data.setdefault("recent_authors", [])
+        stories: dict[str, str] = data.setdefault("stories", {})
+        taken = set(recent)
+        customer = rng.choice(CUSTOMERS)
+        for _ in range(8):
+            if customer.index not in taken:
+                break
+            customer = rng.choice(CUSTOMERS)
+        recent.append(customer.index)
+        del recent[:-RECENT_AUTHORS]
+        story = stories.get(str(customer.index))
+        if keep_topic and story and rng.random() < SAME_STORY:
+            topic = story
+        stories[str(customer.index)] = topic
+        return customer, topic
 
     def emit_competitor(self) -> dict[str, Any]:
         """The next post of the competitor stream: a tweet about another bank."""
@@ -147,12 +186,13 @@ class Traffic:
             index = data.get("instagram_generated", 0)
             data["instagram_generated"] = index + 1
             rng = random.Random(f"{self.seed}:instagram:{index}")
-            customer = rng.choice(CUSTOMERS)
-            self.store.ensure_customer(customer)
             channels = list(INSTAGRAM_CHANNELS)
             channel = rng.choices(channels, weights=[INSTAGRAM_CHANNELS[c] for c in channels])[0]
             outage = self.scenarios.active("outage", "instagram") is not None
-            topic = content.pick_topic(rng, outage=outage)
+            customer, topic = self._author_for(
+                rng, content.pick_topic(rng, outage=outage), keep_topic=not outage
+            )
+            self.store.ensure_customer(customer)
             return self._emit_instagram(rng, channel, topic, customer)
 
     def _emit_instagram(
@@ -161,7 +201,7 @@ class Traffic:
         ig = self.store.data["instagram"]
         author = customer.instagram_id
         if channel == "message":
-            text = content.compose_direct(rng)
+            text = content.compose_direct(rng, topic=topic)
             message = instagram_state.add_message(
                 self.store, text=text, from_id=author, to_id=instagram_state.BANK_ID
             )
@@ -219,11 +259,18 @@ class Traffic:
                     if t["conversation_id"] == parent["conversation_id"]
                 ]
                 latest = max(conversation, key=lambda t: int(t["id"]))
+                # The customer's own tweets in the thread, and whether the bank answered one of them.
+                own = {t["id"] for t in conversation if t["author_id"] == author}
+                answered = any(
+                    t["author_id"] == BANK_X["user_id"]
+                    and any(ref["id"] in own for ref in t.get("referenced_tweets", []))
+                    for t in conversation
+                )
                 # During an outage even follow-ups are about the outage.
                 text = (
                     content.compose(rng, topic=topic, network="x", hostile=hostile)
                     if hostile or outage
-                    else content.compose_follow_up(rng, network="x")
+                    else content.compose_follow_up(rng, network="x", answered=answered)
                 )
                 tweet = store.add_tweet(text=text, author_id=author, in_reply_to=latest["id"])
                 return _made("x", "reply", tweet["id"], tweet["conversation_id"])
@@ -241,7 +288,7 @@ class Traffic:
             tweet = store.add_tweet(text=text, author_id=customer.x_id)
             return _made("x", "tweet", tweet["id"], tweet["conversation_id"])
         if channel == "x_dm":
-            text = content.compose_direct(rng, hostile=hostile)
+            text = content.compose_direct(rng, hostile=hostile, topic=topic)
             event = store.add_dm(text=text, sender_id=customer.x_id, recipient_id=BANK_X["user_id"])
             return _made("x", "dm", event["id"], event["dm_conversation_id"])
         if channel in ("fb_comment", "fb_comment_reply"):
@@ -267,7 +314,7 @@ class Traffic:
             )
             return _made("facebook", "tagged" if post["tagged"] else "visitor_post", post["id"], post["id"])
         if channel == "fb_message":
-            text = content.compose_direct(rng, hostile=hostile)
+            text = content.compose_direct(rng, hostile=hostile, topic=topic)
             message = store.add_messenger_message(
                 text=text, from_id=customer.facebook_id, to_id=BANK_FACEBOOK_PAGE["page_id"]
             )
@@ -286,8 +333,13 @@ class Traffic:
 
     def _recent_customer_tweet(self, rng: random.Random) -> dict[str, Any] | None:
         tweets = self.store.data["x"]["tweets"].values()
+        bots = {spammer.x_id for spammer in SPAMMERS}
         recent = sorted(
-            (t for t in tweets if t["author_id"] != BANK_X["user_id"] and t["author_id"] != ""),
+            (
+                t
+                for t in tweets
+                if t["author_id"] not in bots and t["author_id"] not in (BANK_X["user_id"], "")
+            ),
             key=lambda t: int(t["id"]),
         )[-30:]
         return rng.choice(recent) if recent else None

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bankbuzz.accounts.models import User
 from inbox.models import SavedReply
-from learning.models import AdviceArticle, EntryStats, ReplyOutcome
+from learning.models import AdviceArticle, EntryStats, LibraryProposal, ReplyOutcome
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,21 @@ def test_demo_seed_fills_the_library_with_outcomes(settings, client):
     page = client.get(reverse("learning:library")).content.decode()
     assert "Review overdue" in page
     assert " of " in page.split('id="saved"')[1]  # "n of m" helped
+    # An expert's answer waits for the lead: approving it in `make run` shows the loop.
+    proposal = LibraryProposal.objects.get(state=LibraryProposal.State.DRAFT)
+    assert proposal.escalation.department.name == "Cards" and proposal.expert.username == "cards"
+    assert "Proposed answers (1 waiting)" in page
     # Again: nothing doubles.
-    counts = (AdviceArticle.objects.count(), SavedReply.objects.count(), ReplyOutcome.objects.count())
+    counts = (
+        AdviceArticle.objects.count(),
+        SavedReply.objects.count(),
+        ReplyOutcome.objects.count(),
+        LibraryProposal.objects.count(),
+    )
     call_command("demo_seed", verbosity=0, stdout=io.StringIO())
-    assert (AdviceArticle.objects.count(), SavedReply.objects.count(), ReplyOutcome.objects.count()) == counts
+    assert (
+        AdviceArticle.objects.count(),
+        SavedReply.objects.count(),
+        ReplyOutcome.objects.count(),
+        LibraryProposal.objects.count(),
+    ) == counts

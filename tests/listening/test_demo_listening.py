@@ -20,7 +20,7 @@ from listening.spikes import BUCKET, bucket_start, spikes_detect
 
 pytestmark = pytest.mark.django_db
 
-RATE = 0.2  # the sandbox's default under make run
+RATE = 0.2  # twenty times `make run`'s default: enough posts a quarter hour for tight bounds
 
 
 @pytest.fixture

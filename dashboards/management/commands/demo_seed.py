@@ -15,12 +15,14 @@ from bankbuzz.accounts.services import user_set_role
 from bankbuzz.accounts.twofactor import demo_second_factor_enrol
 from complaints.demo import seed_complaints
 from dashboards.demo import seed_history
+from dashboards.services import rollup_refresh_mentions
 from escalations.demo import seed_departments
 from inbox.demo import seed_saved_replies
-from learning.demo import seed_library, seed_outcome_history
+from incidents.demo import seed_incidents
+from learning.demo import seed_library, seed_outcome_history, seed_proposals
 from listening.connectors.base import load_connectors
 from listening.crypto import CredentialsUnreadable
-from listening.demo import seed_listening_history, seed_queries
+from listening.demo import seed_listening_history, seed_listening_weeks, seed_queries
 from listening.models import SocialAccount
 from listening.sandbox import world
 from listening.services import account_credentials_set, account_schedule_sync, social_account_create
@@ -31,6 +33,7 @@ DEMO_USERS = [
     ("agent", roles.AGENT, "Amira", "Khan"),
     ("agent2", roles.AGENT, "Ben", "Okafor"),
     ("lead", roles.LEAD, "Laura", "Schmidt"),
+    ("lead2", roles.LEAD, "Tom", "Reid"),
     ("specialist", roles.SPECIALIST, "Sam", "Patel"),
     ("manager", roles.MANAGER, "Maria", "Lopez"),
     ("compliance", roles.COMPLIANCE, "Chris", "Evans"),
@@ -117,14 +120,19 @@ class Command(BaseCommand):
                 _ensure_demo_credentials(account, world.DEMO_CREDENTIALS[network])
                 account_schedule_sync(account=account)
         seed_queries()
-        # The hours before now (or since the last run) at the sandbox's rate: spike alerts need a baseline.
+        # A month of the crowd, then the hours before now (or since the last run) at the sandbox's
+        # rate: the volume charts need weeks, spike alerts a baseline.
+        weeks = seed_listening_weeks()
         seed_listening_history()
         seed_saved_replies()
         seed_library()
-        seed_history()
+        if not seed_history() and weeks:
+            rollup_refresh_mentions(full=True)  # the history's own refresh counted them otherwise
         # After the history: the library's outcomes are worked out from those conversations.
         seed_outcome_history()
+        seed_proposals()
         seed_complaints()
+        seed_incidents()
         self.stdout.write("Demo logins (username / password):")
         # Specialists are listed once, with their departments ("Expert: Cards" -> "Specialist, Cards").
         experts = {user: "Specialist, " + label.removeprefix("Expert: ") for user, label in expert_logins}
