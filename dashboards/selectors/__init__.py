@@ -45,7 +45,6 @@ from dashboards.selectors.conversations import (
     conversations,
     conversations_by,
     top_tags,
-    turnaround_count,
 )
 from dashboards.selectors.escalations import (
     ESCALATION_SETS,
@@ -68,7 +67,6 @@ from dashboards.selectors.mentions import (
     rollup,
     thanks_by_agent,
     thanks_total,
-    volume_by_account,
     volume_by_day,
     volume_figures,
 )
@@ -122,8 +120,6 @@ __all__ = [
     "thanks_by_agent",
     "thanks_total",
     "top_tags",
-    "turnaround_count",
-    "volume_by_account",
     "volume_by_day",
     "volume_figures",
 ]

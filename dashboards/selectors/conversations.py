@@ -260,10 +260,6 @@ def _turnarounds(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     )
 
 
-def turnaround_count(filters: Filters, scope: Scope) -> int:
-    return conversation_figures(filters, scope).turnarounds
-
-
 # --- Backlog (now, not the period) ----------------------------------------------------------------
 
 

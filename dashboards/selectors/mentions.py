@@ -162,10 +162,6 @@ def volume_by_day(filters: Filters, scope: Scope, field: str) -> list[dict]:
     return figures.by_day_network if field == "network" else figures.by_day_sentiment
 
 
-def volume_by_account(filters: Filters, scope: Scope) -> list[dict]:
-    return volume_figures(filters, scope).by_account
-
-
 def heatmap(filters: Filters, scope: Scope) -> dict[tuple[int, int], int]:
     """{(ISO weekday, local hour): mentions}, for staffing."""
     return volume_figures(filters, scope).heatmap
