@@ -105,6 +105,19 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_idx"),
             # "Longest waiting" sort: oldest unanswered customer message first.
             models.Index(fields=["status", "last_inbound_at", "id"], name="conv_status_waiting_idx"),
+            # The open conversations in each sort's order, for a filter whose rows are in another
+            # table (a tag): PostgreSQL walks the open ones in order and probes the tag's links,
+            # stopping at a page, instead of joining every link of the tag and sorting.
+            models.Index(
+                fields=["last_inbound_at", "id"],
+                name="conv_active_waiting_idx",
+                condition=models.Q(status__in=["new", "open", "waiting_customer", "waiting_expert"]),
+            ),
+            models.Index(
+                fields=["-last_activity_at", "-id"],
+                name="conv_active_newest_idx",
+                condition=models.Q(status__in=["new", "open", "waiting_customer", "waiting_expert"]),
+            ),
             # "Priority" sort and the "Urgent" view.
             models.Index(
                 fields=["status", "-priority", "last_inbound_at", "id"], name="conv_status_priority_idx"

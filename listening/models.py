@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from listening.connectors import base
@@ -128,6 +129,11 @@ class Author(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["network", "external_id"], name="uniq_author_network_external_id")
+        ]
+        indexes = [
+            # `handle__iexact` (the same handle on other networks on the conversation pane, and the
+            # subject of a data request): without it, a scan of every author.
+            models.Index(Upper("handle"), "network", name="author_handle_upper_idx"),
         ]
 
     def __str__(self) -> str:

@@ -242,17 +242,39 @@ class SpendSummary:
 
 
 def spend_summary() -> list[SpendSummary]:
-    """This month's X spend per account, against its budget, per listening query and per day."""
+    """This month's X spend per account, against its budget, per listening query and per day.
+
+    Three queries whatever the number of accounts: the accounts with their budgets, then the
+    month's spend of all of them by query and by day (today's and the month's totals are sums of
+    the days).
+    """
     month = month_start()
+    today = dt.datetime.now(dt.UTC).date()
+    accounts = list(SocialAccount.objects.filter(network="x").select_related("x_budget").order_by("handle"))
+    if not accounts:
+        return []
+    rows = XUsage.objects.filter(account__in=accounts, day__gte=month)
+    by_query: dict[int, list[tuple[str, Decimal]]] = {}
+    per_query = rows.values_list("account_id", "query__name").annotate(total=Sum("cost"))
+    for account_id, name, total in per_query.order_by("account_id", "-total"):
+        by_query.setdefault(account_id, []).append((name or "The account's own polls and replies", total))
+    by_day: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for account_id, day, total in (
+        rows.values_list("account_id", "day").annotate(total=Sum("cost")).order_by("account_id", "day")
+    ):
+        by_day.setdefault(account_id, []).append((day, total))
     out = []
-    for account in SocialAccount.objects.filter(network="x").order_by("handle"):
-        rows = XUsage.objects.filter(account=account, day__gte=month)
-        by_query = [
-            (name or "The account's own polls and replies", total)
-            for name, total in rows.values_list("query__name").annotate(total=Sum("cost")).order_by("-total")
-        ]
-        by_day = list(rows.values_list("day").annotate(total=Sum("cost")).order_by("day"))
-        spent = account_spend(account)
-        if spent is not None:
-            out.append(SpendSummary(account, spent, by_query, by_day))
+    for account in accounts:
+        days = by_day.get(account.pk, [])
+        try:
+            budget = account.x_budget
+        except XBudget.DoesNotExist:
+            budget = None
+        spent = Spend(
+            today=sum((total for day, total in days if day >= today), Decimal(0)),
+            month=sum((total for _, total in days), Decimal(0)),
+            budget=budget.monthly_budget if budget else None,
+            at_limit=budget.get_at_limit_display() if budget else "",
+        )
+        out.append(SpendSummary(account, spent, by_query.get(account.pk, []), days))
     return out

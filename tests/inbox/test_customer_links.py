@@ -91,3 +91,25 @@ def test_a_link_on_the_same_network_or_by_a_reader_is_refused(agent_client, mana
     assert manager_client.post(url, {"other": other.customer.pk, "action": "link"}).status_code == 403
     assert agent_client.post(url, {"other": "x", "action": "link"}, HTTP_HX_REQUEST="true").status_code == 422
     assert not CustomerLink.objects.exists()
+
+
+def _plan_of_the_card_queries(agent_client, conversation, marker: str) -> str:
+    """The plan of the card's query whose SQL holds `marker`, as the pane ran it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        card(agent_client, conversation)
+    sql = next(q["sql"] for q in captured.captured_queries if marker in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_same_handle_elsewhere_is_found_through_an_index_not_a_scan_of_every_author(agent_client):
+    # A bank has millions of authors: the pane's same-handle lookup must not read them all.
+    x = customer_message(text="Card declined", thread="h1", network="x", handle="Sam_Jones")
+    customer_message(text="Card declined again", thread="h2", network="linkedin", handle="sam_jones")
+    plan = _plan_of_the_card_queries(agent_client, x, 'UPPER("listening_author"."handle"')
+    assert "author_handle_upper_idx" in plan

@@ -213,3 +213,56 @@ def test_the_managers_dashboard_shows_x_spend_per_account_query_and_day(x_accoun
     assert "$0.03 of $1.00" in html  # $0.025 this month
     assert '<th scope="row">Card problems</th><td class="num">0.02</td>' in html
     assert 'The account&#x27;s own polls and replies</th><td class="num">0.01</td>' in html
+
+
+def _x_account_with_spend(n: int, lead) -> SocialAccount:
+    from listening.services import social_account_create
+
+    account = social_account_create(
+        actor=None, network="x", external_id=f"9900{n}", handle=f"bank_branch_{n}", name=f"Branch {n}",
+        credentials={"access_token": f"t{n}"},
+    )  # fmt: skip
+    today = dt.datetime.now(dt.UTC).date()
+    XUsage.objects.create(account=account, day=today, kind="post_read", units=n, cost=Decimal("0.005") * n)
+    if today.day > 1:  # an earlier day of the same month
+        XUsage.objects.create(
+            account=account, day=today.replace(day=1), kind="user_read", units=1, cost=Decimal("0.010")
+        )
+    XUsage.objects.create(  # last month: not this month's spend
+        account=account, day=x_costs.month_start(today) - dt.timedelta(days=1), kind="post_read", units=100,
+        cost=Decimal("0.5"),
+    )  # fmt: skip
+    x_costs.budget_set(
+        actor=lead, account=account, monthly_budget=Decimal(n), at_limit="slow", slow_interval=900
+    )
+    return account
+
+
+def test_the_spend_panel_reads_the_same_few_queries_for_one_account_or_many(lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def summary_queries() -> tuple[int, list[x_costs.SpendSummary]]:
+        with CaptureQueriesContext(connection) as captured:
+            summary = x_costs.spend_summary()
+        return len(captured), summary
+
+    _x_account_with_spend(1, lead)
+    one, summary = summary_queries()
+    assert len(summary) == 1
+    for n in range(2, 6):
+        _x_account_with_spend(n, lead)
+    many, summary = summary_queries()
+    assert len(summary) == 5
+    assert many == one == 3
+    today = dt.datetime.now(dt.UTC).date()
+    earlier = Decimal("0.010") if today.day > 1 else Decimal(0)
+    for n, row in enumerate(summary, start=1):  # ordered by handle: bank_branch_1 … 5
+        assert row.account.handle == f"bank_branch_{n}"
+        assert row.spend.today == Decimal("0.005") * n
+        assert row.spend.month == Decimal("0.005") * n + earlier
+        assert row.spend.budget == Decimal(n)
+        assert row.spend.month == x_costs.account_spend(row.account).month  # the per-account figure
+        assert row.spend.today == x_costs.account_spend(row.account).today
+        assert row.by_day[-1] == (today, Decimal("0.005") * n)
+        assert row.by_query == [("The account's own polls and replies", row.spend.month)]
