@@ -36,7 +36,7 @@ class CategorySerializer(serializers.Serializer):
 class LetterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Letter
-        fields = ("id", "kind", "channel", "sent_on", "reply", "created_at")
+        fields = ("id", "kind", "channel", "sent_on", "sent_at", "reply", "created_at")
         read_only_fields = fields
 
 

@@ -4,10 +4,13 @@ limit (UK regimes), the US agency (US regimes). The agent may edit the text befo
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from complaints import clocks, services
 from complaints.models import Complaint, Letter
 
 
@@ -22,6 +25,12 @@ def wording() -> dict:
     }
 
 
+def _day_of(due: dt.datetime) -> dt.datetime:
+    """A clock ending at midnight ends with the day before: the letter names that day (as the
+    complaint's page does), not the next one."""
+    return due - dt.timedelta(minutes=1) if due.time() == dt.time(0) else due
+
+
 def draft(complaint: Complaint, kind: str) -> str:
     """The letter's text for this complaint, before the agent edits it."""
     if kind not in Letter.Kind.values:
@@ -29,13 +38,18 @@ def draft(complaint: Complaint, kind: str) -> str:
     customer = complaint.customer
     name = (customer.name or customer.handle) if customer else "customer"
     tz = timezone.get_current_timezone()
+    final_due = complaint.final_due_at
+    if kind == Letter.Kind.HOLDING:
+        # The holding reply tells the customer the extended deadline it sets.
+        extended = clocks.extended_due(services.calendar(), complaint.counts_from, complaint.regime_snapshot)
+        final_due = max(final_due, extended) if extended else final_due
     context = {
         **wording(),
         "complaint": complaint,
         "reference": complaint.reference,
         "customer_name": name,
         "received": timezone.localtime(complaint.received_at, tz),
-        "final_due": timezone.localtime(complaint.final_due_at, tz),
+        "final_due": _day_of(timezone.localtime(final_due, tz)),
         "letters": (complaint.regime_snapshot or {}).get("letters", "uk"),
         "summary": complaint.summary,
     }

@@ -273,6 +273,10 @@ class Dismissal(models.Model):
         return f"Dismissed {self.mention_id}: {self.reason[:40]}"
 
 
+# A private letter's reply in these states goes nowhere until a person acts on it.
+STUCK_REPLY_STATES = (Reply.State.FAILED, Reply.State.REJECTED, Reply.State.CANCELLED)
+
+
 class Letter(models.Model):
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
@@ -289,8 +293,15 @@ class Letter(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     text = models.TextField(max_length=10000)
-    sent_on = models.DateField()
+    # A letter by e-mail or post: the date the agent gives. A private message: empty until the
+    # reply is actually sent on the network (it may wait for approval, or fail); only then does
+    # the letter count (acknowledged, resolved, closed) and these are filled.
+    sent_on = models.DateField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What a summary or final response decides, applied when the letter counts as sent.
+    outcome = models.CharField(max_length=12, blank=True, default="")
+    redress = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -301,6 +312,24 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.complaint}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None
+
+    @property
+    def delivery(self) -> str:
+        """For people: "sent", or where the private message is ("waiting for approval", "failed")."""
+        if self.is_sent:
+            return "sent"
+        if self.reply is None:
+            return "not sent"
+        return self.reply.get_state_display().lower()
+
+    @property
+    def is_stuck(self) -> bool:
+        """The private message will not go without someone acting (failed, rejected, withdrawn)."""
+        return not self.is_sent and (self.reply is None or self.reply.state in STUCK_REPLY_STATES)
 
 
 class Vulnerability(models.Model):

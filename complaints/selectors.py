@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from complaints import clocks, permissions
-from complaints.models import Complaint, Vulnerability
+from complaints.models import Complaint, Dismissal, Vulnerability
+from complaints.services import SUGGESTING_INTENTS
+from inbox.models import Conversation
+from listening.models import Mention
 
 QUEUE_STATES = {
+    "suggested": "Suggested",
     "open": "Open",
     "due_soon": "Due soon",
     "overdue": "Overdue",
@@ -63,12 +67,63 @@ def chips(complaint: Complaint, *, cal: clocks.Calendar, now: dt.datetime) -> li
     return shown
 
 
+MET = {
+    "summary": "closed within 3 business days (the summary resolution deadline)",
+    "final": "closed within the final deadline",
+}
+OUTCOMES = {"upheld": "upheld (fully or partly)"}
+UPHELD = (Complaint.Outcome.UPHELD, Complaint.Outcome.PARTLY)
+
+
 @dataclass
 class QueueFilters:
     state: str = "open"
     regime: int | None = None
     product: int | None = None
     cause: int | None = None
+    # The dashboard's drill-down: received in a period, and the figure's own condition.
+    start: dt.date | None = None
+    end: dt.date | None = None
+    met: str = ""
+    outcome: str = ""
+
+    def params(self) -> dict[str, str]:
+        """Everything but the state, as query parameters (the tabs keep them)."""
+        pairs = {
+            "regime": self.regime,
+            "product": self.product,
+            "cause": self.cause,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "met": self.met,
+            "outcome": self.outcome,
+        }
+        return {k: str(v) for k, v in pairs.items() if v}
+
+    def describe(self) -> str:
+        words = []
+        if self.start and self.end:
+            words.append(f"received {self.start:%-d %b %Y} to {self.end:%-d %b %Y}")
+        if self.met in MET:
+            words.append(MET[self.met])
+        if self.outcome in OUTCOMES:
+            words.append(OUTCOMES[self.outcome])
+        return ", ".join(words)
+
+
+def received_between(start: dt.date, end: dt.date) -> Q:
+    """Received from `start` to `end`, local dates inclusive (the dashboard's period)."""
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return Q(received_at__gte=since, received_at__lt=until)
+
+
+# The dashboard's figures as conditions on a row: the count and its drill-down are the same rows.
+# "Closed within 3 business days" as a complaints return counts it: closed by any letter (a summary
+# resolution or an early final response) before the regime's first clock ran out.
+CLOSED_WITHIN_SUMMARY = ~Q(status=Complaint.Status.OPEN) & Q(closed_at__lte=F("summary_due_at"))
+CLOSED_WITHIN_FINAL = ~Q(status=Complaint.Status.OPEN) & Q(closed_at__lte=F("final_due_at"))
 
 
 def due_soon_before(cal: clocks.Calendar, now: dt.datetime, days: int = 2) -> dt.datetime:
@@ -105,9 +160,50 @@ def complaint_queue(
         qs = qs.filter(product_id=filters.product)
     if filters.cause:
         qs = qs.filter(cause_id=filters.cause)
+    if filters.start and filters.end:
+        qs = qs.filter(received_between(filters.start, filters.end))
+    if filters.met == "summary":
+        qs = qs.filter(CLOSED_WITHIN_SUMMARY)
+    elif filters.met == "final":
+        qs = qs.filter(CLOSED_WITHIN_FINAL)
+    if filters.outcome == "upheld":
+        qs = qs.filter(outcome__in=UPHELD)
     if state == "closed":
         return qs.order_by("-closed_at", "-id")
     return qs.order_by("final_due_at", "id")
+
+
+def suggested_queue(*, user, limit: int = PAGE) -> list[Conversation]:
+    """Conversations whose customer wrote something labelled complaint or fraud that no person has
+    confirmed (as part of a complaint) or dismissed yet, the latest activity first.
+
+    Two queries whatever the number of rows: the conversations (with their first undecided
+    message's id), then those messages. `first_suggested` is set on each conversation.
+    """
+    permissions.register_access(user)
+    undecided = (
+        Mention.objects.filter(
+            network=OuterRef("network"),
+            thread_key=OuterRef("thread_key"),
+            author_id=OuterRef("customer_id"),
+            direction=Mention.Direction.IN,
+            intent__in=SUGGESTING_INTENTS,
+        )
+        .exclude(Exists(Dismissal.objects.filter(mention_id=OuterRef("pk"))))
+        .exclude(Exists(Complaint.messages.through.objects.filter(mention_id=OuterRef("pk"))))
+        .order_by("created_at", "id")
+    )
+    conversations = list(
+        Conversation.objects.annotate(first_suggested_id=Subquery(undecided.values("pk")[:1]))
+        .filter(first_suggested_id__isnull=False)
+        .exclude(Exists(Complaint.objects.filter(conversation=OuterRef("pk"), status=Complaint.Status.OPEN)))
+        .select_related("customer")
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+    messages = Mention.objects.in_bulk([c.first_suggested_id for c in conversations])
+    for conversation in conversations:
+        conversation.first_suggested = messages.get(conversation.first_suggested_id)
+    return conversations
 
 
 # --- Dashboard -----------------------------------------------------------------------------------
@@ -119,26 +215,22 @@ def within(complaint: Complaint, due: dt.datetime | None, at: dt.datetime | None
 
 def dashboard(*, start: dt.date, end: dt.date, now: dt.datetime) -> dict:
     """Complaints received from `start` to `end` (local dates, inclusive)."""
-    tz = timezone.get_current_timezone()
-    since = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    period = Complaint.objects.filter(received_between(start, end))
     rows = list(
-        Complaint.objects.filter(received_at__gte=since, received_at__lt=until).select_related(
-            "regime", "product", "cause"
+        period.select_related("regime", "product", "cause").annotate(
+            is_within_summary=ExpressionWrapper(CLOSED_WITHIN_SUMMARY, output_field=BooleanField()),
+            is_within_final=ExpressionWrapper(CLOSED_WITHIN_FINAL, output_field=BooleanField()),
         )
     )
+    # Each figure is the count of the rows its drill-down (complaint_queue) lists.
     figures = {
         "opened": len(rows),
         "open": sum(1 for c in rows if c.is_open),
         "closed": sum(1 for c in rows if not c.is_open),
-        "within_summary": sum(
-            1
-            for c in rows
-            if c.status == Complaint.Status.RESOLVED and within(c, c.summary_due_at, c.closed_at)
-        ),
-        "within_final": sum(1 for c in rows if not c.is_open and within(c, c.final_due_at, c.closed_at)),
+        "within_summary": sum(1 for c in rows if c.is_within_summary),
+        "within_final": sum(1 for c in rows if c.is_within_final),
         "overdue": sum(1 for c in rows if c.is_open and (c.next_due_at and c.next_due_at <= now)),
-        "upheld": sum(1 for c in rows if c.outcome in (Complaint.Outcome.UPHELD, Complaint.Outcome.PARTLY)),
+        "upheld": sum(1 for c in rows if c.outcome in UPHELD),
     }
     by = {}
     for key, attr in (("regime", "regime"), ("product", "product"), ("cause", "cause")):
@@ -150,7 +242,7 @@ def dashboard(*, start: dt.date, end: dt.date, now: dt.datetime) -> dict:
             )
             slot[0] += 1
             slot[1] += 0 if c.is_open else 1
-            slot[2] += 1 if c.outcome in (Complaint.Outcome.UPHELD, Complaint.Outcome.PARTLY) else 0
+            slot[2] += 1 if c.outcome in UPHELD else 0
         by[key] = sorted(
             (
                 {"id": k[0], "name": k[1], "opened": v[0], "closed": v[1], "upheld": v[2]}

@@ -32,7 +32,8 @@ from complaints.models import (
     Letter,
     Vulnerability,
 )
-from inbox.models import Conversation
+from inbox import services as inbox_services
+from inbox.models import Conversation, ConversationEvent, Reply
 from listening.models import Author, Mention
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,18 @@ def account_regime_set(*, actor: User, account, regime: ComplaintRegime) -> Acco
     return row
 
 
+# --- The conversation's thread -------------------------------------------------------------------
+
+
+def _thread(conversation: Conversation | None, *, actor: User | None, text: str, data: dict) -> None:
+    """Put a complaint step in the conversation's thread, so whoever opens it sees it in context."""
+    if conversation is None:
+        return
+    inbox_services.conversation_event_record(
+        conversation=conversation, actor=actor, kind=ConversationEvent.Kind.COMPLAINT, text=text, data=data
+    )
+
+
 # --- Suggestions --------------------------------------------------------------------------------
 
 
@@ -144,6 +157,12 @@ def suggestion_dismiss(*, actor: User, conversation: Conversation, reason: str) 
             verb="complaint.dismiss",
             obj=conversation,
             after={"messages": mentions, "reason": reason[:300]},
+        )
+        _thread(
+            conversation,
+            actor=actor,
+            text=f"dismissed the suggested complaint: {reason[:200]}",
+            data={"messages": mentions},
         )
     return len(mentions)
 
@@ -259,6 +278,12 @@ def complaint_confirm(
                 "by_hand": bool(mention_ids),
             },
         )
+        _thread(
+            conversation,
+            actor=actor,
+            text=f"confirmed complaint {complaint.reference} under {regime.name}",
+            data={"complaint": complaint.pk},
+        )
         emit("complaint.opened", _payload(complaint))
     return complaint
 
@@ -369,6 +394,12 @@ def complaint_change_regime(
                 "reason": reason[:500],
             },
         )
+        _thread(
+            complaint.conversation,
+            actor=actor,
+            text=f"moved complaint {complaint.reference} to {regime.name}: {reason[:150]}",
+            data={"complaint": complaint.pk},
+        )
     return complaint
 
 
@@ -433,6 +464,16 @@ def letter_send(
                 )
             if complaint.holding_reply_at:
                 raise ComplaintError("A holding reply was sent already.")
+        if (
+            channel == Letter.Channel.PRIVATE
+            and complaint.letters.filter(
+                kind=kind, sent_at__isnull=True, reply__state__in=PENDING_REPLY_STATES
+            ).exists()
+        ):
+            raise ComplaintError(
+                f"This {Letter.Kind(kind).label.lower()} is already on its way as a private message: "
+                "it counts once sent."
+            )
         reply = None
         if channel == Letter.Channel.PRIVATE:
             if complaint.conversation is None:
@@ -451,40 +492,17 @@ def letter_send(
                     )
             except (ReplyError, InboxError) as exc:
                 raise ComplaintError(f"The letter was not sent: {exc}") from None
-        at = _sent_instant(sent_on, now)
         letter = Letter.objects.create(
             complaint=complaint,
             kind=kind,
             channel=channel,
             text=text,
-            sent_on=sent_on,
+            sent_on=None if reply else sent_on,
             reply=reply,
+            outcome=outcome if kind in (Letter.Kind.SUMMARY, Letter.Kind.FINAL) else "",
+            redress=redress if kind in (Letter.Kind.SUMMARY, Letter.Kind.FINAL) else None,
             created_by=actor,
         )
-        fields: list[str] = []
-        if kind in (Letter.Kind.ACKNOWLEDGEMENT, Letter.Kind.HOLDING) and not complaint.acknowledged_at:
-            complaint.acknowledged_at = at
-            fields.append("acknowledged_at")
-        if kind == Letter.Kind.HOLDING:
-            complaint.holding_reply_at = at
-            extended = clocks.extended_due(calendar(), complaint.counts_from, complaint.regime_snapshot)
-            if extended and extended > complaint.final_due_at:
-                complaint.final_due_at = extended
-                complaint.notices = [n for n in complaint.notices if not n.startswith("final:")]
-            fields += ["holding_reply_at", "final_due_at", "notices"]
-        if kind in (Letter.Kind.SUMMARY, Letter.Kind.FINAL):
-            complaint.status = (
-                Complaint.Status.RESOLVED if kind == Letter.Kind.SUMMARY else Complaint.Status.CLOSED
-            )
-            complaint.closed_at = at
-            complaint.outcome = outcome
-            complaint.redress = redress
-            if kind == Letter.Kind.SUMMARY:
-                complaint.resolved_at = at
-            else:
-                complaint.final_response_at = at
-            fields += ["status", "closed_at", "outcome", "redress", "resolved_at", "final_response_at"]
-        _save(complaint, fields)
         audit_record(
             actor=actor,
             verb=f"complaint.letter.{kind}",
@@ -492,16 +510,130 @@ def letter_send(
             after={
                 "letter": letter.pk,
                 "channel": channel,
-                "sent_on": sent_on,
+                "sent_on": sent_on if reply is None else None,
                 "reply": reply.pk if reply else None,
-                "status": complaint.status,
-                "outcome": complaint.outcome,
-                "final_due_at": complaint.final_due_at,
+                "reply_state": reply.state if reply else None,
+                "outcome": outcome,
             },
         )
-        if not complaint.is_open:
-            emit("complaint.closed", _payload(complaint))
+        if reply is None:
+            _letter_counts(complaint, letter, at=_sent_instant(sent_on, now), actor=actor)
+        elif reply.state == reply.State.SENT:
+            _letter_counts(complaint, letter, at=reply.sent_at or now, actor=actor)
+        else:
+            _thread(
+                complaint.conversation,
+                actor=actor,
+                text=(
+                    f"wrote the {letter.get_kind_display().lower()} of complaint {complaint.reference}: "
+                    f"it counts once the private message is sent ({reply.get_state_display().lower()})"
+                ),
+                data={"complaint": complaint.pk, "letter": letter.pk, "reply": reply.pk},
+            )
     return letter
+
+
+# Replies still on their way: a private letter in one of these is pending, not lost.
+PENDING_REPLY_STATES = ("draft", "awaiting_approval", "approved", "queued", "sending")
+
+
+def _letter_counts(complaint: Complaint, letter: Letter, *, at: dt.datetime, actor: User | None) -> None:
+    """The letter went out at `at`: it acknowledges, extends, resolves or closes the complaint.
+
+    Called with the complaint locked (`_locked`), in the transaction that records the sending.
+    """
+    letter.sent_at = at
+    letter.sent_on = timezone.localdate(at)
+    letter.save(update_fields=["sent_at", "sent_on"])
+    kind = letter.kind
+    fields: list[str] = []
+    if kind in (Letter.Kind.ACKNOWLEDGEMENT, Letter.Kind.HOLDING) and not complaint.acknowledged_at:
+        complaint.acknowledged_at = at
+        fields.append("acknowledged_at")
+    if kind == Letter.Kind.HOLDING and not complaint.holding_reply_at:
+        complaint.holding_reply_at = at
+        extended = clocks.extended_due(calendar(), complaint.counts_from, complaint.regime_snapshot)
+        if extended and extended > complaint.final_due_at:
+            complaint.final_due_at = extended
+            complaint.notices = [n for n in complaint.notices if not n.startswith("final:")]
+        fields += ["holding_reply_at", "final_due_at", "notices"]
+    closes = kind in (Letter.Kind.SUMMARY, Letter.Kind.FINAL) and complaint.is_open
+    if closes:
+        complaint.status = (
+            Complaint.Status.RESOLVED if kind == Letter.Kind.SUMMARY else Complaint.Status.CLOSED
+        )
+        complaint.closed_at = at
+        complaint.outcome = letter.outcome
+        complaint.redress = letter.redress
+        if kind == Letter.Kind.SUMMARY:
+            complaint.resolved_at = at
+        else:
+            complaint.final_response_at = at
+        fields += ["status", "closed_at", "outcome", "redress", "resolved_at", "final_response_at"]
+    _save(complaint, fields)
+    audit_record(
+        actor=actor,
+        verb="complaint.letter_sent",
+        obj=complaint,
+        after={
+            "letter": letter.pk,
+            "kind": kind,
+            "channel": letter.channel,
+            "sent_at": at,
+            "status": complaint.status,
+            "outcome": complaint.outcome,
+            "final_due_at": complaint.final_due_at,
+        },
+    )
+    how = (
+        "as a private message"
+        if letter.channel == Letter.Channel.PRIVATE
+        else f"by {letter.get_channel_display().lower()}"
+    )
+    _thread(
+        complaint.conversation,
+        actor=actor,
+        text=f"sent the {letter.get_kind_display().lower()} of complaint {complaint.reference} {how}",
+        data={"complaint": complaint.pk, "letter": letter.pk},
+    )
+    if closes:
+        outcome = complaint.get_outcome_display().lower()
+        verb = "closed" if kind == Letter.Kind.FINAL else "resolved"
+        _thread(
+            complaint.conversation,
+            actor=actor,
+            text=f"{verb} complaint {complaint.reference}: {outcome}",
+            data={"complaint": complaint.pk},
+        )
+        emit("complaint.closed", _payload(complaint))
+
+
+def letters_settle(*, letter_ids: list[int] | None = None) -> int:
+    """Private letters whose reply has been sent since: they count from the reply's sending time.
+
+    Run by the beat with the clocks, and when a complaint's page or panel is read (so it is
+    never shown as pending after it went). Idempotent: a letter counts once.
+    """
+    pending = Letter.objects.filter(sent_at__isnull=True, reply__isnull=False, reply__state=Reply.State.SENT)
+    if letter_ids is not None:
+        pending = pending.filter(pk__in=letter_ids)
+    settled = 0
+    for pk in pending.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            letter = (
+                Letter.objects.select_for_update(of=("self",))
+                .select_related("reply", "created_by")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if letter is None:
+                continue
+            complaint = _locked(letter.complaint)
+            _letter_counts(
+                complaint, letter, at=letter.reply.sent_at or timezone.now(), actor=letter.created_by
+            )
+            settled += 1
+    return settled
 
 
 # --- Vulnerability ------------------------------------------------------------------------------

@@ -7,19 +7,23 @@ import csv
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from bankbuzz.accounts import roles
 from bankbuzz.audit.services import audit_record
 from complaints import letters, permissions, selectors, services
-from complaints.models import Category, Complaint, ComplaintRegime, Letter
+from complaints.models import AccountRegime, Category, Complaint, ComplaintRegime, Letter
 from complaints.panels import panel_context
 from inbox.permissions import conversation_for_user
+from listening.models import SocialAccount
 
 
 def _int(value) -> int | None:
@@ -124,14 +128,30 @@ def queue(request):
         regime=_int(params.get("regime")),
         product=_int(params.get("product")),
         cause=_int(params.get("cause")),
+        start=_date(params.get("start")),
+        end=_date(params.get("end")),
+        met=params.get("met") if params.get("met") in selectors.MET else "",
+        outcome=params.get("outcome") if params.get("outcome") in selectors.OUTCOMES else "",
     )
+    if filters.start and filters.end:
+        filters.start, filters.end = _period_of(filters.start, filters.end)
+    else:
+        filters.start = filters.end = None
     now = timezone.now()
     cal = services.calendar()
-    rows = list(
-        selectors.complaint_queue(user=request.user, filters=filters, cal=cal, now=now)[: selectors.PAGE + 1]
-    )
-    more = len(rows) > selectors.PAGE
-    rows = rows[: selectors.PAGE]
+    suggested = []
+    if state == "suggested":
+        suggested = selectors.suggested_queue(user=request.user, limit=selectors.PAGE + 1)
+        rows, more = [], len(suggested) > selectors.PAGE
+        suggested = suggested[: selectors.PAGE]
+    else:
+        rows = list(
+            selectors.complaint_queue(user=request.user, filters=filters, cal=cal, now=now)[
+                : selectors.PAGE + 1
+            ]
+        )
+        more = len(rows) > selectors.PAGE
+        rows = rows[: selectors.PAGE]
     for complaint in rows:
         complaint.chips = selectors.chips(complaint, cal=cal, now=now)
     return render(
@@ -139,13 +159,17 @@ def queue(request):
         "complaints/queue.html",
         {
             "rows": rows,
+            "suggested": suggested,
             "more": more,
+            "filter_query": urlencode(filters.params()),
+            "drill_down": filters.describe(),
             "filters": filters,
             "states": selectors.QUEUE_STATES,
             "regimes": ComplaintRegime.objects.all(),
             "products": Category.objects.filter(kind=Category.Kind.PRODUCT),
             "causes": Category.objects.filter(kind=Category.Kind.CAUSE),
             "can_export": permissions.can_export(request.user),
+            "can_set_regimes": roles.can_manage_accounts(request.user),
         },
     )
 
@@ -160,6 +184,12 @@ def _letter_kinds(complaint: Complaint) -> list[tuple[str, str]]:
         kinds.append((Letter.Kind.HOLDING.value, Letter.Kind.HOLDING.label))
     kinds.append((Letter.Kind.FINAL.value, Letter.Kind.FINAL.label))
     return kinds
+
+
+def _pending_letters(complaint: Complaint) -> list[int]:
+    return list(
+        complaint.letters.filter(sent_at__isnull=True, reply__isnull=False).values_list("pk", flat=True)
+    )
 
 
 def _detail_context(request, complaint: Complaint, **extra) -> dict:
@@ -183,6 +213,8 @@ def _detail_context(request, complaint: Complaint, **extra) -> dict:
 @login_required
 def detail(request, pk: int):
     complaint = permissions.complaint_for_user(request.user, pk)
+    if services.letters_settle(letter_ids=_pending_letters(complaint)):
+        complaint = permissions.complaint_for_user(request.user, pk)
     error = notice = ""
     if request.method == "POST":
         action = request.POST.get("action")
@@ -226,6 +258,7 @@ def detail(request, pk: int):
         "categorise": "Categories saved.",
         "regime": "Moved to another regime: the clocks were computed again from the receipt.",
         "letter": "Letter recorded.",
+        "queued": "Letter handed to the outbox as a private message: it counts once it is sent.",
     }.get(done or "", "")
     return render(
         request, "complaints/detail.html", _detail_context(request, complaint, error=error, notice=notice)
@@ -254,7 +287,7 @@ def letter(request, pk: int):
             error = "The redress is an amount such as 25.00."
         if not error:
             try:
-                services.letter_send(
+                sent = services.letter_send(
                     actor=request.user,
                     complaint=complaint,
                     kind=kind,
@@ -268,7 +301,8 @@ def letter(request, pk: int):
             except services.ComplaintError as exc:
                 error = str(exc)
             else:
-                return redirect(reverse("complaints:detail", args=[complaint.pk]) + "?done=letter")
+                done = "letter" if sent.is_sent else "queued"
+                return redirect(reverse("complaints:detail", args=[complaint.pk]) + "?done=" + done)
     return render(
         request,
         "complaints/letter.html",
@@ -288,6 +322,58 @@ def letter(request, pk: int):
     )
 
 
+# --- Each connected account's default regime (leads and administrators) ----------------------------
+
+
+@login_required
+def account_regimes(request):
+    """The regime new complaints received through each connected account are clocked under."""
+    if not roles.can_manage_accounts(request.user):
+        raise PermissionDenied("Only social leads and administrators choose an account's regime.")
+    error = ""
+    if request.method == "POST":
+        account = SocialAccount.objects.filter(pk=_int(request.POST.get("account"))).first()
+        regime = ComplaintRegime.objects.filter(pk=_int(request.POST.get("regime")), is_active=True).first()
+        if account is None:
+            error = "Choose one of the connected accounts."
+        elif regime is None:
+            error = "Choose a regime from the list."
+        else:
+            try:
+                services.account_regime_set(actor=request.user, account=account, regime=regime)
+            except services.ComplaintError as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    f"New complaints through {account} are clocked under {regime.name}. "
+                    "Open complaints keep their clocks.",
+                )
+                return redirect("complaints:regimes")
+    elif request.method != "GET":
+        return HttpResponseBadRequest("GET or POST only.")
+    chosen = dict(AccountRegime.objects.values_list("account_id", "regime_id"))
+    default = None
+    try:
+        default = services.default_regime(None)
+    except services.ComplaintError:
+        error = error or "No complaint regime is configured: ask an administrator to add one."
+    accounts = list(SocialAccount.objects.order_by("network", "handle"))
+    for account in accounts:
+        account.regime_id = chosen.get(account.pk)
+    return render(
+        request,
+        "complaints/regimes.html",
+        {
+            "accounts": accounts,
+            "regimes": ComplaintRegime.objects.filter(is_active=True),
+            "default": default,
+            "error": error,
+        },
+        status=400 if error and request.method == "POST" else 200,
+    )
+
+
 # --- Reporting ----------------------------------------------------------------------------------
 
 
@@ -295,6 +381,10 @@ def _period(request) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
     start = _date(request.GET.get("start")) or today.replace(day=1) - dt.timedelta(days=90)
     end = _date(request.GET.get("end")) or today
+    return _period_of(start, end)
+
+
+def _period_of(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     if end < start:
         start, end = end, start
     # Dates a person could mean (and no overflow at the end of the calendar).

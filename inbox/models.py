@@ -181,6 +181,7 @@ class ConversationEvent(models.Model):
         UNHIDDEN = "unhidden", "Comment shown again"
         DELETED = "deleted", "Reply deleted"
         SPLIT = "split", "Moved to its own conversation"
+        COMPLAINT = "complaint", "Complaint"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -45,6 +45,8 @@ CUSTOMER_EVENTS = (
     ConversationEvent.Kind.REPLY,
     ConversationEvent.Kind.REPLY_QUEUED,
     ConversationEvent.Kind.OUTBOX,
+    # A dismissal's or a regime change's reason is the team's free text about the customer.
+    ConversationEvent.Kind.COMPLAINT,
 )
 
 

@@ -486,6 +486,7 @@ THREAD_EVENT_KINDS = [
     ConversationEvent.Kind.DELETED,
     ConversationEvent.Kind.ESCALATION,
     ConversationEvent.Kind.SPLIT,
+    ConversationEvent.Kind.COMPLAINT,
 ]
 
 

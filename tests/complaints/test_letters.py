@@ -13,7 +13,9 @@ from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
 from bankbuzz.audit.models import AuditEvent
 from complaints import letters, services
 from complaints.models import Complaint, ComplaintRegime, Letter
-from inbox.models import Reply, SavedReply
+from complaints.tasks import check_clocks
+from inbox import reply_services
+from inbox.models import Conversation, Reply, SavedReply
 from tests.complaints.conftest import csrf_post
 
 
@@ -61,11 +63,83 @@ def test_acknowledgement_goes_as_a_private_message_through_the_outbox(browser, a
     assert response.status_code == 302
     reply = Reply.objects.get(conversation=complaint.conversation)
     assert reply.channel == "private" and reply.text == text.strip()
+    # In the outbox, not on the network yet: the letter is pending and the clock still runs.
     complaint.refresh_from_db()
-    assert complaint.acknowledged_at is not None and complaint.is_open
+    assert complaint.acknowledged_at is None and complaint.is_open
     letter = Letter.objects.get()
     assert (letter.kind, letter.channel, letter.reply) == ("acknowledgement", "private", reply)
+    assert letter.sent_on is None and not letter.is_sent
     assert AuditEvent.objects.filter(verb="complaint.letter.acknowledgement", actor=agent).exists()
+    page = browser.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "Queued: not sent yet" in page
+    assert "It counts (and the clocks stop) once the private message is sent." in page
+
+
+def test_a_private_letter_counts_when_the_reply_is_sent(sandbox, x_account, browser, agent, complaint):
+    Conversation.objects.filter(pk=complaint.conversation_id).update(account=x_account)
+    complaint.refresh_from_db()
+    # The customer exists on the (sandboxed) network, so a direct message can reach them.
+    sandbox.post(network="x", kind="dm", author={"id": complaint.customer.external_id}, text="Hello?")
+    letter = services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="final",
+        channel="private",
+        text="Our final response.",
+        outcome="upheld",
+    )
+    complaint.refresh_from_db()
+    assert complaint.is_open and complaint.final_response_at is None
+    assert reply_services.reply_send(reply_id=letter.reply_id) == "sent", Reply.objects.get(
+        pk=letter.reply_id
+    ).error
+    # The beat (or the complaint's page) takes it up: the time it went, not the time it was queued.
+    check_clocks()
+    complaint.refresh_from_db()
+    letter.refresh_from_db()
+    sent_at = Reply.objects.get(pk=letter.reply_id).sent_at
+    assert letter.sent_at == sent_at and complaint.closed_at == sent_at
+    assert complaint.status == Complaint.Status.CLOSED and complaint.outcome == "upheld"
+    assert AuditEvent.objects.filter(verb="complaint.letter_sent").count() == 1
+    check_clocks()  # idempotent: counted once
+    assert AuditEvent.objects.filter(verb="complaint.letter_sent").count() == 1
+    browser.force_login(agent)
+    page = browser.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert f"sent {timezone.localtime(sent_at):%-d %b %Y}" in page and "not sent yet" not in page
+
+
+def test_a_failed_private_letter_shows_as_failed_and_does_not_count(browser, agent, complaint):
+    letter = services.letter_send(
+        actor=agent, complaint=complaint, kind="acknowledgement", channel="private", text="We have it."
+    )
+    Reply.objects.filter(pk=letter.reply_id).update(state=Reply.State.FAILED, error="the network refused it")
+    check_clocks()
+    complaint.refresh_from_db()
+    assert complaint.acknowledged_at is None
+    browser.force_login(agent)
+    page = browser.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "Failed: not sent yet" in page and "the network refused it" in page
+    # Not pending any more: the agent may send it again.
+    services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="acknowledgement",
+        channel="email",
+        text="We have it.",
+        sent_on=timezone.localdate(),
+    )
+    complaint.refresh_from_db()
+    assert complaint.acknowledged_at is not None
+
+
+def test_a_second_private_letter_of_the_same_kind_is_refused_while_one_is_on_its_way(agent, complaint):
+    services.letter_send(
+        actor=agent, complaint=complaint, kind="acknowledgement", channel="private", text="We have it."
+    )
+    with pytest.raises(services.ComplaintError, match="already on its way"):
+        services.letter_send(
+            actor=agent, complaint=complaint, kind="acknowledgement", channel="private", text="We have it!"
+        )
 
 
 def test_a_card_number_in_a_letter_is_refused_by_the_reply_guard(agent, complaint):
@@ -190,3 +264,35 @@ def test_regime_change_is_a_leads_audited_action_and_editing_a_regime_rewrites_n
     event = AuditEvent.objects.get(verb="complaint.regime_change")
     assert event.before["regime"] == "uk-disp" and event.after["regime"] == "us-cfpb"
     assert event.after["reason"] == "US customer"
+
+
+def test_letters_name_the_same_final_day_as_the_complaints_page(agent, lead, complaint):
+    # UK DISP: 8 weeks, a calendar clock ending at midnight; the letter names the day it ends.
+    due = timezone.localtime(complaint.final_due_at)
+    assert due.time() == dt.time(0)
+    last_day = (due - dt.timedelta(minutes=1)).date()
+    text = letters.draft(complaint, "acknowledgement")
+    assert f"final response by {last_day:%-d %B %Y} at the latest" in text
+    # A holding reply tells the customer the extended deadline it sets (35 business days), not
+    # the 15 business days it replaces.
+    services.complaint_change_regime(
+        actor=lead,
+        complaint=complaint,
+        regime=ComplaintRegime.objects.get(code="uk-payments"),
+        reason="Payment services",
+    )
+    complaint.refresh_from_db()
+    before = timezone.localtime(complaint.final_due_at).date()
+    holding = letters.draft(complaint, "holding")
+    services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="holding",
+        channel="email",
+        text=holding,
+        sent_on=timezone.localdate(),
+    )
+    complaint.refresh_from_db()
+    after = timezone.localtime(complaint.final_due_at).date()
+    assert after > before
+    assert f"final response by {after:%-d %B %Y}." in holding

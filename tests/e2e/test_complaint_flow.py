@@ -60,8 +60,11 @@ def test_confirm_acknowledge_and_send_the_final_response(page, live_server, sett
     assert "We are treating it as a complaint, reference " + complaint.reference in text.input_value()
     page.get_by_role("radio", name="Private message").check()
     page.get_by_role("button", name="Send acknowledgement").click()
-    page.wait_for_url(f"{live_server.url}/complaints/{complaint.pk}/?done=letter")
+    page.wait_for_url(f"{live_server.url}/complaints/{complaint.pk}/?done=queued")
     expect(page.locator(".letter-list")).to_contain_text("Acknowledgement · Private message")
+    # In the outbox, not yet on the network: shown as such, and not counted as sent.
+    expect(page.locator(".letter-list")).to_contain_text("not sent yet")
+    expect(page.get_by_role("status")).to_contain_text("it counts once it is sent")
     assert Reply.objects.get(conversation=conversation).channel == "private"
 
     page.get_by_role("link", name="Final response").click()

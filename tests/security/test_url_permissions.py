@@ -204,6 +204,7 @@ TABLE: dict[str, Rule] = {
     "complaints:queue": rule(READERS),
     "complaints:dashboard": rule(READERS),
     "complaints:export": rule({"lead", "manager", "compliance"}),
+    "complaints:regimes": rule(LEAD_ADMIN),
     "complaints:detail": rule(READERS, pk="complaint"),
     "complaints:letter": rule(WRITERS, pk="complaint", query="kind=acknowledgement"),
     "complaints:confirm": rule(WRITERS, **CONV),
