@@ -388,7 +388,7 @@ class SendOutcome:
         }
 
 
-def _held_reason(conversation: Conversation) -> str:
+def _held_reason(conversation: Conversation, incident: Incident) -> str:
     """Why this customer's words say more than the incident, or "" (see the module docstring).
 
     Held: a message the understanding layer reads as fraud (or another of INCIDENT_HOLD_INTENTS),
@@ -396,6 +396,10 @@ def _held_reason(conversation: Conversation) -> str:
     and someone took £200" is not plainly an outage); a message with personal data in it (a card
     number in public needs a person). A label an agent corrected has confidence 1.0, so correcting
     a held message's intent to "outage" lets the next run answer it.
+
+    And what the message says beyond the incident: its words without the incident's terms and the
+    handles are read again, so a fraud report inside an outage ("app down and someone took £200,
+    I did not make that payment") is held even when the whole message reads as the outage.
     """
     from listening.enrichment.understanding import CONFIDENT
 
@@ -404,13 +408,16 @@ def _held_reason(conversation: Conversation) -> str:
         thread_key=conversation.thread_key,
         author=conversation.customer_id,
         direction=Mention.Direction.IN,
-    ).values_list("intent", "intent_confidence", "has_pii")
+    ).values_list("intent", "intent_confidence", "has_pii", "text")
     intents = hold_intents()
     unsure = settings.INCIDENT_HOLD_UNSURE
     reasons: list[str] = []
-    for intent, confidence, has_pii in rows:
+    for intent, confidence, has_pii, text in rows:
+        beyond = _beyond_the_incident(text, incident)
         if intent in intents:
             reasons.append(f"the customer's message reads as {intent}")
+        elif beyond in intents:
+            reasons.append(f"beyond the incident, the customer's message reads as {beyond}")
         elif unsure and intent and confidence is not None and confidence < CONFIDENT:
             reasons.append(
                 f"the understanding layer is unsure what the message says ({intent}, {confidence:.0%})"
@@ -420,6 +427,23 @@ def _held_reason(conversation: Conversation) -> str:
     if not reasons:
         return ""
     return "; ".join(dict.fromkeys(reasons)).capitalize() + ": a person answers it."
+
+
+# Fewer words than this left once the incident's terms are taken out say nothing more.
+BEYOND_MIN_WORDS = 4
+
+
+def _beyond_the_incident(text: str, incident: Incident) -> str:
+    """The intent of what `text` says besides the incident's terms, read with confidence, or ""."""
+    from listening.enrichment.understanding import CONFIDENT, understand
+
+    rest = re.sub(r"@\w+", " ", text or "")
+    for term in incident.terms:
+        rest = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)", " ", rest, flags=re.IGNORECASE)
+    if len(rest.split()) < BEYOND_MIN_WORDS:
+        return ""
+    understood = understand(rest)
+    return understood.intent if understood.intent_confidence >= CONFIDENT else ""
 
 
 class _Pace:
@@ -451,7 +475,7 @@ def _send_one(
     *, actor: User, member: IncidentConversation, text: str, links: dict, pace: _Pace, follow_up: bool
 ) -> tuple[str, str]:
     conversation = Conversation.objects.select_related("customer", "account").get(pk=member.conversation_id)
-    reason = "" if follow_up else _held_reason(conversation)
+    reason = "" if follow_up else _held_reason(conversation, member.incident)
     if reason:
         return "held", reason
     routes = reply_services.reply_routes(conversation=conversation)
@@ -520,6 +544,7 @@ def _run(
             if follow_up and _wrote_since(member):
                 outcome.skipped.append(member.conversation_id)
                 continue
+            member.incident = incident
             result, detail = _send_one(
                 actor=actor, member=member, text=text, links=links, pace=pace, follow_up=follow_up
             )

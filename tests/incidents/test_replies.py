@@ -223,3 +223,21 @@ def test_a_large_incident_is_answered_over_several_runs_nobody_twice(lead):
     assert sorted(Reply.objects.values_list("conversation_id", flat=True)) == sorted(
         c.pk for c in conversations
     )
+
+
+def test_a_fraud_report_the_whole_message_hides_is_held_by_what_it_says_beyond_the_incident(
+    lead, checker, x_account
+):
+    """The model reads the whole message as the outage; its words without "app down" read as fraud."""
+    text = "@northbridgebank app down and someone took £200 from my account, I did not make that payment!"
+    conversation = customer_message(text=text, thread="t-beyond")
+    Mention.objects.filter(thread_key="t-beyond").update(intent="outage", intent_confidence=0.9)
+    plain = customer_message(
+        text="@northbridgebank app down again, cannot log in since 9 this morning", thread="t-plain"
+    )
+    Mention.objects.filter(thread_key="t-plain").update(intent="outage", intent_confidence=0.9)
+    incident = services.incident_open(actor=lead, name="Outage", terms="app down", networks=["x"])
+    services.incident_replies_prepare(actor=lead, incident=incident, text="Hi {customer_name}, we are on it.")
+    outcome = services.incident_replies_send(actor=lead, incident=incident)
+    assert outcome.held[conversation.pk].startswith("Beyond the incident, the customer's message reads as fraud")
+    assert plain.pk in outcome.queued
