@@ -13,8 +13,9 @@ from bankbuzz.accounts.models import User
 from bankbuzz.accounts.services import user_set_role
 from escalations import services
 from escalations.models import Department, RoutingRule
+from inbox.models import Conversation
 
-P = services.Conversation.Priority
+P = Conversation.Priority
 
 # England and Wales bank holidays (the demo bank is in London).
 UK_HOLIDAYS = [

@@ -202,7 +202,7 @@ class Escalation(models.Model):
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
     # The soonest running deadline: the queue's sort key (null sorts last).
     due_at = models.DateTimeField(null=True, blank=True)
-    # Moves on with every step (escalations.services._event): an API caller sends the version it
+    # Moves on with every step (escalations.services.record_event): an API caller sends the version it
     # read, and a step someone else took since is refused (409) instead of applied on top.
     version = models.PositiveIntegerField(default=1)
 

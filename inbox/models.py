@@ -83,7 +83,7 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Bumped by every change; an action carries the version its user saw, so a
-    # stale action is refused before it applies (see services._apply).
+    # stale action is refused before it applies (see services.apply_change).
     version = models.PositiveIntegerField(default=1)
 
     # Search support, kept here rather than on listening's tables: the masked text of

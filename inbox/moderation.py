@@ -24,7 +24,7 @@ from bankbuzz.accounts.models import User
 from bankbuzz.audit.services import audit_record
 from inbox.models import Conversation, ConversationEvent
 from inbox.selectors import moderation_state
-from inbox.services import InboxError, _bump
+from inbox.services import InboxError, bump
 from listening.connectors import base
 from listening.models import Mention, Network
 
@@ -117,7 +117,7 @@ def mention_moderate(*, actor: User, conversation: Conversation, mention: Mentio
         DELETE: f"deleted the bank's reply on {network}",
     }[action]
     with transaction.atomic():
-        _bump(conversation, actor=actor, kind=_EVENT[action], text=words, data={"mention": mention.pk})
+        bump(conversation, actor=actor, kind=_EVENT[action], text=words, data={"mention": mention.pk})
         audit_record(
             actor=actor,
             verb=f"mention.{action}",

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from bankbuzz.accounts import roles
 from bankbuzz.audit.models import AuditEvent
-from inbox import reply_services
+from inbox import replies, reply_services
 from inbox.models import Reply
 from tests.conftest import make_person
 from tests.factories import SocialAccountFactory
@@ -131,7 +131,8 @@ def test_a_lead_sends_a_reply_back_with_a_comment(browser, page, login, agent, l
 
 def test_screenshot_of_the_approvals_queue(page, login, agent, other_agent, lead, monkeypatch):
     """docs/screenshots/approvals.png (with UPDATE_SCREENSHOTS=1): a morning's queue, seen by a lead."""
-    monkeypatch.setattr(reply_services, "_enqueue", lambda reply_id: None)  # nothing is sent here
+    for module in (replies.submit, replies.approvals):
+        monkeypatch.setattr(module, "enqueue", lambda reply_id: None)  # nothing is sent here
     priya = make_person("priya", roles.LEAD, first_name="Priya", last_name="Nair")
     agent.is_trainee = True
     agent.save(update_fields=["is_trainee"])

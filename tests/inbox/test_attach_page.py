@@ -178,10 +178,10 @@ def test_every_conversation_of_the_page_is_searchable_by_its_messages():
 
 
 def test_long_threads_are_written_in_several_statements_and_none_is_lost(monkeypatch):
-    from inbox import services
+    from inbox.services import search
 
     # As if every thread were hundreds of kilobytes of text: each one gets a statement of its own.
-    monkeypatch.setattr(services, "STATEMENT_TEXT", 10)
+    monkeypatch.setattr(search, "STATEMENT_TEXT", 10)
     account = SocialAccountFactory()
     old = [MentionFactory(account=account, thread_key=f"long{n}", text=f"first words {n}") for n in range(2)]
     conversations_attach_mentions(mention_ids=[m.pk for m in old])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from bankbuzz.audit.models import AuditEvent
 from inbox import reply_services as rs
 from inbox.models import ConversationEvent, Reply
+from inbox.replies import outbox
 from tests.factories import ConversationFactory
 from tests.inbox.replying import broker_unreachable, drain_queue, queue_depth, sandbox_conversation
 
@@ -174,7 +175,7 @@ def test_a_queued_reply_withdrawn_is_never_sent_although_its_task_is_in_the_brok
 @pytest.mark.django_db
 def test_a_failed_reply_can_be_withdrawn_a_sending_one_cannot(sandbox, conv, agent, other_agent):
     reply = submit(conv, agent)
-    assert rs._claim(reply.pk, timezone.now())  # a worker is sending it
+    assert outbox._claim(reply.pk, timezone.now())  # a worker is sending it
     with pytest.raises(rs.ReplyError, match="Too late to withdraw: it is sending"):
         rs.reply_withdraw(actor=agent, reply=reply)
     Reply.objects.filter(pk=reply.pk).update(state=State.FAILED, error="refused")

@@ -116,5 +116,5 @@ def test_after_24_hours_the_composer_offers_the_human_agent_window_and_after_7_d
     assert sandbox.sent("instagram")[0]["tag"] == "HUMAN_AGENT"
 
     later = timezone.now() + dt.timedelta(days=6)
-    closed = rs._private_route(conversation, now=later)
+    closed = rs.private_route(conversation, now=later)
     assert not closed.available and "within 7 days" in closed.note

@@ -6,6 +6,7 @@ from bankbuzz.accounts.models import Notification
 from bankbuzz.audit.models import AuditEvent
 from inbox import services
 from inbox.models import Conversation, ConversationEvent
+from inbox.services import changes
 from tests.inbox.world import customer_message
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_a_new_customer_message_does_not_make_a_claim_stale(agent):
 
 def test_the_update_is_conditional_on_the_version_checked(agent, other_agent, conversation, monkeypatch):
     """A change that lands between the check and the write is caught by `WHERE version = ...`."""
-    real_check = services._check_fresh
+    real_check = changes._check_fresh
     calls = []
 
     def check_then_race(current, **kwargs):
@@ -99,7 +100,7 @@ def test_the_update_is_conditional_on_the_version_checked(agent, other_agent, co
                 conversation=current, actor=other_agent, kind="assigned", text="took it", version=2
             )
 
-    monkeypatch.setattr(services, "_check_fresh", check_then_race)
+    monkeypatch.setattr(changes, "_check_fresh", check_then_race)
     with pytest.raises(services.StaleAction, match="Ben Okafor took it"):
         services.conversation_claim(actor=agent, conversation=conversation, seen_version=1)
     # The write matched no row (Ben's change bumped the version), the check ran again and refused.
