@@ -29,9 +29,7 @@ def panel_context(user, conversation, *, error: str = "", notice: str = "") -> d
     customer_messages = []
     if can_work and open_complaint is None:
         suggested = list(services.suggested_messages(conversation)[:5])
-        customer_messages = list(
-            services._customer_messages(conversation).order_by("-created_at", "-id")[:20]
-        )
+        customer_messages = list(services.customer_messages(conversation).order_by("-created_at", "-id")[:20])
     vulnerability = None
     can_see_vulnerability = permissions.can_see_vulnerability(user)
     if (

@@ -115,7 +115,7 @@ def _thread(conversation: Conversation | None, *, actor: User | None, text: str,
 # --- Suggestions --------------------------------------------------------------------------------
 
 
-def _customer_messages(conversation: Conversation):
+def customer_messages(conversation: Conversation):
     return Mention.objects.filter(
         network=conversation.network,
         thread_key=conversation.thread_key,
@@ -127,7 +127,7 @@ def _customer_messages(conversation: Conversation):
 def suggested_messages(conversation: Conversation):
     """The customer's messages labelled complaint or fraud that no person has decided on yet."""
     return (
-        _customer_messages(conversation)
+        customer_messages(conversation)
         .filter(intent__in=SUGGESTING_INTENTS)
         .exclude(pk__in=Dismissal.objects.filter(conversation=conversation).values("mention_id"))
         .exclude(pk__in=Complaint.messages.through.objects.values("mention_id"))
@@ -232,7 +232,7 @@ def complaint_confirm(
             raise ComplaintError("This conversation already has an open complaint.")
         if mention_ids:
             messages = list(
-                _customer_messages(conversation).filter(pk__in=mention_ids).order_by("created_at", "id")
+                customer_messages(conversation).filter(pk__in=mention_ids).order_by("created_at", "id")
             )
             if len(messages) != len(set(mention_ids)):
                 raise ComplaintError("Choose the customer's own messages in this conversation.")

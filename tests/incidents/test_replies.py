@@ -239,5 +239,6 @@ def test_a_fraud_report_the_whole_message_hides_is_held_by_what_it_says_beyond_t
     incident = services.incident_open(actor=lead, name="Outage", terms="app down", networks=["x"])
     services.incident_replies_prepare(actor=lead, incident=incident, text="Hi {customer_name}, we are on it.")
     outcome = services.incident_replies_send(actor=lead, incident=incident)
-    assert outcome.held[conversation.pk].startswith("Beyond the incident, the customer's message reads as fraud")
+    reason = outcome.held[conversation.pk]
+    assert reason.startswith("Beyond the incident, the customer's message reads as fraud")
     assert plain.pk in outcome.queued
