@@ -196,3 +196,13 @@ def incident_members(
     if network:
         rows = rows.filter(conversation__network=network)
     return list(rows[:MEMBER_ROWS])
+
+
+def incidents_between(start: dt.datetime, end: dt.datetime, *, limit: int = 50) -> list[Incident]:
+    """Incidents open at some moment of [start, end): the dashboards' volume chart shows them as bands."""
+    return list(
+        Incident.objects.filter(opened_at__lt=end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+        .only("pk", "name", "state", "networks", "opened_at", "resolved_at")
+        .order_by("opened_at", "pk")[:limit]
+    )

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
+from bankbuzz.api.webhooks import emit
 from bankbuzz.audit.services import audit_record
 from inbox import reply_services
 from inbox.models import Conversation, ConversationEvent, Reply, Tag
@@ -38,6 +40,15 @@ MAX_TERMS = 20
 # A conversation whose customer said one of these (the understanding layer's intent, whatever its
 # confidence: holding back is the safe side) says more than the incident: a person answers it.
 DEFAULT_HOLD_INTENTS = ("fraud",)
+# Money taken or a payment not recognised, in the customer's own words: a fraud report whatever
+# the model made of the rest ("app down and someone took £200, I did not make that payment" reads
+# as an outage to it). Matched on the understanding layer's normalised text, beside its own fraud
+# cues (listening.enrichment.features.CUES).
+MONEY_AT_RISK = re.compile(
+    r"(?<!\w)(?:did not make|did not authori[sz]|never authori[sz]|someone took|took £|took \$|took €|"
+    r"taken from my|missing from my|gone from my|emptied my|drained my|not me who)",
+    re.IGNORECASE,
+)
 
 
 class IncidentError(Exception):
@@ -182,6 +193,24 @@ def incident_backfill(*, incident: Incident, since: dt.datetime) -> list[int]:
 # --- Opening and membership ------------------------------------------------------------------------------
 
 
+def _payload(incident: Incident) -> dict:
+    """What the incident webhooks carry: ids, names and times, never a customer's words."""
+    return {
+        "id": incident.pk,
+        "name": incident.name,
+        "state": incident.state,
+        "terms": incident.terms,
+        "networks": incident.networks,
+        "spike": incident.spike_id,
+        "opened_at": incident.opened_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "conversations": IncidentConversation.objects.filter(
+            incident=incident, removed_at__isnull=True
+        ).count(),
+        "url": reverse("api:incident-detail", args=[incident.pk]),
+    }
+
+
 def terms_from_spike(alert: SpikeAlert) -> tuple[list[str], list[str]]:
     """The spike's terms and the networks of what spiked (accounts and queries)."""
     networks = set(alert.accounts.values_list("network", flat=True))
@@ -228,6 +257,7 @@ def incident_open(
     )
     since = min(spike.started_at, now - dt.timedelta(hours=2)) if spike else now - dt.timedelta(hours=24)
     incident_backfill(incident=incident, since=since)
+    emit("incident.opened", _payload(incident))
     return incident
 
 
@@ -392,8 +422,9 @@ def _held_reason(conversation: Conversation, incident: Incident) -> str:
     """Why this customer's words say more than the incident, or "" (see the module docstring).
 
     Held: a message the understanding layer reads as fraud (or another of INCIDENT_HOLD_INTENTS),
-    whatever its confidence; a message it cannot read with confidence (below CONFIDENT: "app down
-    and someone took £200" is not plainly an outage); a message with personal data in it (a card
+    whatever its confidence, or whose words report fraud (its fraud cues, MONEY_AT_RISK) whatever
+    its label unless a person corrected it; a message it cannot read with confidence (below
+    CONFIDENT); a message with personal data in it (a card
     number in public needs a person). A label an agent corrected has confidence 1.0, so correcting
     a held message's intent to "outage" lets the next run answer it.
 
@@ -401,6 +432,7 @@ def _held_reason(conversation: Conversation, incident: Incident) -> str:
     handles are read again, so a fraud report inside an outage ("app down and someone took £200,
     I did not make that payment") is held even when the whole message reads as the outage.
     """
+    from listening.enrichment.features import CUES, normalise
     from listening.enrichment.understanding import CONFIDENT
 
     rows = Mention.objects.filter(
@@ -413,11 +445,20 @@ def _held_reason(conversation: Conversation, incident: Incident) -> str:
     unsure = settings.INCIDENT_HOLD_UNSURE
     reasons: list[str] = []
     for intent, confidence, has_pii, text in rows:
-        beyond = _beyond_the_incident(text, incident)
+        words = normalise(text or "")
+        # A label a person gave (corrected in the inbox) is certain: it overrides the words.
+        by_person = confidence is not None and confidence >= 1.0
+        beyond = "" if by_person or intent in intents else _beyond_the_incident(text, incident)
         if intent in intents:
             reasons.append(f"the customer's message reads as {intent}")
         elif beyond in intents:
             reasons.append(f"beyond the incident, the customer's message reads as {beyond}")
+        elif (
+            "fraud" in intents
+            and not by_person
+            and (CUES["fraud"].search(words) or MONEY_AT_RISK.search(words))
+        ):
+            reasons.append("the customer's message reports fraud (money taken or a payment not recognised)")
         elif unsure and intent and confidence is not None and confidence < CONFIDENT:
             reasons.append(
                 f"the understanding layer is unsure what the message says ({intent}, {confidence:.0%})"
@@ -622,4 +663,5 @@ def incident_resolve(
     incident.refresh_from_db()
     if follow_up_text:
         incident_replies_prepare(actor=actor, incident=incident, text=follow_up_text, follow_up=True)
+    emit("incident.resolved", {**_payload(incident), "follow_up": bool(follow_up_text)})
     return incident

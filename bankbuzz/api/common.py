@@ -107,7 +107,10 @@ class ApiViewSet(_NoLoginRedirect, viewsets.GenericViewSet):
                 {IDEMPOTENCY_HEADER: ["1 to 255 printable characters without spaces, e.g. a UUID."]}
             )
         method = request.method.lower()
-        setattr(self, method, self._idempotent(getattr(self, method), key))
+        handler = getattr(self, method, None)
+        if handler is None:
+            return  # the route has no such write: dispatch answers 405
+        setattr(self, method, self._idempotent(handler, key))
 
     def check_precondition(self) -> None:
         """Called by every write action after its permission check, before its service: without an

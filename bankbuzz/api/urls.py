@@ -19,6 +19,7 @@ def _router() -> Router:
     from dashboards.api import ROUTES as DASHBOARDS
     from escalations.api import ROUTES as ESCALATIONS
     from inbox.api import ROUTES as INBOX
+    from incidents.api import ROUTES as INCIDENTS
     from listening.api import ROUTES as LISTENING
 
     router = Router(trailing_slash=True, use_regex_path=False)
@@ -26,6 +27,7 @@ def _router() -> Router:
         *INBOX,
         *ESCALATIONS,
         *COMPLAINTS,
+        *INCIDENTS,
         *LISTENING,
         *DASHBOARDS,
         *AUDIT,

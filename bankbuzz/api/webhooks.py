@@ -43,6 +43,8 @@ EVENTS = {
     "complaint.opened": "A person confirmed a complaint (its clocks start from its receipt).",
     "complaint.due_soon": "A complaint's clock is about to run out or ran out (`level`: due_soon, breach).",
     "complaint.closed": "A complaint was closed with a summary resolution or a final response.",
+    "incident.opened": "A lead opened an incident (an outage many customers write about).",
+    "incident.resolved": "A lead resolved an incident; its follow-ups are on their way.",
 }
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min, ... capped at BACKOFF_MAX, with jitter

@@ -20,6 +20,7 @@ from dashboards.report.structures import Dashboard, Figure, Section
 from dashboards.report.volume import volume_section
 from dashboards.snapshots import PeriodFigures, period_figures
 from inbox.selectors import COUNT_CAP
+from incidents.selectors import incidents_between
 
 # The inbox's saved views the headline counts now: view key, label.
 BACKLOG_FIGURES = (
@@ -102,7 +103,10 @@ def build(*, user, scope: Scope, filters: Filters, now: dt.datetime | None = Non
         headline.append(_negative_share(src.volume, links))
     sections.append(escalations)
     if src.volume is not None:
-        volume, heat = volume_section(links, src.volume, src.tags)
+        incidents = incidents_between(filters.start_at, filters.end_at)
+        if filters.network:
+            incidents = [i for i in incidents if filters.network in i.networks]
+        volume, heat = volume_section(links, src.volume, src.tags, incidents)
         sections.append(volume)
     recognition = recognition_section(
         scope,

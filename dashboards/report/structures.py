@@ -40,9 +40,14 @@ class Chart:
     labels: list[str]
     datasets: list[dict]
     unit: str = ""
+    # Shaded spans behind the bars: {"label", "from", "to" (labels of the first and last day), "href"}.
+    bands: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"kind": self.kind, "labels": self.labels, "datasets": self.datasets, "unit": self.unit}
+        out = {"kind": self.kind, "labels": self.labels, "datasets": self.datasets, "unit": self.unit}
+        if self.bands:
+            out["bands"] = self.bands
+        return out
 
 
 @dataclass
@@ -53,6 +58,8 @@ class Panel:
     chart: Chart | None = None
     note: str = ""
     wide: bool = False
+    # Incidents drawn as bands on the chart, listed under it too: (name, dates, href).
+    incidents: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+from django.utils import timezone
+
 from dashboards import selectors
 from dashboards.report.formatting import NETWORK, SENTIMENTS, WEEKDAYS, count
 from dashboards.report.links import Links
 from dashboards.report.structures import Cell, Chart, Heatmap, Panel, Section, Table
+from incidents.models import Incident
 from listening.models import SocialAccount
 
 
@@ -16,7 +20,28 @@ def _day_cell(day: dt.date) -> Cell:
     return Cell(day.strftime("%a %d %b"), raw=day.isoformat())
 
 
-def _network_panel(per_day: list[dict], links: Links) -> Panel:
+def _incident_bands(incidents: list[Incident], days: list[dt.date], chart: Chart, panel: Panel) -> None:
+    """Each incident of the period as a band over the days it was open (clamped to the chart's
+    days), and as a line under the chart that links to its page."""
+    for incident in incidents:
+        first = timezone.localtime(incident.opened_at).date()
+        last = timezone.localtime(incident.resolved_at).date() if incident.resolved_at else None
+        span = f"{first:%d %b} to {last:%d %b}" if last else f"since {first:%d %b}, still open"
+        href = reverse("incidents:detail", args=[incident.pk])
+        panel.incidents.append((incident.name, span, href))
+        inside = [d for d in days if d >= first and (last is None or d <= last)]
+        if inside:
+            chart.bands.append(
+                {
+                    "label": f"Incident: {incident.name}",
+                    "from": inside[0].strftime("%d %b"),
+                    "to": inside[-1].strftime("%d %b"),
+                    "href": href,
+                }
+            )
+
+
+def _network_panel(per_day: list[dict], links: Links, incidents: list[Incident] = ()) -> Panel:
     days = sorted({r["day"] for r in per_day})
     networks = [n for n in NETWORK if any(r["network"] == n for r in per_day)]
     grid = {(r["day"], r["network"]): r["n"] for r in per_day}
@@ -38,7 +63,11 @@ def _network_panel(per_day: list[dict], links: Links) -> Panel:
         for n in networks
     ]
     chart = Chart("stacked", [d.strftime("%d %b") for d in days], datasets)
-    return Panel("volume_daily", "Mentions by network per day", table, chart, wide=True)
+    panel = Panel("volume_daily", "Mentions by network per day", table, chart, wide=True)
+    _incident_bands(list(incidents), days, chart, panel)
+    if panel.incidents:
+        panel.note = "Shaded: the days an incident was open."
+    return panel
 
 
 def _sentiment_panel(per_day: list[dict], links: Links) -> Panel:
@@ -120,12 +149,12 @@ def _heatmap(cells: dict[tuple[int, int], int], links: Links) -> Heatmap:
 
 
 def volume_section(
-    links: Links, volume: selectors.VolumeFigures, tags: list[dict]
+    links: Links, volume: selectors.VolumeFigures, tags: list[dict], incidents: list[Incident] = ()
 ) -> tuple[Section, Heatmap]:
     section = Section("volume", "Volume and sentiment")
     section.note = "Customer mentions reaching us in the period, counted every minute."
     section.panels = [
-        _network_panel(volume.by_day_network, links),
+        _network_panel(volume.by_day_network, links, incidents),
         _sentiment_panel(volume.by_day_sentiment, links),
         _account_panel(volume.by_account, links),
         _tags_panel(tags, links),

@@ -17,6 +17,65 @@
     return NAMED[dataset.key] || NAMED[dataset.label] || PALETTE[index % PALETTE.length];
   }
 
+  // Incidents (spec.bands): shaded spans behind the bars, from the first to the last day each
+  // was open, with its name on top; the list under the chart links to each incident.
+  var BAND_FILL = "rgba(161, 92, 0, 0.14)";
+  var BAND_TEXT = "#7a4600";
+  var BAND_LABEL_BG = "rgba(255, 255, 255, 0.85)";
+
+  function bandBoxes(chart) {
+    var bands = chart.options.plugins.incidentBands && chart.options.plugins.incidentBands.bands;
+    var x = chart.scales.x;
+    var area = chart.chartArea;
+    if (!bands || !bands.length || !x) { return []; }
+    var labels = chart.data.labels;
+    var half = labels.length ? (area.right - area.left) / labels.length / 2 : 0;
+    return bands.map(function (band) {
+      var from = labels.indexOf(band.from);
+      var to = labels.indexOf(band.to);
+      if (from < 0 || to < 0) { return null; }
+      return {
+        label: band.label,
+        left: Math.max(area.left, x.getPixelForValue(from) - half),
+        right: Math.min(area.right, x.getPixelForValue(to) + half)
+      };
+    }).filter(Boolean);
+  }
+
+  var bandsPlugin = {
+    id: "incidentBands",
+    // The shading behind the bars...
+    beforeDatasetsDraw: function (chart) {
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.fillStyle = BAND_FILL;
+      bandBoxes(chart).forEach(function (box) {
+        ctx.fillRect(box.left, area.top, box.right - box.left, area.bottom - area.top);
+      });
+      ctx.restore();
+    },
+    // ...and the names on top, only where they fit (the list under the chart names every band).
+    afterDatasetsDraw: function (chart) {
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      var row = 0;
+      ctx.save();
+      ctx.font = "11px " + window.Chart.defaults.font.family;
+      ctx.textBaseline = "top";
+      bandBoxes(chart).forEach(function (box) {
+        var width = ctx.measureText(box.label).width;
+        if (width > box.right - box.left - 8) { return; }
+        var top = area.top + 2 + 15 * (row++ % 3);
+        ctx.fillStyle = BAND_LABEL_BG;
+        ctx.fillRect(box.left + 2, top - 1, width + 4, 14);
+        ctx.fillStyle = BAND_TEXT;
+        ctx.fillText(box.label, box.left + 4, top);
+      });
+      ctx.restore();
+    }
+  };
+
   function build(canvas, spec) {
     var kind = spec.kind;
     var type = kind === "line" ? "line" : "bar";
@@ -32,6 +91,7 @@
     var horizontal = kind === "hbar";
     return new window.Chart(canvas, {
       type: type,
+      plugins: [bandsPlugin],
       data: { labels: spec.labels, datasets: datasets },
       options: {
         animation: false,
@@ -41,7 +101,8 @@
         interaction: { mode: "nearest", intersect: true },
         plugins: {
           legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12, font: { size: 12 } } },
-          tooltip: { enabled: true }
+          tooltip: { enabled: true },
+          incidentBands: { bands: spec.bands || [] }
         },
         scales: {
           x: { stacked: stacked, grid: { display: false }, ticks: { font: { size: 11 }, maxRotation: 0, autoSkip: true } },
@@ -84,6 +145,9 @@
     NAMED.Facebook = dark ? "#8ab4f8" : "#1f5fbf";
     NAMED.X = dark ? "#c9d0da" : "#1d232b";
     NAMED.unknown = dark ? "#4a5461" : "#d5d9df";
+    BAND_FILL = dark ? "rgba(242, 184, 102, 0.16)" : "rgba(161, 92, 0, 0.14)";
+    BAND_TEXT = dark ? "#f2b866" : "#7a4600";
+    BAND_LABEL_BG = dark ? "rgba(22, 26, 32, 0.85)" : "rgba(255, 255, 255, 0.85)";
     charts.forEach(function (chart) { chart.destroy(); });
     charts = [];
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {

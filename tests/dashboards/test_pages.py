@@ -138,3 +138,44 @@ def test_rows_csv_of_escalations_has_outcomes(manager_client, world):
     header, body = rows[0], rows[1:]
     outcomes = {int(r[0]): r[header.index("response_sla")] for r in body}
     assert outcomes[world.e["e1"].pk] == "met" and outcomes[world.e["e2"].pk] == "breached"
+
+
+def test_incidents_of_the_period_are_bands_on_the_volume_chart(manager_client, world, lead):
+    """An incident open during the week is a band on the daily volume chart (and a link under it);
+    one resolved before the week is neither."""
+    import datetime as dt
+    import json
+
+    from incidents.models import Incident
+
+    def at(day, hour, month=3):
+        return dt.datetime(2026, month, day, hour, tzinfo=dt.UTC)
+
+    inside = Incident.objects.create(
+        name="App login outage", terms=["app down"], networks=["x", "facebook"], opened_by=lead,
+        opened_at=at(3, 9), state=Incident.State.RESOLVED, resolved_at=at(4, 15), resolved_by=lead,
+    )  # fmt: skip
+    Incident.objects.create(
+        name="Card payments declined", terms=["declined"], networks=["x"], opened_by=lead,
+        opened_at=at(10, 9, month=2), state=Incident.State.RESOLVED, resolved_at=at(11, 9, month=2),
+    )  # fmt: skip
+    services.rollup_refresh_mentions()
+    html = manager_client.get(reverse("dashboards:index"), WEEK).content.decode()
+    data = re.search(r'id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    charts = json.loads(unescape(data))
+    volume = charts["volume_daily"]
+    assert [b["label"] for b in volume["bands"]] == ["Incident: App login outage"]
+    band = volume["bands"][0]
+    # The band covers the days the incident was open that the chart has, and both are on it.
+    assert band["from"] in volume["labels"] and band["to"] in volume["labels"]
+    assert "03 Mar" <= band["from"] <= band["to"] <= "04 Mar"
+    assert band["href"] == reverse("incidents:detail", args=[inside.pk])
+    assert reverse("incidents:detail", args=[inside.pk]) in links(html)
+    assert "Card payments declined" not in html
+    # Other charts carry no bands.
+    assert not any("bands" in spec for key, spec in charts.items() if key != "volume_daily")
+
+    # A week without the incident: no band, no list.
+    later = {"from": "2026-03-09", "to": "2026-03-15", "range": "custom"}
+    html = manager_client.get(reverse("dashboards:index"), later).content.decode()
+    assert "App login outage" not in html and '"bands"' not in html

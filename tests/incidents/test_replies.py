@@ -134,6 +134,25 @@ def test_a_message_labelled_fraud_is_held_whatever_the_confidence(lead, checker,
     assert "reads as fraud" in outcome.held[conversation.pk]
 
 
+def test_a_fraud_report_the_model_reads_as_an_outage_is_held_until_a_person_corrects_it(lead, x_account):
+    """The words decide where the model is sure of the wrong thing; a person's label decides over both."""
+    conversation = customer_message(
+        text="@northbridgebank app down and someone took £200 from my account, I did not make that payment!",
+        thread="t-f2",
+    )
+    Mention.objects.filter(thread_key="t-f2").update(intent="outage", intent_confidence=0.9)
+    incident = services.incident_open(actor=lead, name="Outage", terms="app down", networks=["x"])
+    services.incident_replies_prepare(actor=lead, incident=incident, text="Hi {customer_name}, we are on it.")
+    outcome = services.incident_replies_send(actor=lead, incident=incident)
+    assert "reports fraud" in outcome.held[conversation.pk]
+    assert not Reply.objects.filter(conversation=conversation).exists()
+
+    # An agent reads it and labels it an outage after all (a corrected label is certain): answered.
+    Mention.objects.filter(thread_key="t-f2").update(intent_confidence=1.0)
+    outcome = services.incident_replies_send(actor=lead, incident=incident)
+    assert outcome.queued == [conversation.pk]
+
+
 def test_a_closed_messenger_window_holds_the_conversation(lead, agent):
     conversation = customer_message(
         text="app down, cannot pay", thread="m:t_77", network="facebook", kind="direct", minutes_ago=25 * 60

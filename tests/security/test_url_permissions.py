@@ -255,6 +255,8 @@ TABLE: dict[str, Rule] = {
     "api:complaint-list": rule(READERS),
     "api:complaint-detail": rule(READERS, pk="complaint"),
     "api:complaint-letters": rule(WRITERS, pk="complaint"),
+    "api:incident-list": rule(READERS),
+    "api:incident-detail": rule(READERS, pk="incident"),
     "api:audit-export-list": rule(COMPLIANCE_READERS, query="start=2030-01-01&end=2030-01-02&format=jsonl"),
 }
 
