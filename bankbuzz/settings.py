@@ -677,6 +677,7 @@ SPECTACULAR_SETTINGS = {
         "EscalationEventKindEnum": "escalations.api.EVENT_KINDS",
         "EscalationStateEnum": "escalations.api.ESCALATION_STATES",
         "ComplaintStatusEnum": "complaints.api.COMPLAINT_STATUSES",
+        "IncidentStateEnum": "incidents.api.INCIDENT_STATES",
         "ComplaintOutcomeEnum": "complaints.api.COMPLAINT_OUTCOMES",
         "LetterKindEnum": "complaints.api.LETTER_KINDS",
         "LetterChannelEnum": "complaints.api.LETTER_CHANNELS",

@@ -15,6 +15,9 @@ from inbox.models import Reply
 from incidents import permissions, selectors, services
 from incidents.models import Incident
 
+# Named in the API schema (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+INCIDENT_STATES = Incident.State.choices
+
 ACTIVE = Q(members__removed_at__isnull=True)
 COUNTS = {
     "members_count": Count("members", filter=ACTIVE),
