@@ -35,6 +35,7 @@ from complaints.models import (
 from inbox import services as inbox_services
 from inbox.models import Conversation, ConversationEvent, Reply
 from listening.models import Author, Mention
+from listening.pan_vault import mask_cards
 
 logger = logging.getLogger(__name__)
 
@@ -496,7 +497,8 @@ def letter_send(
             complaint=complaint,
             kind=kind,
             channel=channel,
-            text=text,
+            # A letter recorded as sent by e-mail or post skipped the reply guard: never a card in clear.
+            text=mask_cards(text),
             sent_on=None if reply else sent_on,
             reply=reply,
             outcome=outcome if kind in (Letter.Kind.SUMMARY, Letter.Kind.FINAL) else "",

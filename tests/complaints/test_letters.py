@@ -296,3 +296,16 @@ def test_letters_name_the_same_final_day_as_the_complaints_page(agent, lead, com
     after = timezone.localtime(complaint.final_due_at).date()
     assert after > before
     assert f"final response by {after:%-d %B %Y}." in holding
+
+
+def test_a_letter_recorded_as_sent_by_email_never_keeps_a_card_number_in_clear(agent, complaint):
+    services.letter_send(
+        actor=agent,
+        complaint=complaint,
+        kind="acknowledgement",
+        channel="email",
+        text="We have received your complaint about card 4111 1111 1111 1111.",
+        sent_on=timezone.localdate(),
+    )
+    stored = Letter.objects.get(complaint=complaint).text
+    assert "4111 1111 1111 1111" not in stored and "1111" in stored
