@@ -139,7 +139,7 @@ def suggested_messages(conversation: Conversation):
 def suggestion_dismiss(*, actor: User, conversation: Conversation, reason: str) -> int:
     """ "Not a complaint": every message suggested now is dismissed, with the reason."""
     permissions.work_access(actor)
-    reason = (reason or "").strip()
+    reason = mask_cards((reason or "").strip())
     if not reason:
         raise ComplaintError("Say why this is not a complaint: the reason is kept for the regulator.")
     with transaction.atomic():
@@ -352,7 +352,7 @@ def complaint_change_regime(
     """Move an open complaint to another regime: its clocks are computed again from its receipt."""
     if not permissions.can_change_regime(actor):
         raise ComplaintError("Only social leads move a complaint to another regime.")
-    reason = (reason or "").strip()
+    reason = mask_cards((reason or "").strip())
     if not reason:
         raise ComplaintError("Say why the regime changes: it moves the complaint's deadlines.")
     with transaction.atomic():
@@ -646,7 +646,7 @@ def vulnerability_set(*, actor: User, customer: Author, drivers: list[str], note
     drivers = [d for d in Vulnerability.Driver.values if d in set(drivers or [])]
     if not drivers:
         raise ComplaintError("Choose at least one driver: health, life events, resilience or capability.")
-    note = (note or "").strip()[:2000]
+    note = mask_cards((note or "").strip()[:2000])
     with transaction.atomic():
         flag, created = Vulnerability.objects.select_for_update().get_or_create(
             customer=customer, defaults={"drivers": drivers, "note": note, "set_by": actor}
