@@ -186,15 +186,22 @@ def test_ctrl_c_while_run_sets_up_exits_0():
     import signal
     import time
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # Two ports the kernel hands out while both are held, so neither can be the other's
+    # neighbour that some other process already uses.
+    with socket.socket() as web_probe, socket.socket() as sandbox_probe:
+        web_probe.bind(("127.0.0.1", 0))
+        sandbox_probe.bind(("127.0.0.1", 0))
+        port = web_probe.getsockname()[1]
+        sandbox_port = sandbox_probe.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "bankbuzz.devstack", "run"],
-        env={**os.environ, "PORT": str(port), "SANDBOX_PORT": str(port + 1)},
+        env={**os.environ, "PORT": str(port), "SANDBOX_PORT": str(sandbox_port)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     first = process.stdout.readline()
+    if not first:
+        _, err = process.communicate(timeout=120)
+        raise AssertionError(f"`run` ended before setting up (exit {process.returncode}): {err}")
     assert "applying migrations" in first
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
