@@ -11,13 +11,15 @@ Options, and why:
   otherwise Redis would hand a delayed retry to a second worker too.
 - Beat takes a lock in Redis before its first tick (`bankbuzz.beatlock`): a
   second beat started by mistake exits instead of sending every schedule twice.
+- Each worker process loads the enrichment models as it starts: `listening` connects that to
+  `worker_process_init` itself (listening/apps.py), so this module names no app's code.
 """
 
 import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import beat_init, worker_process_init
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankbuzz.settings")
 
@@ -123,14 +125,6 @@ def heartbeat() -> None:
     from bankbuzz.health import heartbeat_record
 
     heartbeat_record()
-
-
-@worker_process_init.connect
-def warm_up_enrichment(**kwargs) -> None:
-    """Load the sentiment and language models before the first poll, not during it."""
-    from listening.enrichment import EnrichmentConfig, warm_up
-
-    warm_up(EnrichmentConfig.from_settings())
 
 
 @beat_init.connect

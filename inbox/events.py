@@ -11,9 +11,9 @@ touched them and what happened to each conversation: `opened` (a customer starte
 `reply` (the bank's own post). Only ids and those words: no customer's text.
 
 Everything that works on conversations after new messages listens to this signal, not to
-`mentions_received`: escalations (routing rules that escalate by themselves, kudos), the API's
-webhooks (`conversation.created`), and any new app (complaints, incidents...). So each runs
-after the attach, whatever the order of INSTALLED_APPS.
+`mentions_received`: escalations (routing rules that escalate by themselves, kudos), the
+webhooks (`conversation.created`, from the inbox's own receiver), and any new app (complaints,
+incidents...). So each runs after the attach, whatever the order of INSTALLED_APPS.
 
 A receiver:
 - is called robustly (like `send_robust`, and with savepoints): one that raises is rolled back

@@ -1,8 +1,44 @@
-"""The inbox's receiver of `listening.signals.mentions_received`: attach, then tell (`inbox.events`)."""
+"""The inbox's receivers, connected in `InboxConfig.ready()`.
 
+- `on_mentions_received` (listening's `mentions_received`): attach, then tell (`inbox.events`).
+- `on_conversations_touched` (the inbox's own `conversations_touched`): the webhooks'
+  `conversation.created`, with the payload built here from the inbox's models and handed to the
+  core's webhooks (`bankbuzz.api.webhooks`), which know no app. It runs after the attach, in its
+  transaction, under its own savepoint; a failure is logged and called again by the inbox's
+  sweep (`inbox.events`), so it does not catch errors itself.
+"""
+
+from django.urls import reverse
+
+from bankbuzz.api import webhooks
 from inbox import events
+from inbox.models import Conversation
 from inbox.services import conversations_attach_mentions
+
+CONVERSATION_CREATED = "conversation.created"
 
 
 def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
     events.attach_and_tell(mention_ids=mention_ids, attach=conversations_attach_mentions)
+
+
+def on_conversations_touched(sender, touched: events.Touched, **kwargs) -> None:
+    opened = touched.ids_where(events.OPENED)
+    # Most installations have no endpoint for this event: one query, and nothing per conversation.
+    if not opened or not webhooks.wanted(CONVERSATION_CREATED):
+        return
+    conversations = Conversation.objects.filter(pk__in=opened[:1000]).order_by("id")
+    # The page's deliveries in one INSERT.
+    webhooks.emit_many(
+        CONVERSATION_CREATED,
+        [
+            {
+                "id": conversation.pk,
+                "network": conversation.network,
+                "status": conversation.status,
+                "priority": conversation.priority,
+                "url": reverse("api:conversation-detail", args=[conversation.pk]),
+            }
+            for conversation in conversations.only("id", "network", "status", "priority")
+        ],
+    )

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bankbuzz.api.webhooks import emit_spike
+from bankbuzz.api.webhooks import emit
 from bankbuzz.audit.services import audit_record
 from listening.models import ListeningQuery, Mention, SocialAccount, SpikeAlert
 from listening.terms import distinctive_terms
@@ -249,8 +249,21 @@ def _open(spiking: list[ScopeSpike], *, now: dt.datetime) -> SpikeAlert:
         actor=None, verb="spike_alert.open", obj=alert, after={"scopes": alert.scopes, "terms": alert.terms}
     )
     _notify(alert)
-    emit_spike(alert)
+    _emit_opened(alert)
     return alert
+
+
+def _emit_opened(alert: SpikeAlert) -> None:
+    emit(
+        "spike.opened",
+        {
+            "id": alert.pk,
+            "started_at": alert.started_at.isoformat(),
+            "peak_count": alert.peak_count,
+            "baseline": alert.baseline,
+            "url": "/listening/alerts/",
+        },
+    )
 
 
 def _extend(alert: SpikeAlert, spiking: list[ScopeSpike]) -> SpikeAlert:

@@ -1,11 +1,26 @@
-"""`/api/v1/` (the REST API), `/api/schema/`, `/api/docs/`, and the profile page's token forms."""
+"""`/api/v1/` (the REST API), `/api/schema/`, `/api/docs/`, and the profile page's token forms.
+
+The API names no app: the project's URLs (`bankbuzz/urls.py`) hand `api_urls` every app's routes
+(each app keeps its own, `ROUTES` in app/api.py), and the router serves them next to the API's
+own (who am I, the audit export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from bankbuzz.api import views
+from bankbuzz.api.audit import ROUTES as AUDIT
 
 app_name = "api"
+
+# (URL prefix, viewset, basename), as DefaultRouter.register takes them.
+Route = tuple[str, type, str]
+
+OWN_ROUTES: list[Route] = [*AUDIT, ("me", views.MeViewSet, "me")]
 
 
 class Router(DefaultRouter):
@@ -13,36 +28,22 @@ class Router(DefaultRouter):
     include_root_view = False
 
 
-def _router() -> Router:
-    from bankbuzz.api.audit import ROUTES as AUDIT
-    from complaints.api import ROUTES as COMPLAINTS
-    from dashboards.api import ROUTES as DASHBOARDS
-    from escalations.api import ROUTES as ESCALATIONS
-    from inbox.api import ROUTES as INBOX
-    from incidents.api import ROUTES as INCIDENTS
-    from listening.api import ROUTES as LISTENING
-
+def router_of(routes: Iterable[Route]) -> Router:
     router = Router(trailing_slash=True, use_regex_path=False)
-    for prefix, viewset, basename in [
-        *INBOX,
-        *ESCALATIONS,
-        *COMPLAINTS,
-        *INCIDENTS,
-        *LISTENING,
-        *DASHBOARDS,
-        *AUDIT,
-        ("me", views.MeViewSet, "me"),
-    ]:
+    for prefix, viewset, basename in routes:
         router.register(prefix, viewset, basename=basename)
     return router
 
 
-urlpatterns = [
-    path("v1/", include(_router().urls)),
-    path("schema/", views.SchemaView.as_view(), name="schema"),
-    path("docs/", views.docs, name="docs"),
-    path("tokens/", views.token_create, name="token_create"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
-    # Anything else under /api/ (a mistyped path, an id that is not a number) answers JSON, not HTML.
-    re_path(r"^.*$", views.not_found, name="not_found"),
-]
+def api_urls(routes: Iterable[Route]) -> tuple[list, str]:
+    """The API's URL patterns with the apps' `routes` in its router, for `include()` (namespace `api`)."""
+    urlpatterns = [
+        path("v1/", include(router_of([*routes, *OWN_ROUTES]).urls)),
+        path("schema/", views.SchemaView.as_view(), name="schema"),
+        path("docs/", views.docs, name="docs"),
+        path("tokens/", views.token_create, name="token_create"),
+        path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+        # Anything else under /api/ (a mistyped path, an id that is not a number) answers JSON, not HTML.
+        re_path(r"^.*$", views.not_found, name="not_found"),
+    ]
+    return urlpatterns, app_name

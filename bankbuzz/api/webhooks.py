@@ -1,10 +1,12 @@
 """Outgoing webhooks: `emit(event, payload)` from the services, signed POSTs with retries.
 
-Any app may call `emit` (it imports nothing above `bankbuzz`). The deliveries are written in the
-caller's transaction, so an event exists exactly when what it reports was committed, and each is
-queued after the commit. A payload says what happened and where to read more (ids and API
-paths); it never carries a customer's words or personal data, which the receiver reads through
-the API with its own token and rights.
+Any app may call `emit`; this module imports nothing above `bankbuzz` and knows no app's models:
+the app that owns what happened builds the payload from its own and hands it over (the inbox's
+receiver of `conversations_touched`, `inbox.receivers`, for `conversation.created`). The
+deliveries are written in the caller's transaction, so an event exists exactly when what it
+reports was committed, and each is queued after the commit. A payload says what happened and
+where to read more (ids and API paths); it never carries a customer's words or personal data,
+which the receiver reads through the API with its own token and rights.
 
 Signature: `X-BankBuzz-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the
 endpoint's secret. The receiver recomputes it, compares in constant time and refuses a `t` older
@@ -33,6 +35,7 @@ from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
+# The events endpoints can subscribe to (the API's documented contract: names, not imports).
 EVENTS = {
     "conversation.created": "A customer started a new conversation.",
     "escalation.opened": "A conversation was escalated to a department.",
@@ -102,6 +105,15 @@ def emit(event: str, payload: dict) -> None:
     emit_many(event, [payload])
 
 
+def wanted(event: str) -> bool:
+    """Whether any active endpoint receives `event` (one query): most installations have none, so
+    a caller asks before it reads what a page of payloads needs."""
+    return any(
+        event in (events or [])
+        for events in WebhookEndpoint.objects.filter(is_active=True).values_list("events", flat=True)
+    )
+
+
 def emit_many(event: str, payloads: list[dict]) -> None:
     """`emit` of several events of one kind (a page of new conversations) in three statements."""
     if event not in EVENTS:
@@ -132,35 +144,6 @@ def emit_many(event: str, payloads: list[dict]) -> None:
         return
     ids = [d.pk for d in deliveries]
     transaction.on_commit(lambda: _enqueue(ids))
-
-
-def emit_escalation(event: str, escalation) -> None:
-    """An escalation's event (escalations.services calls this; no import of escalations here)."""
-    emit(
-        event,
-        {
-            "id": escalation.pk,
-            "state": escalation.state,
-            "department": escalation.department_id,
-            "conversation": escalation.conversation_id,
-            "priority": escalation.priority,
-            "url": f"/api/v1/escalations/{escalation.pk}/",
-        },
-    )
-
-
-def emit_spike(alert) -> None:
-    """A spike alert opened (listening.spikes calls this)."""
-    emit(
-        "spike.opened",
-        {
-            "id": alert.pk,
-            "started_at": alert.started_at.isoformat(),
-            "peak_count": alert.peak_count,
-            "baseline": alert.baseline,
-            "url": "/listening/alerts/",
-        },
-    )
 
 
 def _enqueue(ids: list[int], countdown: int = 0) -> None:

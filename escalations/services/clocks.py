@@ -16,11 +16,11 @@ from django.utils import timezone
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
-from bankbuzz.api.webhooks import emit_escalation
 from escalations import selectors
 from escalations.models import Escalation, EscalationEvent
 from escalations.services.steps import escalation_url, record_event
 from escalations.sla import add_working, working_seconds_between
+from escalations.webhooks import emit_escalation
 
 logger = logging.getLogger(__name__)
 State = Escalation.State

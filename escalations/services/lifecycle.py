@@ -10,7 +10,6 @@ from django.utils import timezone
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
-from bankbuzz.api.webhooks import emit_escalation
 from escalations.models import Department, Escalation, EscalationEvent, RoutingRule
 from escalations.permissions import can_answer
 from escalations.services.clocks import pause_clocks, refresh_due, resume_clocks, start_clocks
@@ -28,6 +27,7 @@ from escalations.services.steps import (
     set_conversation_status,
     who,
 )
+from escalations.webhooks import emit_escalation
 from inbox.models import Conversation
 
 State = Escalation.State

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bankbuzz.api import receivers, webhooks
+from bankbuzz.api import webhooks
 from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+from inbox import receivers
 from inbox.events import touched_of
 from inbox.models import Conversation
 from inbox.services import conversations_attach_mentions
