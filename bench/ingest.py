@@ -209,6 +209,7 @@ def run_ingest(*, count: int, log=print, seed: int = 7, everything: bool = True)
     from django.urls import get_resolver
 
     get_resolver().reverse_dict  # noqa: B018
+    _broker_warm(log)
 
     timers = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0}
     cpu = {"enrich": 0.0, "attach": 0.0, "escalate": 0.0, "parse": 0.0}
@@ -324,6 +325,22 @@ def run_ingest(*, count: int, log=print, seed: int = 7, everything: bool = True)
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
     return out
+
+
+def _broker_warm(log) -> None:
+    """What a worker has done before its first poll: the broker's client imported and connected.
+
+    Without it the first page pays for importing the Redis transport (and, without bytecode
+    caches, compiling it): a one-off of a process, not a cost of ingest.
+    """
+    try:
+        import bankbuzz.api.tasks  # noqa: F401 - the webhook task the pages queue
+        from bankbuzz.celery import app
+
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        log(f"  (broker not reachable before the run: {type(exc).__name__})")
 
 
 def _commits() -> int | None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from escalations import permissions
-from escalations.models import Department, Escalation, RoutingRule, SlaPolicy
+from escalations.models import Department, Escalation, Holiday, RoutingRule, SlaPolicy
 from escalations.sla import WorkingHours
 from inbox.models import Conversation
 from listening.enrichment.understanding import CONFIDENT
@@ -47,6 +49,28 @@ def sla_minutes(department: Department, priority: int) -> tuple[int, int]:
     return policy.first_response_minutes, policy.resolution_minutes
 
 
+def departments_clocks(
+    department_ids: Iterable[int],
+) -> tuple[dict[int, list[dt.date]], dict[tuple[int, int], tuple[int, int]]]:
+    """The holidays of these departments and their SLA minutes by (department, priority), in two queries.
+
+    What `working_hours` and `sla_minutes` read, for a page of escalations at once.
+    """
+    ids = sorted(set(department_ids))
+    holidays: dict[int, list[dt.date]] = {pk: [] for pk in ids}
+    for department_id, date in Holiday.objects.filter(department_id__in=ids).values_list(
+        "department_id", "date"
+    ):
+        holidays[department_id].append(date)
+    minutes = {
+        (department_id, priority): (response, resolution)
+        for department_id, priority, response, resolution in SlaPolicy.objects.filter(
+            department_id__in=ids
+        ).values_list("department_id", "priority", "first_response_minutes", "resolution_minutes")
+    }
+    return holidays, minutes
+
+
 def active_departments() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).order_by("name")
 
@@ -77,9 +101,14 @@ def customer_messages(conversation: Conversation, *, limit: int = ROUTING_MESSAG
     return newest[::-1]
 
 
-def _phrase_matches(phrase: str, text: str) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _phrase_pattern(phrase: str) -> re.Pattern:
     # Whole words: "card" must not match "discarded".
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
+def _phrase_matches(phrase: str, text: str) -> bool:
+    return _phrase_pattern(phrase).search(text) is not None
 
 
 def _confident(message: Mention) -> bool:
@@ -133,10 +162,13 @@ def routing_suggest(
     return None
 
 
-def question_prefill(conversation: Conversation) -> str:
-    """The customer's words, masked, as the start of the question to the expert."""
+def question_prefill(conversation: Conversation, *, messages: list[Mention] | None = None) -> str:
+    """The customer's words, masked, as the start of the question to the expert.
+
+    `messages`: the conversation's `customer_messages`, when the caller read them already.
+    """
     lines = [f"{conversation.customer} wrote:"]
-    for mention in customer_messages(conversation):
+    for mention in customer_messages(conversation) if messages is None else messages:
         text = " ".join(mention.masked_text.split())
         lines.append(f"> {text}")
     lines.append("")

@@ -39,6 +39,24 @@ def notify(
     return notifications
 
 
+def notify_many(
+    notices: Iterable[tuple[Iterable[User], str, str, str]], *, email: bool = True
+) -> list[Notification]:
+    """`notify` of several notices at once (recipients, verb, text, url): one INSERT, one e-mail task."""
+    rows = []
+    for recipients, verb, text, url in notices:
+        unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+        rows.extend(
+            Notification(recipient=user, verb=verb, text=text[:300], url=url[:500])
+            for user in unique.values()
+        )
+    notifications = Notification.objects.bulk_create(rows) if rows else []
+    to_email = [n.pk for n in notifications if email and n.recipient.email]
+    if to_email:
+        transaction.on_commit(lambda: _queue_emails(to_email))
+    return notifications
+
+
 def _queue_emails(notification_ids: list[int]) -> None:
     from bankbuzz.accounts.tasks import send_notification_emails
 

@@ -37,6 +37,7 @@ from escalations.services.lifecycle import (
     escalation_request_info,
     escalation_transfer,
 )
+from escalations.services.opening import RuleEscalation, escalations_open_by_rules
 from escalations.services.routing import (
     RULE_FIELDS,
     escalations_auto_open,
@@ -73,6 +74,7 @@ __all__ = [
     "EscalationError",
     "EscalationStale",
     "Kind",
+    "RuleEscalation",
     "State",
     "Status",
     "check_version",
@@ -89,6 +91,7 @@ __all__ = [
     "escalation_url",
     "escalations_auto_open",
     "escalations_check_slas",
+    "escalations_open_by_rules",
     "holiday_add",
     "holiday_remove",
     "kudos_from_mentions",

@@ -19,7 +19,7 @@ from bankbuzz.accounts.notifications import notify
 from escalations import selectors
 from escalations.models import Escalation, EscalationEvent
 from escalations.services.steps import escalation_url, record_event
-from escalations.sla import add_working, working_seconds_between
+from escalations.sla import WorkingHours, add_working, working_seconds_between
 from escalations.webhooks import emit_escalation
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,16 @@ def refresh_due(escalation: Escalation) -> None:
     escalation.due_at = min(dues) if dues else None
 
 
-def start_clocks(escalation: Escalation, *, now: dt.datetime) -> None:
-    hours = selectors.working_hours(escalation.department)
-    response, resolution = selectors.sla_minutes(escalation.department, escalation.priority)
+def start_clocks(
+    escalation: Escalation,
+    *,
+    now: dt.datetime,
+    hours: WorkingHours | None = None,
+    minutes: tuple[int, int] | None = None,
+) -> None:
+    """Start the SLA clocks; `hours` and `minutes` when the caller read them already (a page at once)."""
+    hours = hours or selectors.working_hours(escalation.department)
+    response, resolution = minutes or selectors.sla_minutes(escalation.department, escalation.priority)
     escalation.response_due_at = add_working(now, response * 60, hours)
     escalation.response_warn_at = add_working(now, response * 60 * WARN_AT, hours)
     escalation.resolution_due_at = add_working(now, resolution * 60, hours)

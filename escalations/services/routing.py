@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,12 +11,10 @@ from bankbuzz.audit.services import audit_record
 from escalations import selectors
 from escalations.models import RoutingRule
 from escalations.services.departments import require_department_manager
-from escalations.services.lifecycle import escalation_open
-from escalations.services.steps import EscalationError
+from escalations.services.opening import RuleEscalation, escalations_open_by_rules
 from inbox.models import Conversation
 from listening.models import Mention
 
-logger = logging.getLogger(__name__)
 Status = Conversation.Status
 
 
@@ -122,19 +118,32 @@ def _customer_messages(conversations: list[Conversation]) -> dict[int, list[Ment
     return messages
 
 
+def _deciding_rules(rules: list[RoutingRule]) -> list[RoutingRule]:
+    """The rules, by position, up to the last that escalates by itself: those that can decide.
+
+    The first rule that matches is the suggestion; one after the last automatic rule can only
+    be a suggestion for a person, never an automatic escalation, so it need not be evaluated.
+    """
+    last = max((index for index, rule in enumerate(rules) if rule.auto_escalate), default=-1)
+    return rules[: last + 1]
+
+
 def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
     """Conversations touched by new customer messages, escalated by a rule that says so.
 
     Only a conversation that was never escalated: once people have handled one, a rule does not
     second-guess them. The rules are read once and matched in memory against the customer
-    messages of all the page's conversations, read in one query.
+    messages of all the page's conversations, read in one query; the escalations they open are
+    written together (`escalations_open_by_rules`), so a page costs the same statements whatever
+    the number of its conversations and of its escalations.
     """
     rules = list(
         RoutingRule.objects.filter(is_active=True, department__is_active=True).select_related(
             "department", "created_by"
         )
     )
-    if not any(rule.auto_escalate for rule in rules):
+    rules = _deciding_rules(rules)
+    if not rules:
         return []
     keys = set(
         Mention.objects.filter(pk__in=mention_ids, direction=Mention.Direction.IN).values_list(
@@ -143,31 +152,29 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
     )
     if not keys:
         return []
-    opened = []
     candidates = list(
-        Conversation.objects.filter(threads_q(keys))
+        # Locked (in id order, as the attach locks them) so that their status and version hold
+        # until the escalations are written.
+        Conversation.objects.select_for_update(of=("self",))
+        .filter(threads_q(keys))
         .filter(status__in=(Status.NEW, Status.OPEN))
         .exclude(escalations__isnull=False)
         .select_related("customer")
         .order_by("id")
     )
     messages = _customer_messages(candidates)
+    wanted = []
     for conversation in candidates:
         suggestion = selectors.routing_suggest(conversation, rules=rules, messages=messages[conversation.pk])
         if suggestion is None or not suggestion.rule.auto_escalate:
             continue
-        try:
-            escalation = escalation_open(
-                actor=None,
+        question = selectors.question_prefill(conversation, messages=messages[conversation.pk])
+        wanted.append(
+            RuleEscalation(
                 conversation=conversation,
-                department=suggestion.department,
-                priority=suggestion.priority,
-                question=selectors.question_prefill(conversation)
-                + f"(escalated automatically by the rule “{suggestion.rule.name}”)",
                 rule=suggestion.rule,
+                priority=suggestion.priority,
+                question=question + f"(escalated automatically by the rule “{suggestion.rule.name}”)",
             )
-        except EscalationError as exc:
-            logger.info("auto-escalation of conversation %s skipped: %s", conversation.pk, exc)
-            continue
-        opened.append(escalation.pk)
-    return opened
+        )
+    return escalations_open_by_rules(wanted=wanted) if wanted else []

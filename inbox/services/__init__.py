@@ -41,6 +41,7 @@ from inbox.services.conversations import (
     conversation_set_priority,
     conversation_set_status,
 )
+from inbox.services.escalated import EscalationStep, conversations_follow_escalations
 from inbox.services.notes import MENTION_RE, mentioned_users, note_add
 from inbox.services.recount import RECOUNT_FIELDS, conversation_sentiment_follow, conversations_recount
 from inbox.services.search import (
@@ -82,6 +83,7 @@ __all__ = [
     "TAG_NAME",
     "BulkResult",
     "Change",
+    "EscalationStep",
     "InboxError",
     "Kind",
     "StaleAction",
@@ -104,6 +106,7 @@ __all__ = [
     "conversations_attach_mentions",
     "conversations_attach_orphans",
     "conversations_bulk_apply",
+    "conversations_follow_escalations",
     "conversations_recount",
     "describe_changes",
     "insert_conversations",

@@ -122,10 +122,21 @@ def insert_conversations(
     return inserted
 
 
-def insert_rows(model, rows: list[dict], *, now: dt.datetime) -> None:
-    """One INSERT of `rows` (field name -> value); other fields get their defaults, as with the ORM."""
+def insert_rows(
+    model,
+    rows: list[dict],
+    *,
+    now: dt.datetime,
+    skip_conflicts: bool = False,
+    returning: tuple[str, ...] = (),
+) -> list[tuple]:
+    """One INSERT of `rows` (field name -> value); other fields get their defaults, as with the ORM.
+
+    `skip_conflicts`: a row that would break a unique constraint is left out (`ON CONFLICT DO
+    NOTHING`). `returning`: the columns of the rows inserted, as tuples.
+    """
     if not rows:
-        return
+        return []
     fields = _inserted_fields(model)
     values = []
     for row in rows:
@@ -143,11 +154,14 @@ def insert_rows(model, rows: list[dict], *, now: dt.datetime) -> None:
             )
         )
     sql, params = _values(values, [f.cast_db_type(connection) for f in fields])
+    tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    tail += f" RETURNING {', '.join(returning)}" if returning else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) VALUES {sql}",  # noqa: S608
+            f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) VALUES {sql}{tail}",  # noqa: S608
             params,
         )
+        return cursor.fetchall() if returning else []
 
 
 def _inserted_fields(model) -> list:

@@ -251,90 +251,110 @@ def rows_store(
     enriched = stored.enrich_items(plain)
     plain, originals = _mask_cards(plain)
     keys = threads.conversation_keys(plain, _answered_keys(network, threads.answered_ids(plain)))
-    now = timezone.now()
-    rows = []
     langs = [clean_text(extra.lang or item.lang)[:8] for item, extra in zip(plain, enriched, strict=True)]
-    for item, extra, key, lang in zip(plain, enriched, keys, langs, strict=True):
-        rows.append(
-            (
-                network,
-                item.external_id,
-                account.pk,
-                author_ids[item.author.external_id],
-                item.kind,
-                item.direction,
-                item.text,
-                http_url(item.url),
-                key,
-                item.thread_key[:160],
-                item.in_reply_to,
-                item.created_at,
-                now,
-                _json_text(item.raw),
-                Json([]),
-                lang,
-                extra.sentiment_score,
-                extra.sentiment_label,
-                Json(extra.pii_findings),
-                extra.has_pii,
-                extra.priority_hint,
-                extra.intent,
-                extra.is_spam,
-                extra.sentiment_confidence,
-                extra.intent_confidence,
-                extra.lang_confidence,
-                extra.needs_reply,
-                extra.needs_reply_confidence,
-                True if for_inbox is None else bool(for_inbox(item, extra)),
-            )
-        )
-    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would. One statement
-    # for the page, whatever its size (execute_values would cut it every 100 rows).
+    now = timezone.now()
+    rows = [
+        _mention_row(account, item, extra, key, lang, author_ids, for_inbox, now)
+        for item, extra, key, lang in zip(plain, enriched, keys, langs, strict=True)
+    ]
+    # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        returned = execute_values(
-            cursor.cursor,
-            f"""
-            INSERT INTO {Mention._meta.db_table}
-                (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
-                 network_thread, in_reply_to, created_at, received_at, raw, edit_history, lang,
-                 sentiment_score, sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam,
-                 sentiment_confidence, intent_confidence, lang_confidence, needs_reply,
-                 needs_reply_confidence, for_inbox)
-            VALUES %s
-            ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
-                WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
-            RETURNING id, external_id, xmax = 0
-            """,  # noqa: S608 - table name from the model, values bound
-            rows,
-            page_size=len(rows),
-            fetch=True,
-        )
+        returned = _insert_mentions(cursor.cursor, rows)
         seal_originals(
             {pk: originals[external_id] for pk, external_id, _new in returned if external_id in originals}
         )
-        # A post a listening query's search stored first, now read from the account's own stream
-        # (it @-mentions the bank, or is a comment or message): it takes the stream's kind, so
-        # the account's volume (spike alerts, dashboards) counts it. Only a row that was there
-        # already can be such a post: a page of new posts needs no statement for it.
-        fresh = {external_id for _pk, external_id, new in returned if new}
-        own = [
-            (network, item.external_id, item.kind)
-            for item in plain
-            if item.kind != base.KIND_SEARCH and item.external_id not in fresh
-        ]
-        if own:
-            execute_values(
-                cursor.cursor,
-                f"""
-                UPDATE {Mention._meta.db_table} AS m SET kind = v.kind
-                FROM (VALUES %s) AS v (network, external_id, kind)
-                WHERE m.network = v.network AND m.external_id = v.external_id AND m.kind = 'search'
-                """,  # noqa: S608 - table name from the model, values bound
-                own,
-                page_size=len(own),
-            )
+        _adopt_search_hits(
+            cursor.cursor, network, plain, {external_id for _pk, external_id, new in returned if new}
+        )
     written = {
         item.external_id: (item, extra, lang)
         for item, extra, lang in zip(plain, enriched, langs, strict=True)
     }
     return [StoredRow(pk, *written[external_id], inserted=bool(new)) for pk, external_id, new in returned]
+
+
+def _mention_row(account, item, extra, key, lang, author_ids, for_inbox, now) -> tuple:
+    """The VALUES row of a mention, in the column order of `_insert_mentions`."""
+    return (
+        account.network,
+        item.external_id,
+        account.pk,
+        author_ids[item.author.external_id],
+        item.kind,
+        item.direction,
+        item.text,
+        http_url(item.url),
+        key,
+        item.thread_key[:160],
+        item.in_reply_to,
+        item.created_at,
+        now,
+        _json_text(item.raw),
+        Json([]),
+        lang,
+        extra.sentiment_score,
+        extra.sentiment_label,
+        Json(extra.pii_findings),
+        extra.has_pii,
+        extra.priority_hint,
+        extra.intent,
+        extra.is_spam,
+        extra.sentiment_confidence,
+        extra.intent_confidence,
+        extra.lang_confidence,
+        extra.needs_reply,
+        extra.needs_reply_confidence,
+        True if for_inbox is None else bool(for_inbox(item, extra)),
+    )
+
+
+def _insert_mentions(cursor, rows: list[tuple]) -> list[tuple[int, str, bool]]:
+    """One INSERT of the page's mentions, whatever its size; (id, external id, new) of each row.
+
+    A row that was there already is returned only when this page promotes it to the inbox.
+    """
+    # execute_values would cut the statement every 100 rows without page_size.
+    return execute_values(
+        cursor,
+        f"""
+        INSERT INTO {Mention._meta.db_table}
+            (network, external_id, account_id, author_id, kind, direction, text, url, thread_key,
+             network_thread, in_reply_to, created_at, received_at, raw, edit_history, lang,
+             sentiment_score, sentiment_label, pii_findings, has_pii, priority_hint, intent, is_spam,
+             sentiment_confidence, intent_confidence, lang_confidence, needs_reply,
+             needs_reply_confidence, for_inbox)
+        VALUES %s
+        ON CONFLICT (network, external_id) DO UPDATE SET for_inbox = TRUE
+            WHERE {Mention._meta.db_table}.for_inbox = FALSE AND EXCLUDED.for_inbox = TRUE
+        RETURNING id, external_id, xmax = 0
+        """,  # noqa: S608 - table name from the model, values bound
+        rows,
+        page_size=len(rows),
+        fetch=True,
+    )
+
+
+def _adopt_search_hits(cursor, network: str, items: list[base.FetchedItem], fresh: set[str]) -> None:
+    """Give the stream's kind to posts a listening query's search stored first.
+
+    A post read now from the account's own stream (it @-mentions the bank, or is a comment or
+    message) takes the stream's kind, so the account's volume (spike alerts, dashboards) counts
+    it. Only a row that was there already can be such a post: a page of new posts needs no
+    statement for it.
+    """
+    own = [
+        (network, item.external_id, item.kind)
+        for item in items
+        if item.kind != base.KIND_SEARCH and item.external_id not in fresh
+    ]
+    if own:
+        execute_values(
+            cursor,
+            f"""
+            UPDATE {Mention._meta.db_table} AS m SET kind = v.kind
+            FROM (VALUES %s) AS v (network, external_id, kind)
+            WHERE m.network = v.network AND m.external_id = v.external_id AND m.kind = 'search'
+            """,  # noqa: S608 - table name from the model, values bound
+            own,
+            page_size=len(own),
+        )

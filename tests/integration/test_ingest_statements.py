@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
+from bankbuzz.audit.models import AuditEvent
 from escalations import services as escalation_services
 from escalations.models import Escalation
 from inbox.models import Conversation
@@ -104,3 +105,41 @@ def test_a_page_costs_the_same_statements_at_10_and_at_60_mentions(
         event="conversation.created", payload__data__id__in=list(conversations.values_list("pk", flat=True))
     )
     assert created.count() == 36
+
+
+def stolen_page(account, prefix: str, size: int) -> list:
+    """`size` items, every new customer's card stolen: a page that escalates six in ten of its mentions."""
+    return [
+        dataclasses.replace(item, text="my card was stolen, block it")
+        if item.thread_key == item.external_id
+        else item
+        for item in page(account, prefix, size)
+    ]
+
+
+def test_a_page_costs_the_same_statements_however_many_conversations_it_escalates(
+    account, everything_on, django_capture_on_commit_callbacks
+):
+    statements(account, stolen_page(account, "w", 10), django_capture_on_commit_callbacks)
+    small = statements(account, stolen_page(account, "s", 10), django_capture_on_commit_callbacks)
+    large = statements(account, stolen_page(account, "l", 60), django_capture_on_commit_callbacks)
+
+    assert small == large
+    escalated = Escalation.objects.filter(conversation__thread_key__startswith="l")
+    assert escalated.count() == 36
+    assert set(escalated.values_list("version", flat=True)) == {2}
+    waiting = Conversation.objects.filter(
+        thread_key__startswith="l", status=Conversation.Status.WAITING_EXPERT
+    )
+    assert waiting.count() == 36
+    opened = WebhookDelivery.objects.filter(
+        event="escalation.opened", payload__data__id__in=list(escalated.values_list("pk", flat=True))
+    )
+    assert opened.count() == 36
+    # Audited as one by one: the escalation opened, and its conversation's thread and status.
+    conversation_ids = [str(pk) for pk in waiting.values_list("pk", flat=True)]
+    escalation_ids = [str(pk) for pk in escalated.values_list("pk", flat=True)]
+    audited = AuditEvent.objects.filter(actor_label="system")
+    assert audited.filter(verb="escalation.opened", object_id__in=escalation_ids).count() == 36
+    assert audited.filter(verb="conversation.escalation", object_id__in=conversation_ids).count() == 36
+    assert audited.filter(verb="conversation.status", object_id__in=conversation_ids).count() == 36
