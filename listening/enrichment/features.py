@@ -12,8 +12,9 @@ The features are:
   the eight languages ("bloqueada", "blocked", "bloquée");
 * cues from a small multilingual bank lexicon (fraud, outage, closing, gratitude, money
   taken, waiting, negation of "authorise", money or access the customer disowns, praise said
-  by denying a problem, plainly bad and plainly good words), written from the domain, not
-  from the data;
+  by denying a problem, plainly bad and plainly good words, grievances about the bank's own
+  doing and thanks said beside them, a card to be stopped), written from the domain and
+  checked by cross-validation on the training split only;
 * the VADER compound score of the post with bank words added to VADER's lexicon (see
   :mod:`listening.enrichment.sentiment`), and the spam rules' verdict.
 
@@ -56,7 +57,12 @@ CUES: Final[dict[str, re.Pattern[str]]] = {
         r"estafa|robad|hackead|no (?:he )?autorizad|no reconozco|truff|rubat|hackerat|"
         r"non (?:ho )?autorizz|non riconosco|oplicht|gestolen|gehackt|niet herken|"
         r"oszust|ukradl|kradzie|włama|wlama|nie autoryz|nie robił|nie zrobił|"
-        r"burl|roubad|pirate|nao reconhe|não reconhe|nao autoriz|não autoriz|falso|fałszyw|nep|finto|faux"
+        r"burl|roubad|pirate|nao reconhe|não reconhe|nao autoriz|não autoriz|falso|fałszyw|nep|finto|faux|"
+        r"geklaut|in my name|en mon nom|auf meinen namen|a mi nombre|a mio nome|op mijn naam|"
+        r"na moje (?:nazwisko|dane)|em meu nome|em nome|never applied|jamais (?:souscrit|demande)|"
+        r"nie beantragt|nunca (?:he )?solicit|mai (?:richiesto|sottoscritto)|nooit aangevraagd|"
+        r"nigdy nie (?:skladal|bral)|vanished|disparu|verschwunden|desaparecid|sparit|verdwenen|"
+        r"zniknal|desapareceu"
     ),
     "outage": _cue(
         r"down|outage|not working|crash|error|unavailable|can.?t log ?in|cannot log ?in|"
@@ -143,11 +149,60 @@ CUES: Final[dict[str, re.Pattern[str]]] = {
         r"szybko|sprawnie|brawo|szacun|polecam|"
         r"rapidez|eficien|perfeito|impecavel|parabens"
     ),
+    # A grievance about what the bank did: fees, the same thing again, "seriously?", praise
+    # taken back ("not impressed", "not ok"). Complaints, told apart from fraud and from thanks.
+    "fee": _cue(
+        r"fees?\b|charges?\b|charging|interest|overdra|frais|commission|agios|decouvert|"
+        r"gebuhr|zinsen|dispo|comision|intereses|descubierto|spese|interessi|"
+        r"scoperto|kosten|rente|roodstand|opłat|oplat|prowizj|debet|taxa|comiss|juros|descoberto"
+    ),
+    "again": _cue(
+        r"again|third time|(?:2nd|3rd|second|third) time|once more|encore|schon wieder|"
+        r"zum (?:zweiten|dritten)|wieder|otra vez|de nuevo|ancora|di nuovo|opnieuw|alweer|"
+        r"weer|znowu|kolejny raz|po raz|de novo|outra vez|mais uma vez"
+    ),
+    "seriously": _cue(
+        r"seriously|are you (?:kidding|serious)|you.?re joking|serieux|c.?est une blague|"
+        r"ernsthaft|im ernst|soll das|en serio|es broma|sul serio|scherz|serieus|meen je dat|"
+        r"na serio|serio\?|zartujecie|a serio|a sério|estao a brincar|é piada|e piada"
+    ),
+    "not_good": _cue(
+        r"not (?:impressed|ok|okay|acceptable|good enough|happy)|unhappy|disappointed|fed up|"
+        r"pas (?:top|terrible|normal|acceptable|content)|decu|marre|"
+        r"nicht (?:ok|in ordnung|zufrieden)|geht gar nicht|enttauscht|reicht|"
+        r"no es normal|no es aceptable|decepcionad|harto|"
+        r"non (?:va bene|e normale|e accettabile)|delus|stufo|"
+        r"niet (?:ok|normaal|acceptabel|tevreden)|teleurgesteld|zat van|"
+        r"nie w porzadku|niezadowol|rozczarowan|mam dosc|"
+        r"nao (?:esta certo|e normal|e aceitavel)|desiludid|farto"
+    ),
+    # The customer asks for the card to be stopped (not "you blocked my card").
+    "block_card": _cue(
+        r"block (?:it|the card|my card)|freeze (?:it|the card|my card)|cancel (?:it|the card) now|"
+        r"bloquez|bloquer (?:la|ma) carte|sperrt|sperren sie|bitte sperren|sofort sperren|"
+        r"bloquead|bloqueen|bloquear la tarjeta|bloccate|bloccare la carta|blokkeer|blokkeren|"
+        r"zablokujcie|zablokuj|zastrzez|bloqueiem|bloqueie|bloquear o cartao"
+    ),
+    # The bank's own doing: a grievance, not a third party's fraud.
+    "bank_fault": _cue(
+        r"your (?:fault|error|mistake|system|side)|you(?:'ve| have)? (?:blocked|charged|sent|lost|cut)|"
+        r"votre (?:erreur|faute|systeme)|vous avez (?:bloque|preleve|envoye|perdu)|"
+        r"(?:euer|eure) (?:fehler|schuld|system)|ihr habt|"
+        r"vuestr[oa] (?:error|culpa|sistema)|me habeis|"
+        r"(?:vostro|vostra) (?:errore|colpa|sistema)|colpa vostra|mi avete|"
+        r"jullie (?:fout|schuld|systeem|hebben)|"
+        r"(?:wasz|wasza) (?:blad|wina|system)|zablokowaliscie|pobraliscie|"
+        r"(?:vosso|vossa) (?:erro|culpa|sistema)|bloquearam|cobraram"
+    ),
     "spam_bait": _cue(
         r"giveaway|earn|follow for|bitcoin|crypto|gagnez|verdien|gana |guadagna|zarabiaj|ganhe|"
         r"gratis|gratuit|grátis|darmow|sorteo|concours|gewinnspiel|winactie|konkurs|passatempo|concorso"
     ),
 }
+
+
+# Cues that, beside a word of thanks, make it sarcasm ("Cheers for that 👍" after a fee).
+_GRIEVANCES: Final = ("sarcasm", "bad_words", "money_taken", "waiting", "fee", "again", "not_good")
 
 
 def _fold(text: str) -> str:
@@ -177,6 +232,8 @@ def features(text: str, *, vader: float = 0.0, spam: bool = False) -> dict[str, 
     for name, pattern in CUES.items():
         if pattern.search(norm):
             feats[f"cue:{name}"] = CUE_WEIGHT
+    if "cue:thanks" in feats and (vader < -0.05 or any(f"cue:{name}" in feats for name in _GRIEVANCES)):
+        feats["cue:thanks_but"] = CUE_WEIGHT
     if "?" in norm:
         feats["cue:question_mark"] = CUE_WEIGHT
     if vader:

@@ -1,6 +1,7 @@
 """Sentiment, intent and "needs a reply" of a post, each with a confidence.
 
-A linear model (logistic regression, one head per label) over the features of
+A linear model (logistic regression, one head per label; the intent head mixed with naive
+Bayes at training time, which stays linear) over the features of
 :mod:`listening.enrichment.features`, trained by ``python -m listening.enrichment.train`` on
 ``tests/fixtures/understanding/train.jsonl`` (plus agents' exported corrections, when given)
 and shipped as ``understanding_model.json`` next to this module: plain numbers, no pickle, so
