@@ -618,7 +618,7 @@ API_IDEMPOTENCY_TTL = env_int("API_IDEMPOTENCY_TTL", 24 * 60 * 60, minimum=60)
 # same reply (a double click, a resubmitted form, a client's retry), not a second one.
 REPLY_DUPLICATE_WINDOW = env_int("REPLY_DUPLICATE_WINDOW", 120, minimum=0)
 
-# Incidents (incidents/services.py). A conversation whose customer's message has one of these
+# Incidents (incidents/services/holding.py). A conversation whose customer's message has one of these
 # intents is held back from the incident's bulk reply for a person to answer.
 INCIDENT_HOLD_INTENTS = env_list("INCIDENT_HOLD_INTENTS", ["fraud"])
 # ... and one whose intent the understanding layer could not read with confidence.

@@ -277,7 +277,37 @@ class SavedReply(models.Model):
         return not self.networks or network in self.networks
 
 
-class Reply(models.Model):
+class OutboxRow(models.Model):
+    """The delivery state of an outbox row: a reply, or a copy of one of the bank's posts.
+
+    The relay (`inbox.replies.relay`) moves these rows on by conditional UPDATEs: it stamps
+    `dispatched_at` when it hands a row to the broker, a worker claims it under a lease, and the
+    network's id and URL are recorded once it is out.
+    """
+
+    # Sending: attempts made (any attempt may have reached the network), the wait for a
+    # rate-limit reset or a scheduled time, and the lease of the worker that is sending it now.
+    attempts = models.PositiveIntegerField(default=0)
+    not_before = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When the relay handed the row to the broker; null while queued means no task carries it
+    # yet (the broker was down, say).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    mention = models.ForeignKey(
+        "listening.Mention", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Reply(OutboxRow):
     """An outgoing message through its life: the outbox.
 
     draft -> awaiting_approval -> approved -> queued -> sending -> sent | failed.
@@ -322,24 +352,7 @@ class Reply(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
-    # Sending: attempts made (any attempt may have reached the network), the wait for a
-    # rate-limit reset, and the lease of the worker that is sending it now.
-    attempts = models.PositiveIntegerField(default=0)
-    not_before = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    # The outbox relay (reply_services.replies_dispatch) stamps when it handed the reply to the
-    # broker; null while queued means no task carries it yet (the broker was down, say).
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    external_id = models.CharField(max_length=128, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    mention = models.ForeignKey(
-        "listening.Mention", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     PENDING = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.SENDING)
     # Not stored: set by reply_services.reply_submit when a submission was a repeat of this reply.

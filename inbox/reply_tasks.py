@@ -19,22 +19,33 @@ def backoff(retries: int, *, base: int = 5) -> int:
     return max(base, get_exponential_backoff_interval(base, retries + 1, MAX_BACKOFF, full_jitter=True))
 
 
-# The hard time limit (90 s) is shorter than the send lease (120 s, reply_services.SEND_LEASE):
+def send_with_retries(task, *, send, give_up, row_id: int) -> str:
+    """Run an outbox's send in its bound task: wait out rate limits, retry transient errors.
+
+    `send(row_id)` returns "sent", "failed" or "skipped"; after MAX_RETRIES transient errors
+    `give_up(row_id, reason)` marks the row failed.
+    """
+    from inbox.replies.errors import RetryLater, TransientSendError
+
+    try:
+        return send(row_id)
+    except RetryLater as exc:
+        # A rate limit (or a scheduled time) is not a failure: the row waits, queued.
+        raise task.retry(exc=exc, countdown=exc.countdown, max_retries=None) from exc
+    except (TransientSendError, OperationalError, InterfaceError) as exc:
+        if task.request.retries >= MAX_RETRIES:
+            give_up(row_id, str(exc))
+            return "failed"
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
+
+
+# The hard time limit (90 s) is shorter than the send lease (120 s, inbox.replies.relay.Outbox):
 # a reply still "sending" after its lease belongs to a worker that is gone.
 @shared_task(name="inbox.send_reply", bind=True, max_retries=None, soft_time_limit=60, time_limit=90)
 def send_reply(self, reply_id: int) -> str:
-    from inbox import reply_services
+    from inbox.replies.outbox import REPLIES
 
-    try:
-        return reply_services.reply_send(reply_id=reply_id)
-    except reply_services.RetryLater as exc:
-        # A rate limit is not a failure: the reply waits, queued, until the reset.
-        raise self.retry(exc=exc, countdown=exc.countdown, max_retries=None) from exc
-    except (reply_services.TransientSendError, OperationalError, InterfaceError) as exc:
-        if self.request.retries >= MAX_RETRIES:
-            reply_services.reply_give_up(reply_id=reply_id, reason=str(exc))
-            return "failed"
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return send_with_retries(self, send=REPLIES.send, give_up=REPLIES.give_up, row_id=reply_id)
 
 
 @shared_task(name="inbox.dispatch_replies", soft_time_limit=20, time_limit=30)

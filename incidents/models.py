@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from inbox.models import Conversation, Reply, Tag
+from inbox.models import Conversation, OutboxRow, Reply, Tag
 from listening.models import SocialAccount, SpikeAlert
 
 
@@ -66,7 +66,7 @@ class Post(models.Model):
         return self.published_at or self.scheduled_for or self.decided_at
 
 
-class PostDelivery(models.Model):
+class PostDelivery(OutboxRow):
     """One account's copy of a post: the outbox row (waiting -> queued -> sending -> sent | failed)."""
 
     class State(models.TextChoices):
@@ -80,19 +80,6 @@ class PostDelivery(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=12, choices=State.choices, default=State.WAITING)
-    attempts = models.PositiveIntegerField(default=0)
-    not_before = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    external_id = models.CharField(max_length=128, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    mention = models.ForeignKey(
-        "listening.Mention", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    error = models.TextField(blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -3,8 +3,8 @@
     awaiting_approval -> scheduled -> publishing -> published | failed
             \\-> rejected (edit: back to awaiting_approval)      withdrawn (before anything left)
 
-Each account's copy is a PostDelivery, the outbox row, moved on by conditional UPDATEs exactly
-as inbox.Reply is (see inbox/reply_services.py): approval queues the copies with `not_before`
+Each account's copy is a PostDelivery, the outbox row, moved on by the same relay as inbox.Reply
+(`inbox.replies.relay`, `PostOutbox` below): approval queues the copies with `not_before`
 set to the scheduled time; the relay (`posts_dispatch`, at once on approval and then by beat
 every few seconds) hands due copies to `incidents.publish_delivery`; only the worker whose
 UPDATE moved a copy from "queued" to "sending" publishes it, under a lease longer than the
@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +27,9 @@ from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
 from inbox import guard
+from inbox.replies.errors import RetryLater  # noqa: F401 - what delivery_publish raises for a later time
+from inbox.replies.relay import Outbox, safe_url
+from inbox.replies.routes import NETWORK_NAMES
 from incidents.models import Incident, Post, PostDelivery
 from listening.connectors import base
 from listening.models import Mention, SocialAccount
@@ -43,26 +44,10 @@ DState = PostDelivery.State
 POST_LIMITS = {"x": 280, "facebook": 63_206, "linkedin": 3_000}
 # Networks BankBuzz publishes on (Instagram only takes posts with an image or video).
 PUBLISHABLE = tuple(POST_LIMITS)
-NETWORK_NAMES = {"x": "X", "facebook": "Facebook", "linkedin": "LinkedIn", "instagram": "Instagram"}
-
-SEND_LEASE = dt.timedelta(seconds=120)  # longer than publish_delivery's hard time limit (90 s)
-REDISPATCH_AFTER = dt.timedelta(minutes=6)
-DISPATCH_BATCH = 100
-PUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 
 class PublishError(Exception):
     """A post refused, with what to do instead."""
-
-
-class RetryLater(Exception):
-    def __init__(self, countdown: int, message: str):
-        super().__init__(message)
-        self.countdown = countdown
-
-
-class TransientPublishError(Exception):
-    pass
 
 
 # --- Who may do what ---------------------------------------------------------------------------------
@@ -348,111 +333,110 @@ def post_reject(*, actor: User, post: Post, comment: str) -> Post:
 # --- The relay and the worker ----------------------------------------------------------------------------
 
 
+class PostOutbox(Outbox):
+    """Copies of the bank's posts, each published on its account once it is due."""
+
+    model = PostDelivery
+    noun = "copy"
+    log_name = "publishing"
+    dispatch_batch = 100
+    recover_batch = 200
+    related = ("post", "account")
+    waiting_note = "scheduled for later"
+
+    def task(self):
+        from incidents.tasks import publish_delivery
+
+        return publish_delivery
+
+    def network(self, delivery: PostDelivery) -> str:
+        return delivery.account.network
+
+    def account(self, delivery: PostDelivery) -> SocialAccount:
+        return delivery.account
+
+    def prepare(self, delivery: PostDelivery, now: dt.datetime) -> str:
+        Post.objects.filter(pk=delivery.post_id, state=State.SCHEDULED).update(
+            state=State.PUBLISHING, updated_at=now
+        )
+        return ""
+
+    def find(self, connector, delivery: PostDelivery):
+        return connector.find_published(text=delivery.post.text)
+
+    def deliver(self, connector, delivery: PostDelivery) -> base.SentMessage:
+        return connector.publish_post(text=delivery.post.text)
+
+    def rate_limit_note(self, network: str, reset_at: dt.datetime) -> str:
+        return f"Waiting for {network}'s rate limit to reset"
+
+    def auth_failed_reason(self, network: str, exc: base.AuthFailed) -> str:
+        logger.info("publishing on %s: %s", network, exc.message)
+        return f"{network} refused the bank's token; an administrator must reconnect the account"
+
+    def on_failed(self, delivery: PostDelivery, reason: str) -> None:
+        audit_record(
+            actor=None,
+            verb="post.fail",
+            obj=delivery.post,
+            after={"account": delivery.account_id, "error": reason[:500]},
+        )
+        _settle(delivery.post_id, timezone.now())
+        notify(
+            recipients=[delivery.post.author],
+            verb="post.failed",
+            text=f"Your post was not published on {delivery.account}: {reason[:150]}",
+            url=_post_url(delivery.post),
+            email=False,
+        )
+
+    def on_sent(self, delivery: PostDelivery, sent: base.SentMessage, now: dt.datetime) -> None:
+        from listening.services import mention_record_sent
+
+        # The bank's own post, stored as an outbound mention: a thread of its own, in which the
+        # customers' answers to it land (X: the tweet's conversation; Facebook: the post; LinkedIn: its URN).
+        mention, _ = mention_record_sent(
+            account=delivery.account,
+            sent=sent,
+            text=delivery.post.text,
+            kind=Mention.Kind.POST,
+            thread_key=sent.external_id,
+            sent_at=now,
+        )
+        PostDelivery.objects.filter(pk=delivery.pk).update(mention=mention)
+        audit_record(
+            actor=None,
+            verb="post.published",
+            obj=delivery.post,
+            after={
+                "account": delivery.account_id,
+                "external_id": sent.external_id,
+                "url": safe_url(sent.url),
+            },
+        )
+        _settle(delivery.post_id, now)
+
+
+POSTS = PostOutbox()
+SEND_LEASE = POSTS.send_lease  # longer than publish_delivery's hard time limit (90 s)
+
+
 def posts_dispatch(*, ids: list[int] | None = None, now: dt.datetime | None = None) -> list[int]:
     """Publish `incidents.publish_delivery` for due, queued copies no live task carries."""
-    from incidents.tasks import publish_delivery
-
-    now = now or timezone.now()
-    due = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
-    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
-    handed: list[int] = []
-    with transaction.atomic():
-        rows = PostDelivery.objects.select_for_update(skip_locked=True).filter(
-            due & ready, state=DState.QUEUED
-        )
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        pending = list(rows.order_by("queued_at", "pk").values_list("pk", flat=True)[:DISPATCH_BATCH])
-        if not pending:
-            return handed
-        with publish_delivery.app.connection_for_write(transport_options=PUBLISH_ONCE) as broker:
-            for delivery_id in pending:
-                try:
-                    publish_delivery.apply_async(args=[delivery_id], retry=False, connection=broker)
-                except Exception as exc:  # the broker's client raises several kinds; all mean "not now"
-                    logger.warning(
-                        "publishing: the broker refused copy %s, the relay tries again: %s", delivery_id, exc
-                    )
-                    break
-                handed.append(delivery_id)
-        if handed:
-            PostDelivery.objects.filter(pk__in=handed).update(dispatched_at=now)
-    return handed
-
-
-def _claim(delivery_id: int, now: dt.datetime) -> bool:
-    lease = now + SEND_LEASE
-    taken = (
-        PostDelivery.objects.filter(pk=delivery_id, state=DState.QUEUED)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .update(state=DState.SENDING, attempts=F("attempts") + 1, lease_until=lease, updated_at=now)
-    )
-    if taken:
-        return True
-    return bool(
-        PostDelivery.objects.filter(pk=delivery_id, state=DState.SENDING, lease_until__lt=now).update(
-            attempts=F("attempts") + 1, lease_until=lease, updated_at=now
-        )
-    )
+    return POSTS.dispatch(ids=ids, now=now)
 
 
 def delivery_publish(*, delivery_id: int) -> str:
-    """Publish one queued copy; "sent", "failed" or "skipped". Raises RetryLater / TransientPublishError."""
-    now = timezone.now()
-    if not _claim(delivery_id, now):
-        waiting = (
-            PostDelivery.objects.filter(pk=delivery_id, state=DState.QUEUED, not_before__gt=now)
-            .values_list("not_before", flat=True)
-            .first()
-        )
-        if waiting is not None:
-            raise RetryLater(int((waiting - now).total_seconds()) + 1, "scheduled for later")
-        return "skipped"
-    delivery = PostDelivery.objects.select_related("post", "account").get(pk=delivery_id)
-    Post.objects.filter(pk=delivery.post_id, state=State.SCHEDULED).update(
-        state=State.PUBLISHING, updated_at=now
-    )
-    account = delivery.account
-    network = NETWORK_NAMES.get(account.network, account.network)
-    from listening.crypto import CredentialsUnreadable
-
-    try:
-        connector = base.connector_for(account.as_account_info())
-        sent = None
-        if delivery.attempts > 1:
-            sent = connector.find_published(text=delivery.post.text)
-        if sent is None:
-            sent = connector.publish_post(text=delivery.post.text)
-    except base.RateLimited as exc:
-        reset_at = max(exc.reset_at, now)
-        _requeue(delivery, not_before=reset_at, error=f"Waiting for {network}'s rate limit to reset")
-        raise RetryLater(int((reset_at - now).total_seconds()) + 1 + random.randint(0, 5), str(exc)) from exc
-    except base.AuthFailed as exc:
-        _fail(delivery, f"{network} refused the bank's token; an administrator must reconnect the account")
-        logger.info("publishing %s: %s", delivery.pk, exc.message)
-        return "failed"
-    except CredentialsUnreadable as exc:
-        _fail(delivery, f"the account's credentials cannot be read: {exc}")
-        return "failed"
-    except base.ConnectorError as exc:
-        if exc.permanent:
-            _fail(delivery, exc.message)
-            return "failed"
-        _requeue(delivery, not_before=None, error=exc.message)
-        raise TransientPublishError(exc.message) from exc
-    _mark_sent(delivery, sent)
-    return "sent"
+    """Publish one queued copy; "sent", "failed" or "skipped". Raises RetryLater / TransientSendError."""
+    return POSTS.send(delivery_id)
 
 
-def _requeue(delivery: PostDelivery, *, not_before, error: str) -> None:
-    PostDelivery.objects.filter(pk=delivery.pk, state=DState.SENDING).update(
-        state=DState.QUEUED,
-        not_before=not_before,
-        lease_until=None,
-        error=error[:2000],
-        dispatched_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+def delivery_give_up(*, delivery_id: int, reason: str) -> None:
+    POSTS.give_up(delivery_id, reason)
+
+
+def deliveries_recover(*, now: dt.datetime | None = None) -> list[int]:
+    return POSTS.recover(now=now)
 
 
 def _settle(post_id: int, now: dt.datetime) -> None:
@@ -466,33 +450,6 @@ def _settle(post_id: int, now: dt.datetime) -> None:
         Post.objects.filter(pk=post_id, state__in=(State.SCHEDULED, State.PUBLISHING)).update(
             state=State.FAILED, updated_at=now
         )
-
-
-@transaction.atomic
-def _fail(delivery: PostDelivery, reason: str, *, from_state: str = DState.SENDING) -> None:
-    if not PostDelivery.objects.filter(pk=delivery.pk, state=from_state).update(
-        state=DState.FAILED, lease_until=None, error=reason[:2000], updated_at=timezone.now()
-    ):
-        return
-    audit_record(
-        actor=None,
-        verb="post.fail",
-        obj=delivery.post,
-        after={"account": delivery.account_id, "error": reason[:500]},
-    )
-    _settle(delivery.post_id, timezone.now())
-    notify(
-        recipients=[delivery.post.author],
-        verb="post.failed",
-        text=f"Your post was not published on {delivery.account}: {reason[:150]}",
-        url=_post_url(delivery.post),
-        email=False,
-    )
-
-
-def delivery_give_up(*, delivery_id: int, reason: str) -> None:
-    delivery = PostDelivery.objects.select_related("post", "account").get(pk=delivery_id)
-    _fail(delivery, f"{reason} (gave up after {delivery.attempts} attempts)", from_state=DState.QUEUED)
 
 
 @transaction.atomic
@@ -512,52 +469,3 @@ def delivery_retry(*, actor: User, delivery: PostDelivery) -> PostDelivery:
     transaction.on_commit(lambda: posts_dispatch(ids=[delivery.pk]), robust=True)
     delivery.refresh_from_db()
     return delivery
-
-
-def _safe_url(url: str) -> str:
-    return url if url.startswith(("https://", "http://")) else ""
-
-
-@transaction.atomic
-def _mark_sent(delivery: PostDelivery, sent: base.SentMessage) -> None:
-    from listening.services import mention_record_sent
-
-    now = timezone.now()
-    if not PostDelivery.objects.filter(pk=delivery.pk, state=DState.SENDING).update(
-        state=DState.SENT,
-        external_id=sent.external_id[:128],
-        url=_safe_url(sent.url)[:500],
-        sent_at=now,
-        error="",
-        lease_until=None,
-        not_before=None,
-        updated_at=now,
-    ):
-        return  # recorded already by the worker that took over
-    # The bank's own post, stored as an outbound mention: a thread of its own, in which the
-    # customers' answers to it land (X: the tweet's conversation; Facebook: the post; LinkedIn: its URN).
-    mention, _ = mention_record_sent(
-        account=delivery.account,
-        sent=sent,
-        text=delivery.post.text,
-        kind=Mention.Kind.POST,
-        thread_key=sent.external_id,
-        sent_at=now,
-    )
-    PostDelivery.objects.filter(pk=delivery.pk).update(mention=mention)
-    audit_record(
-        actor=None,
-        verb="post.published",
-        obj=delivery.post,
-        after={"account": delivery.account_id, "external_id": sent.external_id, "url": _safe_url(sent.url)},
-    )
-    _settle(delivery.post_id, now)
-
-
-def deliveries_recover(*, now: dt.datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        PostDelivery.objects.filter(state=DState.SENDING, lease_until__lt=now).values_list("pk", flat=True)[
-            :200
-        ]
-    )

@@ -93,9 +93,27 @@ def _share(negative: int, total: int) -> int | None:
 
 
 def incident_report(incident: Incident, *, now: dt.datetime | None = None) -> Report:
+    """The incident page's figures: who is in it, who is answered, how the mood moved, and when."""
     now = now or timezone.now()
     report = Report()
     active = IncidentConversation.objects.filter(incident=incident, removed_at__isnull=True)
+    _count_members(report, active, now)
+    start = incident.spike.started_at if incident.spike else incident.opened_at
+    first = PostDelivery.objects.filter(
+        post__incident=incident, post__purpose=Post.Purpose.STATUS, state=PostDelivery.State.SENT
+    ).aggregate(at=Min("sent_at"))["at"]
+    report.first_post_at = first
+    report.time_to_first_post = _duration(first - start) if first else ""
+    first_reply_at = _answered(report, active, start)
+    _mood(report, incident, active, pivot=first or now, after_post=bool(first))
+    report.timeline = _timeline(
+        incident, first_reply_at=first_reply_at, answered_all_at=report.answered_all_at
+    )
+    return report
+
+
+def _count_members(report: Report, active, now: dt.datetime) -> None:
+    """Members, how fast they join, by network; the replies' states, the held and the waiting."""
     hour = dt.timedelta(hours=1)
     figures = active.aggregate(
         members=Count("pk"),
@@ -121,12 +139,10 @@ def incident_report(incident: Incident, *, now: dt.datetime | None = None) -> Re
     report.waiting = active.filter(
         reply__isnull=True, held_reason="", conversation__first_response_at__isnull=True
     ).count()
-    start = incident.spike.started_at if incident.spike else incident.opened_at
-    first = PostDelivery.objects.filter(
-        post__incident=incident, post__purpose=Post.Purpose.STATUS, state=PostDelivery.State.SENT
-    ).aggregate(at=Min("sent_at"))["at"]
-    report.first_post_at = first
-    report.time_to_first_post = _duration(first - start) if first else ""
+
+
+def _answered(report: Report, active, start: dt.datetime) -> dt.datetime | None:
+    """When everyone was answered (once nothing waits or is on its way); the first reply's time."""
     sent = active.filter(reply__state=Reply.State.SENT).aggregate(
         first=Min("reply__sent_at"), last=Max("reply__sent_at")
     )
@@ -138,11 +154,15 @@ def incident_report(incident: Incident, *, now: dt.datetime | None = None) -> Re
     ):
         report.answered_all_at = sent["last"]
         report.time_to_answer_all = _duration(sent["last"] - start)
+    return sent["first"]
+
+
+def _mood(report: Report, incident: Incident, active, *, pivot: dt.datetime, after_post: bool) -> None:
+    """The customers' messages in the incident's threads, and the negative share, before and after `pivot`."""
     keys = Conversation.objects.filter(pk__in=active.values("conversation_id")).values("thread_key")
     messages = Mention.objects.filter(
         direction=Mention.Direction.IN, network__in=incident.networks, thread_key__in=keys
     )
-    pivot = first or now
     split = messages.aggregate(
         before=Count("pk", filter=Q(created_at__lt=pivot)),
         before_neg=Count("pk", filter=Q(created_at__lt=pivot, sentiment_label="negative")),
@@ -151,18 +171,23 @@ def incident_report(incident: Incident, *, now: dt.datetime | None = None) -> Re
     )
     report.messages_before, report.messages_after = split["before"], split["after"]
     report.negative_before = _share(split["before_neg"], split["before"])
-    report.negative_after = _share(split["after_neg"], split["after"]) if first else None
+    report.negative_after = _share(split["after_neg"], split["after"]) if after_post else None
 
+
+def _timeline(
+    incident: Incident, *, first_reply_at: dt.datetime | None, answered_all_at: dt.datetime | None
+) -> list[tuple[dt.datetime, str, str]]:
+    """(when, what, anchor) rows, oldest first."""
     timeline: list[tuple[dt.datetime, str, str]] = []
     if incident.spike:
         timeline.append((incident.spike.started_at, f"Spike began: {incident.spike.title}", "spike"))
     timeline.append((incident.opened_at, f"Incident opened by {incident.opened_by.display_name}", "opened"))
     for post in incident.posts.filter(state=Post.State.PUBLISHED).order_by("published_at"):
         timeline.append((post.published_at, f"{post.get_purpose_display()} published", f"post-{post.pk}"))
-    if sent["first"]:
-        timeline.append((sent["first"], "First personal reply sent", "members"))
-    if report.answered_all_at:
-        timeline.append((report.answered_all_at, "Every affected customer answered", "members"))
+    if first_reply_at:
+        timeline.append((first_reply_at, "First personal reply sent", "members"))
+    if answered_all_at:
+        timeline.append((answered_all_at, "Every affected customer answered", "members"))
     if incident.resolved_at:
         timeline.append(
             (
@@ -171,8 +196,7 @@ def incident_report(incident: Incident, *, now: dt.datetime | None = None) -> Re
                 "resolved",
             )
         )
-    report.timeline = sorted(timeline, key=lambda row: row[0])
-    return report
+    return sorted(timeline, key=lambda row: row[0])
 
 
 SHOW = {

@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-
-MAX_RETRIES = 5
-
-
-def _backoff(retries: int) -> int:
-    from inbox.reply_tasks import backoff
-
-    return backoff(retries)
 
 
 # Hard time limit 90 s, shorter than the copy's lease (120 s, publishing.SEND_LEASE).
@@ -19,17 +10,10 @@ def _backoff(retries: int) -> int:
     name="incidents.publish_delivery", bind=True, max_retries=None, soft_time_limit=60, time_limit=90
 )
 def publish_delivery(self, delivery_id: int) -> str:
-    from incidents import publishing
+    from inbox.reply_tasks import send_with_retries
+    from incidents.publishing import POSTS
 
-    try:
-        return publishing.delivery_publish(delivery_id=delivery_id)
-    except publishing.RetryLater as exc:
-        raise self.retry(exc=exc, countdown=exc.countdown, max_retries=None) from exc
-    except (publishing.TransientPublishError, OperationalError, InterfaceError) as exc:
-        if self.request.retries >= MAX_RETRIES:
-            publishing.delivery_give_up(delivery_id=delivery_id, reason=str(exc))
-            return "failed"
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    return send_with_retries(self, send=POSTS.send, give_up=POSTS.give_up, row_id=delivery_id)
 
 
 @shared_task(name="incidents.dispatch_posts", soft_time_limit=20, time_limit=30)

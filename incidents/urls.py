@@ -17,8 +17,8 @@ urlpatterns = [
     path("posts/new/", views.post_new, name="post_new"),
     path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
-    path("posts/<int:pk>/approve/", views.post_approve, name="post_approve"),
-    path("posts/<int:pk>/reject/", views.post_reject, name="post_reject"),
-    path("posts/<int:pk>/withdraw/", views.post_withdraw, name="post_withdraw"),
+    path("posts/<int:pk>/approve/", views.post_decide, {"decision": "approve"}, name="post_approve"),
+    path("posts/<int:pk>/reject/", views.post_decide, {"decision": "reject"}, name="post_reject"),
+    path("posts/<int:pk>/withdraw/", views.post_decide, {"decision": "withdraw"}, name="post_withdraw"),
     path("posts/<int:pk>/copies/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

@@ -34,6 +34,13 @@ def _detail(incident: Incident, anchor: str = "") -> str:
     return reverse("incidents:detail", args=[incident.pk]) + (f"#{anchor}" if anchor else "")
 
 
+def _back(request, incident: Incident, anchor: str, error: str = ""):
+    """Back to the incident's page at `anchor`, saying what went wrong if anything did."""
+    if error:
+        messages.error(request, error)
+    return redirect(_detail(incident, anchor))
+
+
 # --- Incidents ------------------------------------------------------------------------------------
 
 
@@ -154,8 +161,7 @@ def status_post(request, pk: int):
     _require(publishing.can_write_posts(request.user), "Only social leads write the bank's posts.")
     form = forms.PostForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not sent for approval: {_errors(form)}")
-        return redirect(_detail(incident, "status"))
+        return _back(request, incident, "status", f"Not sent for approval: {_errors(form)}")
     try:
         post = publishing.post_submit(
             actor=request.user,
@@ -166,8 +172,7 @@ def status_post(request, pk: int):
             incident=incident,
         )
     except publishing.PublishError as exc:
-        messages.error(request, str(exc))
-        return redirect(_detail(incident, "status"))
+        return _back(request, incident, "status", str(exc))
     messages.success(request, "The status post waits for a second lead's approval.")
     return redirect(reverse("incidents:post", args=[post.pk]))
 
@@ -178,15 +183,13 @@ def replies(request, pk: int):
     _require(services.can_lead(request.user), "Only social leads answer every conversation at once.")
     form = forms.ReplyTemplateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not sent: {_errors(form)}")
-        return redirect(_detail(incident, "answer"))
+        return _back(request, incident, "answer", f"Not sent: {_errors(form)}")
     try:
         services.incident_replies_prepare(
             actor=request.user, incident=incident, text=form.cleaned_data["text"]
         )
     except services.IncidentError as exc:
-        messages.error(request, str(exc))
-        return redirect(_detail(incident, "answer"))
+        return _back(request, incident, "answer", str(exc))
     messages.success(request, "The replies are going out, in batches within each network's limits.")
     return redirect(_detail(incident, "members"))
 
@@ -201,19 +204,18 @@ def member_add(request, pk: int):
     _require(services.can_work(request.user), "Your role may read incidents but not change them.")
     form = forms.MemberForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not added: {_errors(form)}")
-        return redirect(_detail(incident, "members"))
+        return _back(request, incident, "members", f"Not added: {_errors(form)}")
     if not Conversation.objects.filter(pk=form.cleaned_data["conversation"]).exists():
-        messages.error(request, f"There is no conversation {form.cleaned_data['conversation']}.")
-        return redirect(_detail(incident, "members"))
+        return _back(
+            request, incident, "members", f"There is no conversation {form.cleaned_data['conversation']}."
+        )
     conversation = _member_conversation(request, incident, form.cleaned_data["conversation"])
     try:
         services.incident_conversation_add(actor=request.user, incident=incident, conversation=conversation)
     except services.IncidentError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Conversation {conversation.pk} is in the incident.")
-    return redirect(_detail(incident, "members"))
+        return _back(request, incident, "members", str(exc))
+    messages.success(request, f"Conversation {conversation.pk} is in the incident.")
+    return _back(request, incident, "members")
 
 
 @require_POST
@@ -226,10 +228,9 @@ def member_remove(request, pk: int, conversation_id: int):
             actor=request.user, incident=incident, conversation=conversation
         )
     except services.IncidentError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Conversation {conversation.pk} is out of the incident.")
-    return redirect(_detail(incident, "members"))
+        return _back(request, incident, "members", str(exc))
+    messages.success(request, f"Conversation {conversation.pk} is out of the incident.")
+    return _back(request, incident, "members")
 
 
 @require_POST
@@ -238,8 +239,7 @@ def resolve(request, pk: int):
     _require(services.can_lead(request.user), "Only social leads resolve incidents.")
     form = forms.ResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not resolved: {_errors(form)}")
-        return redirect(_detail(incident, "resolve"))
+        return _back(request, incident, "resolve", f"Not resolved: {_errors(form)}")
     data = form.cleaned_data
     try:
         if data["post_text"].strip():
@@ -257,8 +257,7 @@ def resolve(request, pk: int):
                 incident=incident,
             )
     except (services.IncidentError, publishing.PublishError) as exc:
-        messages.error(request, str(exc))
-        return redirect(_detail(incident, "resolve"))
+        return _back(request, incident, "resolve", str(exc))
     messages.success(
         request,
         "Resolved. The follow-up reply is going out and answered conversations are resolved; "
@@ -363,47 +362,40 @@ def post_detail(request, pk: int):
     )
 
 
-def _post_action(request, pk: int, action) -> object:
+def _approve(user, post: Post, comment: str) -> str:
+    post = publishing.post_approve(actor=user, post=post, comment=comment)
+    if post.scheduled_for and post.state == Post.State.SCHEDULED:
+        return "Approved: it goes out at the scheduled time."
+    return "Approved: the post is on its way."
+
+
+def _reject(user, post: Post, comment: str) -> str:
+    publishing.post_reject(actor=user, post=post, comment=comment)
+    return "Sent back to its author with your comment."
+
+
+def _withdraw(user, post: Post, comment: str) -> str:
+    publishing.post_withdraw(actor=user, post=post)
+    return "Withdrawn: nothing was published."
+
+
+# A lead's decision on a post, by the URL it came through (urls.py names each one).
+DECISIONS = {"approve": _approve, "reject": _reject, "withdraw": _withdraw}
+
+
+@require_POST
+def post_decide(request, pk: int, decision: str):
     post = permissions.post_for_user(request.user, pk)
     _require(publishing.can_approve_posts(request.user), "Only social leads decide on the bank's posts.")
     form = forms.DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        message = action(post, comment)
+        message = DECISIONS[decision](request.user, post, comment)
     except publishing.PublishError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, message)
     return redirect(reverse("incidents:post", args=[post.pk]))
-
-
-@require_POST
-def post_approve(request, pk: int):
-    def act(post, comment):
-        post = publishing.post_approve(actor=request.user, post=post, comment=comment)
-        if post.scheduled_for and post.state == Post.State.SCHEDULED:
-            return "Approved: it goes out at the scheduled time."
-        return "Approved: the post is on its way."
-
-    return _post_action(request, pk, act)
-
-
-@require_POST
-def post_reject(request, pk: int):
-    def act(post, comment):
-        publishing.post_reject(actor=request.user, post=post, comment=comment)
-        return "Sent back to its author with your comment."
-
-    return _post_action(request, pk, act)
-
-
-@require_POST
-def post_withdraw(request, pk: int):
-    def act(post, comment):
-        publishing.post_withdraw(actor=request.user, post=post)
-        return "Withdrawn: nothing was published."
-
-    return _post_action(request, pk, act)
 
 
 @require_POST

@@ -25,7 +25,6 @@ from inbox.replies.approvals import reply_approve, reply_reject
 from inbox.replies.errors import ReplyBlocked, ReplyError, RetryLater, TransientSendError
 from inbox.replies.outbox import (
     DISPATCH_BATCH,
-    PUBLISH_ONCE,
     REDISPATCH_AFTER,
     SEND_LEASE,
     Channel,
@@ -39,6 +38,7 @@ from inbox.replies.outbox import (
     transition,
 )
 from inbox.replies.permissions import approvers, can_approve, can_manage_saved_replies, can_override
+from inbox.replies.relay import PUBLISH_ONCE
 from inbox.replies.routes import (
     INSTAGRAM_HUMAN_AGENT_WINDOW,
     INSTAGRAM_WINDOW,
@@ -60,6 +60,7 @@ from inbox.replies.saved import (
     saved_reply_create,
     saved_reply_delete,
     saved_reply_update,
+    unknown_variables,
 )
 from inbox.replies.submit import REPLY_CONFLICTS, WITHDRAWABLE, reply_retry, reply_submit, reply_withdraw
 
@@ -110,4 +111,5 @@ __all__ = [
     "saved_reply_delete",
     "saved_reply_update",
     "transition",
+    "unknown_variables",
 ]

@@ -26,6 +26,20 @@ VARIABLE_RE = re.compile(r"\{([a-z_]+)\}")
 SHORTCUT_RE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 
 
+def unknown_variables(body: str, known: tuple[str, ...] = VARIABLES) -> str:
+    """What to fix when `body` names a {variable} outside `known`, or ""."""
+    unknown = sorted({v for v in VARIABLE_RE.findall(body) if v not in known})
+    if not unknown:
+        return ""
+    return (
+        "Unknown variable "
+        + ", ".join("{" + v + "}" for v in unknown)
+        + "; use "
+        + ", ".join("{" + v + "}" for v in known)
+        + "."
+    )
+
+
 def fill_variables(body: str, *, conversation: Conversation, agent: User) -> str:
     customer = conversation.customer
     values = {
@@ -47,15 +61,9 @@ def _clean_saved_reply(*, title: str, body: str, shortcut: str, tags, networks) 
         raise InboxError("Give the saved reply a title of at most 100 characters.")
     if not body or len(body) > 2000:
         raise InboxError("Write the saved reply's text (at most 2,000 characters).")
-    unknown = sorted({v for v in VARIABLE_RE.findall(body) if v not in VARIABLES})
-    if unknown:
-        raise InboxError(
-            "Unknown variable "
-            + ", ".join("{" + v + "}" for v in unknown)
-            + "; use "
-            + ", ".join("{" + v + "}" for v in VARIABLES)
-            + "."
-        )
+    problem = unknown_variables(body)
+    if problem:
+        raise InboxError(problem)
     if shortcut and not SHORTCUT_RE.match(shortcut):
         raise InboxError("A shortcut is letters, digits, - and _ (at most 30).")
     if shortcut:

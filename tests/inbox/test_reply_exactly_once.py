@@ -175,7 +175,7 @@ def test_a_queued_reply_withdrawn_is_never_sent_although_its_task_is_in_the_brok
 @pytest.mark.django_db
 def test_a_failed_reply_can_be_withdrawn_a_sending_one_cannot(sandbox, conv, agent, other_agent):
     reply = submit(conv, agent)
-    assert outbox._claim(reply.pk, timezone.now())  # a worker is sending it
+    assert outbox.REPLIES.claim(reply.pk, timezone.now())  # a worker is sending it
     with pytest.raises(rs.ReplyError, match="Too late to withdraw: it is sending"):
         rs.reply_withdraw(actor=agent, reply=reply)
     Reply.objects.filter(pk=reply.pk).update(state=State.FAILED, error="refused")

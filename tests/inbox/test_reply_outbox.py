@@ -62,14 +62,14 @@ def test_a_reply_goes_out_once_and_shows_in_the_thread(
 def test_two_workers_at_once_only_one_claims(conv, agent):
     reply = submit(conv, agent)
     now = timezone.now()
-    assert outbox._claim(reply.pk, now) is True
-    assert outbox._claim(reply.pk, now) is False  # the second worker: its lease is live
+    assert outbox.REPLIES.claim(reply.pk, now) is True
+    assert outbox.REPLIES.claim(reply.pk, now) is False  # the second worker: its lease is live
 
 
 def test_a_crash_after_the_network_accepted_is_found_not_resent(sandbox, conv, agent, x_account):
     reply = submit(conv, agent)
     # The first worker claimed it and posted, then died before recording anything.
-    assert outbox._claim(reply.pk, timezone.now())
+    assert outbox.REPLIES.claim(reply.pk, timezone.now())
     posted = connector_for(x_account.as_account_info()).send_public_reply(
         text=reply.text, in_reply_to=reply.in_reply_to
     )
@@ -84,7 +84,7 @@ def test_a_crash_after_the_network_accepted_is_found_not_resent(sandbox, conv, a
 
 def test_a_crash_before_the_network_saw_it_sends_it_once(sandbox, conv, agent):
     reply = submit(conv, agent)
-    assert outbox._claim(reply.pk, timezone.now())
+    assert outbox.REPLIES.claim(reply.pk, timezone.now())
     Reply.objects.filter(pk=reply.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
     assert rs.reply_send(reply_id=reply.pk) == "sent"
     assert len(sandbox.sent("x")) == 1
