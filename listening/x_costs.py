@@ -1,6 +1,6 @@
 """What the X API costs the bank: every resource read and every post created, priced.
 
-The X connector reports each answer's billable units (listening/connectors/x_billing.py);
+The X connector reports each answer's billable units (listening/connectors/x/billing.py);
 `record_usage` prices them from settings.X_API_PRICES and adds them to the account's (and,
 during a listening query's search, the query's) figures for the UTC day. A resource read
 again within the same UTC day is not billed again, as X deduplicates: the first read of the

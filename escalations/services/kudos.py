@@ -30,6 +30,20 @@ def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
     )
     if not thanks:
         return []
+    answered = _answered_by_thread(thanks)
+    given = []
+    for mention in thanks:
+        escalation = _escalation_thanked(answered, mention)
+        if escalation is None:
+            continue
+        kudos = _kudos_give(escalation, mention)
+        if kudos is not None:
+            given.append(kudos)
+    return given
+
+
+def _answered_by_thread(thanks: list[Mention]) -> dict[tuple[str, str], list[Escalation]]:
+    """The answered escalations without kudos of the thanking threads, newest answer first."""
     # Which escalations could earn kudos first (a cheap query that usually finds none), then those.
     candidates = list(
         Escalation.objects.filter(
@@ -51,53 +65,57 @@ def kudos_from_mentions(*, mention_ids: list[int]) -> list[Kudos]:
     ):
         key = (escalation.conversation.network, escalation.conversation.thread_key)
         answered.setdefault(key, []).append(escalation)
-    given = []
-    for mention in thanks:
-        escalation = next(
-            (
-                e
-                for e in answered.get((mention.network, mention.thread_key), [])
-                if e.answered_at <= mention.created_at
-            ),
-            None,
-        )
-        if escalation is None:
-            continue
-        # Kudos count once per escalation: a second thank-you in the same page gives none.
-        answered[(mention.network, mention.thread_key)].remove(escalation)
-        agent = escalation.requested_by or escalation.conversation.assignee
-        try:
-            with transaction.atomic():
-                kudos = Kudos.objects.create(
-                    escalation=escalation,
-                    conversation=escalation.conversation,
-                    mention=mention,
-                    expert=escalation.answered_by,
-                    agent=agent,
-                )
-        except IntegrityError:
-            continue  # the same thanks, delivered twice
-        handle = escalation.conversation.customer.handle
-        record_event(escalation, actor=None, kind=Kind.KUDOS, text=f"@{handle} thanked us after the answer")
-        text = (
-            f"Kudos! @{handle} thanked us after {escalation.answered_by.display_name}'s answer "
-            f"({escalation.department.name})"
-        )
-        # The expert opens the conversation through the escalation (specialists have no inbox).
+    return answered
+
+
+def _escalation_thanked(
+    answered: dict[tuple[str, str], list[Escalation]], mention: Mention
+) -> Escalation | None:
+    """The latest escalation answered before the thanks, taken out of `answered`.
+
+    Kudos count once per escalation: a second thank-you in the same page gives none.
+    """
+    in_thread = answered.get((mention.network, mention.thread_key), [])
+    escalation = next((e for e in in_thread if e.answered_at <= mention.created_at), None)
+    if escalation is not None:
+        in_thread.remove(escalation)
+    return escalation
+
+
+def _kudos_give(escalation: Escalation, mention: Mention) -> Kudos | None:
+    """Record the kudos and tell the expert and the agent; None if this thanks gave kudos before."""
+    agent = escalation.requested_by or escalation.conversation.assignee
+    try:
+        with transaction.atomic():
+            kudos = Kudos.objects.create(
+                escalation=escalation,
+                conversation=escalation.conversation,
+                mention=mention,
+                expert=escalation.answered_by,
+                agent=agent,
+            )
+    except IntegrityError:
+        return None  # the same thanks, delivered twice
+    handle = escalation.conversation.customer.handle
+    record_event(escalation, actor=None, kind=Kind.KUDOS, text=f"@{handle} thanked us after the answer")
+    text = (
+        f"Kudos! @{handle} thanked us after {escalation.answered_by.display_name}'s answer "
+        f"({escalation.department.name})"
+    )
+    # The expert opens the conversation through the escalation (specialists have no inbox).
+    notify(
+        recipients=[escalation.answered_by],
+        verb="escalation.kudos",
+        text=text,
+        url=escalation_url(escalation),
+        email=False,
+    )
+    if agent is not None and agent.pk != escalation.answered_by_id:
         notify(
-            recipients=[escalation.answered_by],
+            recipients=[agent],
             verb="escalation.kudos",
             text=text,
-            url=escalation_url(escalation),
+            url=conversation_url(escalation),
             email=False,
         )
-        if agent is not None and agent.pk != escalation.answered_by_id:
-            notify(
-                recipients=[agent],
-                verb="escalation.kudos",
-                text=text,
-                url=conversation_url(escalation),
-                email=False,
-            )
-        given.append(kudos)
-    return given
+    return kudos

@@ -123,7 +123,7 @@ def test_a_backlog_longer_than_max_pages_is_resumed_not_skipped(control):
         control.post(network="x", kind="mention", text=f"@northbridgebank backlog {n}")
     connector = mentions_only(max_pages=1)
     # The sandbox pages at our PAGE_SIZE; shrink it so 25 items make several pages.
-    import listening.connectors.x as x_module
+    import listening.connectors.x.reading as x_module
 
     seen: list[str] = []
     cursors: dict[str, str] = {}

@@ -489,7 +489,7 @@ def test_the_settings_and_the_detector_know_the_same_countries():
 
 
 def test_iban_lengths_come_from_schwifty():
-    from listening.enrichment.pii import _iban_lengths
+    from listening.enrichment.pii.checksums import iban_lengths as _iban_lengths
 
     assert _iban_lengths()["GB"] == 22 and _iban_lengths()["FR"] == 27
     assert "XX" not in _iban_lengths()
