@@ -38,7 +38,7 @@ logins: ## Print the address and the demo logins of `make run` again
 	@$(PYTHON) -m bankbuzz.devstack logins
 
 totp: ## Print the current code of the demo logins' authenticator
-	@$(PYTHON) bankbuzz/accounts/demo_totp.py
+	@$(PYTHON) devtools/demo/totp.py
 
 test: $(STAMP) ## Lint, then unit, integration and browser tests
 	@$(MAKE) --no-print-directory lint

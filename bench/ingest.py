@@ -67,10 +67,10 @@ class IngestResult:
 
 def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
     """`count` mentions as JSON pages of the sandbox's X API, newest page first."""
+    from devtools.sandbox import content
+    from devtools.sandbox.world import BANK_X
+    from devtools.sandbox.x_wire import render_tweet, render_user
     from listening.connectors.x import TWEET_FIELDS, USER_FIELDS
-    from listening.sandbox import content
-    from listening.sandbox.world import BANK_X
-    from listening.sandbox.x_api import render_tweet, render_user
 
     rng = random.Random(seed)
     origin = "http://127.0.0.1:8001"

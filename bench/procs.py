@@ -82,9 +82,9 @@ def worker_run(*, backlog: int, log_dir: Path) -> dict:
     from django.conf import settings
 
     from bankbuzz.celery import app
+    from devtools.sandbox import world
+    from devtools.sandbox.testing import running_sandbox
     from listening.models import Mention, SocialAccount
-    from listening.sandbox import world
-    from listening.sandbox.testing import running_sandbox
     from listening.services import social_account_create
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE

@@ -244,9 +244,9 @@ class Text:
 
 def text_pool(rng: random.Random, size: int) -> dict[str, list[Text]]:
     """Distinct customer texts by channel, enriched once each by the real enrichment."""
+    from devtools.sandbox import content
     from listening.connectors.base import FetchedAuthor, FetchedItem
     from listening.enrichment import stored as enrichment_bridge
-    from listening.sandbox import content
 
     raw: dict[str, list[tuple[str, str]]] = {
         "x": [],
@@ -350,8 +350,8 @@ def _users(rng: random.Random):
 
 
 def _accounts():
+    from devtools.sandbox import world
     from listening.models import SocialAccount
-    from listening.sandbox import world
 
     made = {}
     for network, external_id, handle in (
@@ -385,9 +385,9 @@ def seed(
     """
     if conversations_target is not None:
         total = round(conversations_target * (MENTIONS_PER_CONVERSATION + LISTENING_PER_CONVERSATION))
+    from devtools.sandbox.content import FIRST_NAMES, LAST_NAMES
     from inbox.models import Conversation, ConversationEvent, Tag
     from listening.models import Author, Mention
-    from listening.sandbox.content import FIRST_NAMES, LAST_NAMES
 
     started = time.monotonic()
     rng = random.Random(SEED)

@@ -12,7 +12,6 @@ from listening.avatars import SIGNATURES
 from listening.forms import CredentialsForm, ListeningQueryForm, XBudgetForm
 from listening.models import AuthorAvatar, Network, QuarantinedItem, XBudget
 from listening.query import services as query_services
-from listening.sandbox.world import DEMO_TOKEN
 
 
 @require_GET
@@ -46,7 +45,7 @@ def _sandbox_panel() -> dict:
                 ],
             }
         )
-    return {"networks": networks, "url": settings.SANDBOX_URL, "token": DEMO_TOKEN}
+    return {"networks": networks, "url": settings.SANDBOX_URL, "token": services.sandbox_token()}
 
 
 @require_POST

@@ -72,7 +72,7 @@ def client():
 
 @pytest.fixture(scope="session")
 def sandbox_server():
-    from listening.sandbox.server import SandboxServer
+    from devtools.sandbox.server import SandboxServer
 
     server = SandboxServer(port=0, rate=0.0, seed=7).start()
     yield server
@@ -82,7 +82,7 @@ def sandbox_server():
 @pytest.fixture
 def sandbox(sandbox_server, settings):
     """A clean sandbox, with the settings pointing every network at it."""
-    from listening.sandbox.testing import SandboxControl
+    from devtools.sandbox.testing import SandboxControl
 
     client = SandboxControl(sandbox_server.url)
     client.reset()
@@ -98,7 +98,7 @@ def sandbox(sandbox_server, settings):
 @pytest.fixture
 def x_account(db):
     """The demo bank's X account, connected to the sandbox."""
-    from listening.sandbox import world
+    from devtools.sandbox import world
     from listening.services import social_account_create
 
     return social_account_create(
@@ -112,7 +112,7 @@ def x_account(db):
 
 
 def _demo_account(network: str, *, external_id: str, handle: str, name: str):
-    from listening.sandbox import world
+    from devtools.sandbox import world
     from listening.services import social_account_create
 
     return social_account_create(
@@ -128,7 +128,7 @@ def _demo_account(network: str, *, external_id: str, handle: str, name: str):
 @pytest.fixture
 def facebook_account(db):
     """The demo bank's Facebook Page, connected to the sandbox."""
-    from listening.sandbox.world import BANK_FACEBOOK_PAGE as page
+    from devtools.sandbox.world import BANK_FACEBOOK_PAGE as page
 
     return _demo_account("facebook", external_id=page["page_id"], handle=page["username"], name=page["name"])
 
@@ -136,7 +136,7 @@ def facebook_account(db):
 @pytest.fixture
 def linkedin_account(db):
     """The demo bank's LinkedIn organisation, connected to the sandbox."""
-    from listening.sandbox.world import BANK_LINKEDIN_ORG as org
+    from devtools.sandbox.world import BANK_LINKEDIN_ORG as org
 
     return _demo_account("linkedin", external_id=org["urn"], handle=org["vanity_name"], name=org["name"])
 
@@ -144,7 +144,7 @@ def linkedin_account(db):
 @pytest.fixture
 def instagram_account(db):
     """The demo bank's Instagram professional account, connected to the sandbox."""
-    from listening.sandbox.world import BANK_INSTAGRAM as account
+    from devtools.sandbox.world import BANK_INSTAGRAM as account
 
     return _demo_account(
         "instagram", external_id=account["user_id"], handle=account["username"], name=account["name"]

@@ -20,23 +20,18 @@ import base64
 import io
 
 import segno
-from django.conf import settings
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bankbuzz.accounts.demo_totp import DEMO_TOTP_KEY
 from bankbuzz.accounts.models import User
 from bankbuzz.audit.services import audit_record
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
-
-# demo_seed only (DEBUG): every demo login shares this authenticator key, printed by `make run`.
-DEMO_TOTP_KEY_B32 = base64.b32encode(DEMO_TOTP_KEY).decode()
 
 
 def has_second_factor(user: User) -> bool:
@@ -135,21 +130,3 @@ def second_factor_reset(*, actor: User | None, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(actor=actor, verb="user.second_factor_reset", obj=user, before={"devices": had})
-
-
-@transaction.atomic
-def demo_second_factor_enrol(users) -> str:
-    """demo_seed (DEBUG only): give each demo login the shared demo key; says how to get a code."""
-    if not settings.DEBUG:
-        raise RuntimeError("demo second factors are for DEBUG only")
-    for user in users:
-        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-            TOTPDevice.objects.create(
-                user=user, name="Demo authenticator", key=DEMO_TOTP_KEY.hex(), confirmed=True
-            )
-            audit_record(actor=None, verb="user.second_factor_enrol", obj=user, after={"device": "demo"})
-    return (
-        f"Two-factor login: add the key {DEMO_TOTP_KEY_B32} to an authenticator app "
-        "(every demo login shares it),\n"
-        "  or print the current code with: make totp"
-    )

@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "bankbuzz.api",
 ]
+# The development tools (devtools/: `manage.py demo_seed`, the sandbox's token on the accounts
+# page): under DEBUG, or where BANKBUZZ_DEVTOOLS=1 asks for them; production never installs them.
+BANKBUZZ_DEVTOOLS = env_bool("BANKBUZZ_DEVTOOLS", DEBUG)
+if BANKBUZZ_DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     # First: a load balancer's probes are answered before host checks, redirects or sessions.

@@ -32,8 +32,10 @@ from listening.services.quarantine import ReprocessOutcome, quarantined_item_rep
 from listening.services.sandbox import (
     SANDBOX_SCENARIOS,
     SandboxUnavailable,
+    sandbox_register,
     sandbox_scenario_set,
     sandbox_scenarios_active,
+    sandbox_token,
 )
 from listening.services.sent import mention_record_sent
 
@@ -55,7 +57,9 @@ __all__ = [
     "mentions_ingest",
     "page_ingest",
     "quarantined_item_reprocess",
+    "sandbox_register",
     "sandbox_scenario_set",
     "sandbox_scenarios_active",
+    "sandbox_token",
     "social_account_create",
 ]

@@ -1,4 +1,9 @@
-"""The development sandbox's failure scenarios, switched from the accounts page (DEBUG only)."""
+"""The development sandbox's failure scenarios, switched from the accounts page (DEBUG only).
+
+The sandbox itself is a development tool outside the product (`devtools`, installed under DEBUG):
+when installed, it tells listening the access token it accepts (`sandbox_register`), which the
+accounts page shows; listening never imports it.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,21 @@ SANDBOX_SCENARIOS = {
 }
 
 
+_registered: dict[str, str] = {}
+
+
 class SandboxUnavailable(Exception):
     pass
+
+
+def sandbox_register(*, token: str) -> None:
+    """The development sandbox, at start-up: the access token its networks accept."""
+    _registered["token"] = token
+
+
+def sandbox_token() -> str:
+    """The token registered by the development sandbox; empty when it is not installed."""
+    return _registered.get("token", "")
 
 
 def _sandbox_call(method: str, path: str, **kwargs):

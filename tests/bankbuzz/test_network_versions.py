@@ -9,8 +9,8 @@ import json
 import pytest
 
 from bankbuzz import network_versions as nv
+from devtools.sandbox import world
 from listening.connectors.base import AccountInfo, ConnectorError, connector_for
-from listening.sandbox import world
 
 
 def today() -> dt.date:

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.demo import seed_saved_replies
-from learning.demo import seed_library
+from devtools.demo.inbox import seed_saved_replies
+from devtools.demo.learning import seed_library
 from learning.models import AdviceArticle
 from tests.escalations.conftest import make_department
 from tests.factories import AuthorFactory, ConversationFactory, MentionFactory

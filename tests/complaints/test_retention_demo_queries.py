@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from bankbuzz.audit.retention import retention_run
 from complaints import services
-from complaints.demo import seed_complaints
 from complaints.models import Complaint, Vulnerability
+from devtools.demo.complaints import seed_complaints
 from tests.conftest import make_person
 from tests.factories import AuthorFactory, ConversationFactory, MentionFactory
 

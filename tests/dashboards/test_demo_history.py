@@ -17,15 +17,15 @@ from django.utils import timezone
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import unread_count
 from dashboards import selectors
-from dashboards.demo import HISTORY_PREFIX, LONDON
 from dashboards.forms import Filters
 from dashboards.permissions import dashboard_scope
+from devtools.demo.dashboards import HISTORY_PREFIX, LONDON
+from devtools.demo.listening import outage_day
+from devtools.sandbox import content
 from escalations.models import Escalation, EscalationEvent, Kudos
 from escalations.selectors import QueueFilters, escalation_queue
 from inbox.models import Conversation, ConversationEvent
-from listening.demo import outage_day
 from listening.models import Mention
-from listening.sandbox import content
 
 pytestmark = pytest.mark.django_db
 

@@ -310,7 +310,7 @@ def check_page(page, walk: Walk, where: str, *, phone: bool, shots: Path | None,
 
 def _log_in(page, base_url: str, username: str, walk: Walk, shots: Path | None) -> None:
     from bankbuzz.accounts.models import User
-    from dashboards.management.commands.demo_seed import demo_password
+    from devtools.management.commands.demo_seed import demo_password
     from tests.security.auth import current_code
 
     code = current_code(User.objects.get(username=username))

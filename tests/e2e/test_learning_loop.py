@@ -10,13 +10,13 @@ from playwright.sync_api import expect
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import Notification
+from devtools.demo.inbox import seed_saved_replies
+from devtools.demo.learning import seed_library
 from escalations import services as escalation_services
 from escalations.models import Department
-from inbox.demo import seed_saved_replies
 from inbox.models import Reply, SavedReply
 from inbox.reply_services import fill_variables
 from learning import suggest
-from learning.demo import seed_library
 from learning.models import AdviceArticle, ReplyOutcome, SuggestionUse
 from learning.outcomes import update_outcomes
 from tests.conftest import make_person

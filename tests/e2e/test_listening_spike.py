@@ -3,7 +3,7 @@ saves it and sees its volume; the sandbox is switched to its outage scenario on 
 the spike check that beat runs finds it, and one alert naming the terms shows in the app.
 
 The organisation is the demo's: its accounts, its queries and the hours of listening history
-`listening/demo.py` gives a fresh `make run` (at a tenth of the sandbox's default rate, to keep the
+`devtools/demo/listening.py` gives a fresh `make run` (at a tenth of the sandbox's default rate, to keep the
 test quick). The sandbox runs at rate 0 here, so `sandbox.generate` stands for the minutes of
 outage traffic that follow the switch; the posts reach BankBuzz through the real poll task.
 
@@ -20,9 +20,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bankbuzz.accounts.models import Notification
-from listening.demo import BANK_ACCOUNTS, seed_listening_history, seed_queries
+from devtools.demo.listening import BANK_ACCOUNTS, seed_listening_history, seed_queries
+from devtools.sandbox import world
 from listening.models import ListeningQuery, Mention, QueryMatch, SpikeAlert
-from listening.sandbox import world
 from listening.services import social_account_create
 from listening.tasks import detect_spikes, poll_account, run_query
 

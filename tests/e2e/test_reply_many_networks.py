@@ -5,9 +5,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from inbox.demo import seed_saved_replies
+from devtools.demo.inbox import seed_saved_replies
+from devtools.sandbox import world
 from inbox.models import Conversation, Reply, SavedReply
-from listening.sandbox import world
 from listening.services import account_poll, social_account_create
 from tests.inbox.replying import send_replies_through, wait_for
 

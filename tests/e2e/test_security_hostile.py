@@ -18,9 +18,9 @@ import pytest
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
+from devtools.sandbox import content
 from escalations import services as escalation_services
 from inbox.models import Conversation
-from listening.sandbox import content
 from listening.services import account_poll
 from tests.conftest import make_person
 from tests.e2e.conftest import log_in

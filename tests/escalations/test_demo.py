@@ -1,5 +1,5 @@
 from bankbuzz.accounts import roles
-from escalations.demo import seed_departments
+from devtools.demo.escalations import seed_departments
 from escalations.models import Department, RoutingRule
 
 

@@ -43,7 +43,7 @@ def private_db(django_db_blocker):
     subprocess.run(migrate, cwd=ROOT, env=env, check=True)
     created = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c",
-         "from listening.sandbox import world\n"
+         "from devtools.sandbox import world\n"
          "from listening.services import social_account_create\n"
          "a = social_account_create(actor=None, network='x', external_id=world.BANK_X['user_id'],"
          " handle=world.BANK_X['handle'], name=world.BANK_X['name'],"

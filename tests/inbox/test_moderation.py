@@ -9,10 +9,10 @@ import requests
 
 from bankbuzz.accounts import roles
 from bankbuzz.audit.models import AuditEvent
+from devtools.sandbox import world
 from inbox import moderation
 from inbox import reply_services as rs
 from listening.models import Mention
-from listening.sandbox import world
 from listening.services import account_poll, social_account_create
 from tests.inbox.replying import sandbox_conversation
 

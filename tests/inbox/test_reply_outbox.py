@@ -209,7 +209,7 @@ def test_saved_replies_fill_variables_and_count_use(conv, agent, lead):
 
 
 def test_linkedin_has_no_private_messages(sandbox, agent, django_capture_on_commit_callbacks):
-    from listening.sandbox import world
+    from devtools.sandbox import world
     from listening.services import social_account_create
 
     org = world.BANK_LINKEDIN_ORG

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bankbuzz.accounts import roles
-from inbox.demo import seed_saved_replies
-from learning.demo import seed_library
+from devtools.demo.inbox import seed_saved_replies
+from devtools.demo.learning import seed_library
 from tests.conftest import make_person
 from tests.escalations.conftest import make_department
 from tests.factories import AuthorFactory, ConversationFactory, MentionFactory

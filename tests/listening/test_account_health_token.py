@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bankbuzz.audit.models import AuditEvent
+from devtools.sandbox import world
 from listening.models import SocialAccount
-from listening.sandbox import world
 from listening.tokens import token_status
 
 pytestmark = pytest.mark.django_db

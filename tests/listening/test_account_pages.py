@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from bankbuzz.audit.models import AuditEvent
+from devtools.sandbox import world
 from listening.models import Mention, SocialAccount
-from listening.sandbox import world
 from listening.services import account_poll
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from devtools.sandbox import world
+from devtools.sandbox.testing import SandboxControl
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -23,8 +25,6 @@ from listening.connectors.base import (
     connector_for,
 )
 from listening.connectors.facebook import GRAPH_VERSION, FacebookConnector
-from listening.sandbox import world
-from listening.sandbox.testing import SandboxControl
 
 PAGE_ID = world.BANK_FACEBOOK_PAGE["page_id"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from devtools.sandbox import world
+from devtools.sandbox.testing import SandboxControl
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -18,8 +20,6 @@ from listening.connectors.base import (
     connector_for,
 )
 from listening.connectors.instagram import InstagramConnector
-from listening.sandbox import world
-from listening.sandbox.testing import SandboxControl
 
 IG_ID = world.BANK_INSTAGRAM["user_id"]
 

@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from devtools.sandbox import world
+from devtools.sandbox.testing import SandboxControl
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -22,8 +24,6 @@ from listening.connectors.base import (
     connector_for,
 )
 from listening.connectors.linkedin import LinkedInConnector
-from listening.sandbox import world
-from listening.sandbox.testing import SandboxControl
 
 ORG = world.BANK_LINKEDIN_ORG
 

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from devtools.sandbox import world
+from devtools.sandbox.testing import SandboxControl
 from listening.connectors.base import (
     DIRECTION_IN,
     DIRECTION_OUT,
@@ -22,8 +24,6 @@ from listening.connectors.base import (
     connector_for,
 )
 from listening.connectors.x import TWEEPY_HOST, XConnector
-from listening.sandbox import world
-from listening.sandbox.testing import SandboxControl
 
 BANK_ID = world.BANK_X["user_id"]
 

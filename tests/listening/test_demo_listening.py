@@ -8,13 +8,13 @@ import pytest
 from django.db.models import Count, F
 from django.utils import timezone
 
+from devtools.demo.listening import HISTORY_PREFIX, seed_listening_history, seed_queries
+from devtools.sandbox import world
+from devtools.sandbox.traffic import CHANNELS
 from inbox.models import Conversation
-from listening.demo import HISTORY_PREFIX, seed_listening_history, seed_queries
 from listening.insights import share_of_voice
 from listening.models import ListeningQuery, Mention, QueryMatch, SpikeAlert
 from listening.query.services import query_run
-from listening.sandbox import world
-from listening.sandbox.traffic import CHANNELS
 from listening.services import account_poll, social_account_create
 from listening.spikes import BUCKET, bucket_start, spikes_detect
 

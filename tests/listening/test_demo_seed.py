@@ -5,8 +5,8 @@ comments and direct messages."""
 import pytest
 from django.core.management import call_command
 
+from devtools.sandbox import world
 from listening.models import Mention, SocialAccount
-from listening.sandbox import world
 from listening.services import account_poll
 
 pytestmark = pytest.mark.django_db

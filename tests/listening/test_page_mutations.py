@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.sandbox import world
 from listening.connectors.base import AccountInfo, ConnectorError, connector_for
 from listening.models import Author, Mention, QuarantinedItem, SocialAccount
-from listening.sandbox import world
 from listening.services import mentions_ingest
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from listening.sandbox import content
-from listening.sandbox.scenarios import Scenarios
-from listening.sandbox.state import Store
-from listening.sandbox.traffic import Traffic
-from listening.sandbox.world import BANK_X
+from devtools.sandbox import content
+from devtools.sandbox.scenarios import Scenarios
+from devtools.sandbox.state import Store
+from devtools.sandbox.traffic import Traffic
+from devtools.sandbox.world import BANK_X
 
 
 def _crowd(count: int) -> tuple[Store, list[tuple[str, str, str]]]:

@@ -12,9 +12,9 @@ import time
 import pytest
 import requests
 
-from listening.sandbox import world
-from listening.sandbox.server import Sandbox, SandboxServer
-from listening.sandbox.testing import SandboxControl, running_sandbox
+from devtools.sandbox import world
+from devtools.sandbox.server import Sandbox, SandboxServer
+from devtools.sandbox.testing import SandboxControl, running_sandbox
 
 AUTH = {"Authorization": f"Bearer {world.DEMO_TOKEN}"}
 MENTIONS = f"/x/2/users/{world.BANK_X['user_id']}/mentions"
@@ -206,10 +206,10 @@ def test_reset_forgets_everything(control):
 
 def test_the_access_log_never_shows_a_graph_token(sandbox_url, caplog):
     secret = "EAAG-sandbox-secret-token-123"
-    with caplog.at_level("DEBUG", logger="listening.sandbox"):
+    with caplog.at_level("DEBUG", logger="devtools.sandbox"):
         requests.get(f"{sandbox_url}/graph/v21.0/me?fields=id&access_token={secret}", timeout=5)
         time.sleep(0.2)  # the server thread logs after answering
-    lines = [r.getMessage() for r in caplog.records if r.name == "listening.sandbox"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "devtools.sandbox"]
     assert any("/graph/v21.0/me" in line and "access_token=[redacted]" in line for line in lines)
     assert not any(secret in line for line in lines)
 
@@ -233,7 +233,7 @@ def test_the_command_line_serves_until_terminated(tmp_path):
         [
             sys.executable,
             "-m",
-            "listening.sandbox",
+            "devtools.sandbox",
             "--port",
             str(port),
             "--state",

@@ -13,10 +13,10 @@ from django.core import mail
 from django.utils import timezone
 
 from bankbuzz.accounts.models import Notification
+from devtools.sandbox import content
 from listening.connectors import base
 from listening.models import SpikeAlert
 from listening.query.services import query_create
-from listening.sandbox import content
 from listening.services import account_poll, mentions_ingest
 from listening.spikes import BUCKET, baseline, bucket_start, spikes_detect
 

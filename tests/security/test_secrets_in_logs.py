@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from bankbuzz.audit.models import AuditEvent
-from listening.sandbox import world
+from devtools.sandbox import world
 from listening.services import TransientPollError, account_poll, social_account_create
 
 TOKEN = "tok-S3CR3T-0f9e8d7c6b5a-never-log-me"
@@ -29,7 +29,7 @@ IDENTITIES = {
     "facebook": (world.BANK_FACEBOOK_PAGE["page_id"], world.BANK_FACEBOOK_PAGE["username"]),
     "linkedin": (world.BANK_LINKEDIN_ORG["urn"], world.BANK_LINKEDIN_ORG["vanity_name"]),
 }
-SANDBOX_LOGGERS = ("listening.sandbox",)
+SANDBOX_LOGGERS = ("devtools.sandbox",)
 SCENARIOS = [None, "expired_token", "server_errors", "malformed", "rate_limit_storm"]
 
 

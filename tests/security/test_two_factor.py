@@ -13,6 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bankbuzz.accounts import twofactor
 from bankbuzz.audit.models import AuditEvent
+from devtools.demo import accounts as demo_accounts
+from devtools.demo import totp as demo_totp
 from tests.conftest import PASSWORD
 from tests.security.auth import current_code, totp_device
 
@@ -152,11 +154,9 @@ def test_nobody_reads_a_second_factor_in_the_admin(client, administrator):
 
 
 def test_demo_logins_share_a_printed_key(settings, agent):
-    from bankbuzz.accounts import demo_totp
-
     settings.DEBUG = True
-    message = twofactor.demo_second_factor_enrol([agent])
-    assert twofactor.DEMO_TOTP_KEY_B32 in message
+    message = demo_accounts.demo_second_factor_enrol([agent])
+    assert demo_accounts.DEMO_TOTP_KEY_B32 in message
     client = Client()
     _password(client)
     assert client.post(reverse("accounts:verify"), {"code": demo_totp.code()}).status_code == 302
@@ -165,11 +165,11 @@ def test_demo_logins_share_a_printed_key(settings, agent):
 def test_demo_second_factors_are_refused_without_debug(settings, agent):
     settings.DEBUG = False
     with pytest.raises(RuntimeError):
-        twofactor.demo_second_factor_enrol([agent])
+        demo_accounts.demo_second_factor_enrol([agent])
 
 
 def test_the_readme_prints_the_demo_key():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert twofactor.DEMO_TOTP_KEY_B32 in readme
+    assert demo_accounts.DEMO_TOTP_KEY_B32 in readme
