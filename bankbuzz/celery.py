@@ -56,7 +56,7 @@ app.conf.beat_schedule = {
     # Proves beat and at least one worker are alive (see bankbuzz.health).
     "heartbeat": {"task": "bankbuzz.heartbeat", "schedule": HEARTBEAT_EVERY, "options": {"expires": 60}},
     "escalations-check-slas": {"task": "escalations.check_slas", "schedule": 60, "options": {"expires": 55}},
-    # Complaint clocks (complaints/services.py): due-soon and breach notices, each once.
+    # Complaint clocks (complaints/services/clock_notices.py): due-soon and breach notices, each once.
     "complaints-check-clocks": {
         "task": "complaints.check_clocks",
         "schedule": 60,

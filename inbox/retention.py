@@ -132,104 +132,109 @@ def _orphans(cutoff: dt.datetime) -> QuerySet:
 
 
 def register() -> None:
-    r.register_kind(
-        r.Kind(
-            key="inbox.unactioned_hits",
-            label="Listening hits never acted on",
-            covers="customers' posts and search hits that never opened a conversation (listening "
-            "only, or left out of the inbox by a query)",
-            action=r.DELETE,
-            default_days=90,
-            minimum_days=30,
-            since="arrival",
-            candidates=_unactioned,
-            held=lambda holds: Q(author_id__in=holds.ids(AUTHOR)),
-            apply=_mentions_delete,
-        )
-    )
-    r.register_kind(
-        r.Kind(
-            key="inbox.spam_conversations",
-            label="Spam",
-            covers="conversations marked spam, with their messages",
-            action=r.DELETE,
-            default_days=90,
-            minimum_days=7,
-            candidates=lambda cutoff: Conversation.objects.filter(
-                status=Conversation.Status.SPAM, last_activity_at__lt=cutoff
-            ),
-            held=_held_conversations,
-            apply=conversations_delete,
-            batch_size=200,
-        )
-    )
-    r.register_kind(
-        r.Kind(
-            key="inbox.unanswered_conversations",
-            label="Conversations the bank never answered",
-            covers="conversations without a reply from the bank (not spam), with their messages, "
-            "notes and escalations",
-            action=r.DELETE,
-            default_days=2 * r.YEAR,
-            minimum_days=r.YEAR,
-            candidates=lambda cutoff: Conversation.objects.filter(
-                first_response_at__isnull=True, last_activity_at__lt=cutoff
-            ).exclude(status=Conversation.Status.SPAM),
-            held=_held_conversations,
-            apply=conversations_delete,
-            batch_size=200,
-        )
-    )
-    r.register_kind(
-        r.Kind(
-            key=ANSWERED,
-            label="Conversations the bank answered",
-            covers="conversations with a reply from the bank: the record of what the customer asked "
-            "and what the bank said. Afterwards the row stays for the response-time figures; the "
-            "messages, notes, reply texts, escalation texts, search index and (when nothing else "
-            "of theirs is kept) the customer's profile are anonymised",
-            action=r.ANONYMISE,
-            default_days=SEVEN_YEARS,
-            minimum_days=SEVEN_YEARS,
-            candidates=lambda cutoff: (
-                Conversation.objects.filter(first_response_at__isnull=False, last_activity_at__lt=cutoff)
-                .exclude(status=Conversation.Status.SPAM)
-                .exclude(preview=ANONYMISED)
-            ),
-            held=_held_conversations,
-            apply=conversations_anonymise,
-            batch_size=200,
-        )
-    )
-    r.register_kind(
-        r.Kind(
-            key="inbox.orphan_people",
-            label="Profiles with nothing left",
-            covers="people (name, handle, avatar) none of whose messages or conversations is stored any more",
-            action=r.DELETE,
-            default_days=30,
-            minimum_days=0,
-            since="the profile's last update",
-            candidates=_orphans,
-            held=lambda holds: Q(pk__in=holds.ids(AUTHOR)),
-            apply=r.deleter(Author),
-        )
-    )
-    r.register_hold_target(
-        r.HoldTarget(
-            key="conversation",
-            label="Conversation",
-            model=Conversation,
-            help='the conversation\'s number, as in its address ("/inbox/c/12/" is 12)',
-            find=lambda ref: (
-                Conversation.objects.filter(pk=int(ref.lstrip("#"))).first()
-                if ref.lstrip("#").isdigit()
-                else None
-            ),
-            describe=lambda c: f"Conversation {c.pk} on {c.get_network_display()} with {c.customer}",
-        )
-    )
+    for kind in (_unactioned_kind(), *_conversation_kinds(), _orphans_kind()):
+        r.register_kind(kind)
+    r.register_hold_target(_conversation_hold_target())
     erasure.register_eraser(erase_person)
+
+
+def _unactioned_kind() -> r.Kind:
+    return r.Kind(
+        key="inbox.unactioned_hits",
+        label="Listening hits never acted on",
+        covers="customers' posts and search hits that never opened a conversation (listening "
+        "only, or left out of the inbox by a query)",
+        action=r.DELETE,
+        default_days=90,
+        minimum_days=30,
+        since="arrival",
+        candidates=_unactioned,
+        held=lambda holds: Q(author_id__in=holds.ids(AUTHOR)),
+        apply=_mentions_delete,
+    )
+
+
+def _conversation_kinds() -> tuple[r.Kind, ...]:
+    """Spam, conversations never answered (deleted), and those answered (anonymised)."""
+    spam = r.Kind(
+        key="inbox.spam_conversations",
+        label="Spam",
+        covers="conversations marked spam, with their messages",
+        action=r.DELETE,
+        default_days=90,
+        minimum_days=7,
+        candidates=lambda cutoff: Conversation.objects.filter(
+            status=Conversation.Status.SPAM, last_activity_at__lt=cutoff
+        ),
+        held=_held_conversations,
+        apply=conversations_delete,
+        batch_size=200,
+    )
+    unanswered = r.Kind(
+        key="inbox.unanswered_conversations",
+        label="Conversations the bank never answered",
+        covers="conversations without a reply from the bank (not spam), with their messages, "
+        "notes and escalations",
+        action=r.DELETE,
+        default_days=2 * r.YEAR,
+        minimum_days=r.YEAR,
+        candidates=lambda cutoff: Conversation.objects.filter(
+            first_response_at__isnull=True, last_activity_at__lt=cutoff
+        ).exclude(status=Conversation.Status.SPAM),
+        held=_held_conversations,
+        apply=conversations_delete,
+        batch_size=200,
+    )
+    answered = r.Kind(
+        key=ANSWERED,
+        label="Conversations the bank answered",
+        covers="conversations with a reply from the bank: the record of what the customer asked "
+        "and what the bank said. Afterwards the row stays for the response-time figures; the "
+        "messages, notes, reply texts, escalation texts, search index and (when nothing else "
+        "of theirs is kept) the customer's profile are anonymised",
+        action=r.ANONYMISE,
+        default_days=SEVEN_YEARS,
+        minimum_days=SEVEN_YEARS,
+        candidates=lambda cutoff: (
+            Conversation.objects.filter(first_response_at__isnull=False, last_activity_at__lt=cutoff)
+            .exclude(status=Conversation.Status.SPAM)
+            .exclude(preview=ANONYMISED)
+        ),
+        held=_held_conversations,
+        apply=conversations_anonymise,
+        batch_size=200,
+    )
+    return spam, unanswered, answered
+
+
+def _orphans_kind() -> r.Kind:
+    return r.Kind(
+        key="inbox.orphan_people",
+        label="Profiles with nothing left",
+        covers="people (name, handle, avatar) none of whose messages or conversations is stored any more",
+        action=r.DELETE,
+        default_days=30,
+        minimum_days=0,
+        since="the profile's last update",
+        candidates=_orphans,
+        held=lambda holds: Q(pk__in=holds.ids(AUTHOR)),
+        apply=r.deleter(Author),
+    )
+
+
+def _conversation_hold_target() -> r.HoldTarget:
+    return r.HoldTarget(
+        key="conversation",
+        label="Conversation",
+        model=Conversation,
+        help='the conversation\'s number, as in its address ("/inbox/c/12/" is 12)',
+        find=lambda ref: (
+            Conversation.objects.filter(pk=int(ref.lstrip("#"))).first()
+            if ref.lstrip("#").isdigit()
+            else None
+        ),
+        describe=lambda c: f"Conversation {c.pk} on {c.get_network_display()} with {c.customer}",
+    )
 
 
 # --- Erasure ----------------------------------------------------------------------------------------
@@ -237,9 +242,7 @@ def register() -> None:
 
 def _other_conversations(mentions: QuerySet[Mention], *, exclude: list[int]) -> list[Conversation]:
     """Conversations (not the person's own) whose threads hold some of these messages."""
-    q = Q(pk__in=[])
-    for network, key in mentions.values_list("network", "thread_key").distinct():
-        q |= Q(network=network, thread_key=key)
+    q = _threads_q(mentions.values_list("network", "thread_key").distinct())
     return list(Conversation.objects.filter(q).exclude(pk__in=exclude).select_related("customer"))
 
 
@@ -266,8 +269,45 @@ def erase_person(context: erasure.ErasureContext) -> None:
         report.count("kept_messages", mentions.count())
         return
 
-    days = r.policy_days(ANSWERED)
     held_ids = holds.ids(CONVERSATION)
+    kept = _conversations_erase(context, conversations, held_ids=held_ids)
+    # Their messages outside the kept conversations (listening hits, others' threads).
+    kept_threads = _threads_q((conversation.network, conversation.thread_key) for conversation in kept)
+    held_threads = _threads_q(
+        Conversation.objects.filter(pk__in=held_ids).values_list("network", "thread_key")
+    )
+    _loose_messages_erase(
+        report, mentions.exclude(kept_threads).exclude(held_threads), exclude=[c.pk for c in conversations]
+    )
+    _kept_messages_minimise(report, mentions, kept_threads=kept_threads, held_threads=held_threads)
+    if kept or mentions.filter(held_threads).exists():
+        lr.author_minimise(Author.objects.filter(pk=author.pk))
+        report.did(author_ref, "Profile: avatar, profile link, follower count", "removed")
+        report.keep(
+            author_ref,
+            "Profile: name, handle and the network's id",
+            "needed to tell whose record the kept conversations are; anonymised when the last one goes",
+        )
+    else:
+        lr.author_anonymise(Author.objects.filter(pk=author.pk))
+        report.did(author_ref, "Profile: name, handle, avatar, profile link, follower count, network id")
+
+
+def _threads_q(threads) -> Q:
+    """Messages in any of these (network, thread key) threads."""
+    q = Q(pk__in=[])
+    for network, key in threads:
+        q |= Q(network=network, thread_key=key)
+    return q
+
+
+def _conversations_erase(
+    context: erasure.ErasureContext, conversations: list[Conversation], *, held_ids
+) -> list[Conversation]:
+    """Anonymise the person's conversations that nothing keeps; return those kept (held, or
+    answered and within the record-keeping obligation)."""
+    report = context.report
+    days = r.policy_days(ANSWERED)
     kept, erase = [], []
     for conversation in conversations:
         ref = f"{CONVERSATION}:{conversation.pk}"
@@ -303,16 +343,13 @@ def erase_person(context: erasure.ErasureContext) -> None:
                 "reply texts, escalation texts and search index",
             )
         report.count("conversations_anonymised", len(ids))
+    return kept
 
-    # Their messages outside the kept conversations (listening hits, others' threads).
-    kept_threads = Q(pk__in=[])
-    for conversation in kept:
-        kept_threads |= Q(network=conversation.network, thread_key=conversation.thread_key)
-    held_threads = Q(pk__in=[])
-    for network, key in Conversation.objects.filter(pk__in=held_ids).values_list("network", "thread_key"):
-        held_threads |= Q(network=network, thread_key=key)
-    loose = mentions.exclude(kept_threads).exclude(held_threads)
-    others = _other_conversations(loose, exclude=[c.pk for c in conversations])
+
+def _loose_messages_erase(report, loose: QuerySet[Mention], *, exclude: list[int]) -> None:
+    """Anonymise the person's messages outside the conversations kept, and rebuild the search
+    index of colleagues' conversations their words were in."""
+    others = _other_conversations(loose, exclude=exclude)
     n = lr.mentions_anonymise(loose)
     for other in others:  # their words were in a colleague's search index: rebuilt without them
         conversation_reindex(conversation=other)
@@ -322,6 +359,10 @@ def erase_person(context: erasure.ErasureContext) -> None:
             f"{n} message{'s' if n != 1 else ''} outside the conversations kept: text, payload, links, ids",
         )
     report.count("messages_anonymised", n)
+
+
+def _kept_messages_minimise(report, mentions: QuerySet[Mention], *, kept_threads: Q, held_threads: Q) -> None:
+    """The messages kept lose the profile fields of their payloads and their cards' sealed originals."""
     minimised = lr.mentions_minimise(mentions.filter(kept_threads))
     # The record kept is the masked text; a card number's sealed original is no part of it.
     unsealed = lr.card_originals_delete(mentions.filter(kept_threads).exclude(held_threads))
@@ -337,15 +378,3 @@ def erase_person(context: erasure.ErasureContext) -> None:
             f"{minimised} kept message{'s' if minimised != 1 else ''}: profile fields removed from payloads",
             "minimised",
         )
-
-    if kept or mentions.filter(held_threads).exists():
-        lr.author_minimise(Author.objects.filter(pk=author.pk))
-        report.did(author_ref, "Profile: avatar, profile link, follower count", "removed")
-        report.keep(
-            author_ref,
-            "Profile: name, handle and the network's id",
-            "needed to tell whose record the kept conversations are; anonymised when the last one goes",
-        )
-    else:
-        lr.author_anonymise(Author.objects.filter(pk=author.pk))
-        report.did(author_ref, "Profile: name, handle, avatar, profile link, follower count, network id")

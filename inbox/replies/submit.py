@@ -96,13 +96,7 @@ def reply_submit(
     cannot go out on this channel, StaleAction when a colleague replied since. The same text
     again within the duplicate window returns the first reply, with `resubmitted` set.
     """
-    if not roles.can_work_inbox(actor):
-        raise ReplyError("Your role may read conversations but not answer customers.")
-    if channel not in Channel.values:
-        raise ReplyError("Choose a public reply or a private message.")
-    text = (text or "").strip()
-    if not text:
-        raise ReplyError("Write the reply first: it is empty.")
+    text = _checked_text(actor=actor, channel=channel, text=text)
     current = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("customer", "account")
@@ -116,36 +110,16 @@ def reply_submit(
         again.resubmitted = True
         return again
     _check_fresh(current, seen_version=seen_version, actor=actor)
-    route = reply_routes(conversation=current)[channel]
-    if not route.available:
-        raise ReplyError(f"Not sent: {route.note}")
-    limit = guard.length_limit(current.network, channel)
-    length = guard.reply_length(current.network, text)
-    if limit is not None and length > limit:
-        raise ReplyError(
-            f"Not sent: {length:,} characters, {NETWORK_NAMES[current.network]} allows {limit:,} here. "
-            "Shorten it."
-        )
-
-    emails, phones = customer_contacts(current)
-    result = guard.check(
-        text, channel=channel, customer_emails=emails, customer_phones=phones, confirmed=confirm_private
+    route, length = _route_that_fits(current, channel=channel, text=text)
+    result, override_reason = _guard_verdict(
+        current,
+        actor=actor,
+        channel=channel,
+        text=text,
+        override_reason=override_reason,
+        confirm_private=confirm_private,
     )
-    # A reason is free text: whatever else it says, it never stores a card number in clear.
-    override_reason = mask_cards((override_reason or "").strip())
-    overridden = False
-    if result.blocked:
-        allowed = can_override(actor) and result.overridable
-        if not override_reason or not allowed:
-            if override_reason and not allowed:
-                raise ReplyBlocked(result, text=text, channel=channel, can_override=False)
-            raise ReplyBlocked(result, text=text, channel=channel, can_override=allowed)
-        if len(override_reason) < 10:
-            raise ReplyError(
-                "Write why this must go out as it is (at least a sentence) to override the guard."
-            )
-        overridden = True
-
+    overridden = result.blocked
     reasons = guard.approval_reasons(
         text=text,
         author_is_trainee=actor.is_trainee,
@@ -166,15 +140,90 @@ def reply_submit(
         override_findings=[hit.as_record() for hit in result.hits] if overridden else [],
         override_reason=override_reason if overridden else "",
     )
-    confirmed = guard.check(text, channel=channel).confirm_kinds if channel == Channel.PRIVATE else []
+    _audit_created(reply, current, actor=actor, length=length, overridden=overridden)
+    if saved_reply is not None:
+        SavedReply.objects.filter(pk=saved_reply.pk).update(
+            usage_count=F("usage_count") + 1, last_used_at=timezone.now()
+        )
+    _send_onward(reply, current, actor=actor)
+    reply.refresh_from_db()
+    return reply
+
+
+def _checked_text(*, actor: User, channel: str, text: str) -> str:
+    """The reply's text, stripped, once the author may answer and the channel is one of ours."""
+    if not roles.can_work_inbox(actor):
+        raise ReplyError("Your role may read conversations but not answer customers.")
+    if channel not in Channel.values:
+        raise ReplyError("Choose a public reply or a private message.")
+    text = (text or "").strip()
+    if not text:
+        raise ReplyError("Write the reply first: it is empty.")
+    return text
+
+
+def _route_that_fits(conversation: Conversation, *, channel: str, text: str):
+    """(the route the reply takes, its length on the network), once it can go and fits there."""
+    route = reply_routes(conversation=conversation)[channel]
+    if not route.available:
+        raise ReplyError(f"Not sent: {route.note}")
+    limit = guard.length_limit(conversation.network, channel)
+    length = guard.reply_length(conversation.network, text)
+    if limit is not None and length > limit:
+        raise ReplyError(
+            f"Not sent: {length:,} characters, {NETWORK_NAMES[conversation.network]} allows {limit:,} here. "
+            "Shorten it."
+        )
+    return route, length
+
+
+def _guard_verdict(
+    conversation: Conversation,
+    *,
+    actor: User,
+    channel: str,
+    text: str,
+    override_reason: str,
+    confirm_private: bool,
+) -> tuple[guard.GuardResult, str]:
+    """The personal-data guard's verdict and the override reason (cards masked).
+
+    Raises ReplyBlocked when the guard refuses and no allowed override goes with it; a verdict
+    returned blocked is one overridden for the reason given.
+    """
+    emails, phones = customer_contacts(conversation)
+    result = guard.check(
+        text, channel=channel, customer_emails=emails, customer_phones=phones, confirmed=confirm_private
+    )
+    # A reason is free text: whatever else it says, it never stores a card number in clear.
+    override_reason = mask_cards((override_reason or "").strip())
+    if result.blocked:
+        allowed = can_override(actor) and result.overridable
+        if not override_reason or not allowed:
+            if override_reason and not allowed:
+                raise ReplyBlocked(result, text=text, channel=channel, can_override=False)
+            raise ReplyBlocked(result, text=text, channel=channel, can_override=allowed)
+        if len(override_reason) < 10:
+            raise ReplyError(
+                "Write why this must go out as it is (at least a sentence) to override the guard."
+            )
+    return result, override_reason
+
+
+def _audit_created(
+    reply: Reply, conversation: Conversation, *, actor: User, length: int, overridden: bool
+) -> None:
+    """The reply's creation in the audit log, and the guard's override when there was one."""
+    channel = reply.channel
+    confirmed = guard.check(reply.text, channel=channel).confirm_kinds if channel == Channel.PRIVATE else []
     audit_record(
         actor=actor,
         verb="reply.create",
         obj=reply,
         after={
-            "conversation": current.pk,
+            "conversation": conversation.pk,
             "channel": channel,
-            "approval": reasons,
+            "approval": reply.approval_reasons,
             "length": length,
             **({"confirmed_in_private": confirmed} if confirmed else {}),
         },
@@ -184,17 +233,18 @@ def reply_submit(
             actor=actor,
             verb="reply.guard_override",
             obj=reply,
-            after={"findings": reply.override_findings, "reason": override_reason},
+            after={"findings": reply.override_findings, "reason": reply.override_reason},
         )
-    if saved_reply is not None:
-        SavedReply.objects.filter(pk=saved_reply.pk).update(
-            usage_count=F("usage_count") + 1, last_used_at=timezone.now()
-        )
-    words = channel_words(reply, current.network)
+
+
+def _send_onward(reply: Reply, conversation: Conversation, *, actor: User) -> None:
+    """To the leads for approval when a rule asks for it, else to the outbox's queue."""
+    words = channel_words(reply, conversation.network)
+    reasons = reply.approval_reasons
     if reasons:
         transition(reply.pk, State.DRAFT, State.AWAITING_APPROVAL)
         bump(
-            current,
+            conversation,
             actor=actor,
             kind=Kind.REPLY_QUEUED,
             text=f"wrote {words}, waiting for approval",
@@ -204,7 +254,7 @@ def reply_submit(
         notify(
             recipients=people,
             verb="reply.approval",
-            text=f"{actor.display_name}'s reply to {current.customer} waits for approval: "
+            text=f"{actor.display_name}'s reply to {conversation.customer} waits for approval: "
             + "; ".join(reasons),
             url=reverse("inbox:approvals"),
             email=False,
@@ -212,11 +262,13 @@ def reply_submit(
     else:
         transition(reply.pk, State.DRAFT, State.QUEUED, queued_at=timezone.now())
         bump(
-            current, actor=actor, kind=Kind.REPLY_QUEUED, text=f"is sending {words}", data={"reply": reply.pk}
+            conversation,
+            actor=actor,
+            kind=Kind.REPLY_QUEUED,
+            text=f"is sending {words}",
+            data={"reply": reply.pk},
         )
         enqueue(reply.pk)
-    reply.refresh_from_db()
-    return reply
 
 
 # Before it leaves: a reply a worker has claimed ("sending") may be on the network already.

@@ -162,7 +162,9 @@ def test_each_sort_pages_by_keyset_without_gaps_or_repeats(agent, sort):
             last_activity_at=now - dt.timedelta(minutes=n % 7),
         )
     keys = selectors.SORTS[sort][1]
-    expected = list(Conversation.objects.order_by(*selectors._order_by(keys)).values_list("pk", flat=True))
+    expected = list(
+        Conversation.objects.order_by(*selectors.order_by_keys(keys)).values_list("pk", flat=True)
+    )
     seen, cursor = [], None
     while True:
         page = selectors.conversation_list(user=agent, query=ListQuery(sort=sort), cursor=cursor, page_size=5)
@@ -194,7 +196,7 @@ def test_a_tag_filter_pages_in_the_sort_order_with_its_rows_complete(agent, sort
     keys = selectors.SORTS[sort][1]
     expected = list(
         Conversation.objects.filter(pk__in=tagged, status__in=Conversation.ACTIVE)
-        .order_by(*selectors._order_by(keys))
+        .order_by(*selectors.order_by_keys(keys))
         .values_list("pk", flat=True)
     )
     seen, cursor = [], None

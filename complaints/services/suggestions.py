@@ -1,0 +1,70 @@
+"""Messages the understanding layer suggests as complaints, and dismissing them ("not a complaint")."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from bankbuzz.accounts.models import User
+from bankbuzz.audit.services import audit_record
+from complaints import permissions
+from complaints.models import Complaint, Dismissal
+from complaints.services.steps import ComplaintError, post_to_thread
+from inbox.models import Conversation
+from listening.models import Mention
+from listening.pan_vault import mask_cards
+
+# What the understanding layer (listening.enrichment) labels that a person should look at as a
+# possible complaint: dissatisfaction, and reports of fraud (a notice of error, in Regulation E's terms).
+SUGGESTING_INTENTS = ("complaint", "fraud")
+
+
+def customer_messages(conversation: Conversation):
+    return Mention.objects.filter(
+        network=conversation.network,
+        thread_key=conversation.thread_key,
+        author_id=conversation.customer_id,
+        direction=Mention.Direction.IN,
+    )
+
+
+def suggested_messages(conversation: Conversation):
+    """The customer's messages labelled complaint or fraud that no person has decided on yet."""
+    return (
+        customer_messages(conversation)
+        .filter(intent__in=SUGGESTING_INTENTS)
+        .exclude(pk__in=Dismissal.objects.filter(conversation=conversation).values("mention_id"))
+        .exclude(pk__in=Complaint.messages.through.objects.values("mention_id"))
+        .order_by("created_at", "id")
+    )
+
+
+def suggestion_dismiss(*, actor: User, conversation: Conversation, reason: str) -> int:
+    """ "Not a complaint": every message suggested now is dismissed, with the reason."""
+    permissions.work_access(actor)
+    reason = mask_cards((reason or "").strip())
+    if not reason:
+        raise ComplaintError("Say why this is not a complaint: the reason is kept for the regulator.")
+    with transaction.atomic():
+        mentions = list(suggested_messages(conversation).values_list("pk", flat=True))
+        if not mentions:
+            return 0
+        Dismissal.objects.bulk_create(
+            [
+                Dismissal(conversation=conversation, mention_id=pk, reason=reason[:300], actor=actor)
+                for pk in mentions
+            ],
+            ignore_conflicts=True,
+        )
+        audit_record(
+            actor=actor,
+            verb="complaint.dismiss",
+            obj=conversation,
+            after={"messages": mentions, "reason": reason[:300]},
+        )
+        post_to_thread(
+            conversation,
+            actor=actor,
+            text=f"dismissed the suggested complaint: {reason[:200]}",
+            data={"messages": mentions},
+        )
+    return len(mentions)

@@ -1,0 +1,167 @@
+"""The inbox's list: its filters and saved views, its pages, and its live poll."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from bankbuzz.accounts import roles
+from inbox import forms, permissions, presence, rows, selectors
+from inbox.models import Tag
+from listening.models import SocialAccount
+
+# Filters that belong to the list's URL (kept when opening a conversation, paging, polling).
+LIST_PARAMS = tuple(forms.ListFilterForm.base_fields)
+
+
+def list_query_string(params: QueryDict) -> str:
+    return urlencode([(k, v) for k in LIST_PARAMS for v in params.getlist(k) if v])
+
+
+def _list_state(request, params: QueryDict | None = None):
+    params = params if params is not None else request.GET
+    workers = list(selectors.inbox_workers())
+    form = forms.ListFilterForm(params, workers=workers)
+    form.is_valid()
+    return form, form.list_query(), workers
+
+
+# The toolbar's selects, printed from plain lists (Django's select widgets cost about 18 ms a
+# page, option by option through widget templates; see docs/benchmarks.md).
+FILTER_SELECTS = ("network", "account", "status", "assignee", "tag", "sentiment", "priority")
+
+
+def _filter_selects(
+    form: forms.ListFilterForm, accounts: list[SocialAccount], tags: list[tuple[int, str]]
+) -> list[dict]:
+    """[{name, label, options: [(value, label, selected)]}] for the toolbar, from the bound form.
+
+    `accounts`: every account in the account field's order (read once for this and the rail);
+    `tags`: every (id, name) in name order (read once for this and, on a direct link, the pane).
+    """
+    out = []
+    for name in FILTER_SELECTS:
+        field = form.fields[name]
+        if name == "tag":
+            choices = [("", field.empty_label), *tags]
+        elif name == "account":
+            choices = [("", field.empty_label), *((a.pk, str(a)) for a in accounts)]
+        else:
+            choices = field.choices
+        current = str(form.data.get(name, "") or "")
+        options = [(str(value), label, str(value) == current) for value, label in choices]
+        out.append(
+            {
+                "name": name,
+                "label": name.capitalize(),
+                "options": options,
+                # Printed in Python: about 70 options a page through the template cost ~1 ms.
+                "options_html": rows.render_options(options),
+            }
+        )
+    return out
+
+
+def list_page_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
+    params = params if params is not None else request.GET
+    form, query, workers = _list_state(request, params)
+    # Taken before the rows are read, so a conversation arriving in between is counted as new.
+    since = timezone.now().isoformat()
+    page = selectors.conversation_list(
+        user=request.user, query=query, cursor=cursor, page_size=_page_size(), rows_only=True
+    )
+    row_ids = [c.pk for c in page.conversations]
+    # One read for the account filter (all, in its field's order) and the rail (the active ones).
+    accounts = list(form.fields["account"].queryset)
+    tags = list(Tag.objects.order_by("name").values_list("pk", "name"))
+    return {
+        "form": form,
+        "filter_selects": _filter_selects(form, accounts, tags),
+        "tag_choices": tags,
+        "query": query,
+        "page": page,
+        "cursor": cursor,
+        "workers": workers,
+        "saved_views": selectors.SAVED_VIEWS.values(),
+        "sorts": [(key, label) for key, (label, _keys) in selectors.SORTS.items()],
+        "counts": selectors.view_counts(user=request.user),
+        "count_cap": selectors.COUNT_CAP,
+        "list_params": list_query_string(params),
+        "view_params": list_query_string(_without(params, "view", "cursor")),
+        "since": since,
+        "presence": presence.present_in_many(conversation_ids=row_ids, exclude_user_id=request.user.pk),
+        "accounts": [a for a in accounts if a.is_active],
+        "can_write": roles.can_work_inbox(request.user),
+        "can_manage_tags": permissions.can_manage_tags(request.user),
+        "can_see_approvals": permissions.can_approve_replies(request.user),
+    }
+
+
+def _page_size() -> int:
+    return settings.INBOX_PAGE_SIZE
+
+
+def _without(params: QueryDict, *names: str) -> QueryDict:
+    copy = params.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy
+
+
+@never_cache
+@require_GET
+def conversation_list(request):
+    permissions.inbox_access(request.user)
+    try:
+        context = list_page_context(request, cursor=request.GET.get("cursor") or None)
+    except selectors.BadCursor as exc:
+        return HttpResponseBadRequest(str(exc))
+    if request.htmx.target == "list-region":
+        return render(request, "inbox/_list.html", {**context, "list_partial": True})
+    return render(request, "inbox/list.html", context)
+
+
+@never_cache
+@require_GET
+def list_poll(request):
+    """The list's heartbeat: counts, "N new" for this view, and rows that changed in place."""
+    permissions.inbox_access(request.user)
+    _form, query, _workers = _list_state(request)
+    try:
+        since = dt.datetime.fromisoformat(request.GET.get("since", ""))
+    except ValueError:
+        since = timezone.now()
+    shown = forms.parse_selection(request.GET.get("rows", "").split(","))[:200]
+    selected = {pk for pk, _v in forms.parse_selection(request.GET.get("selected", "").split(","))}
+    ids = [pk for pk, _v in shown]
+    current = dict(
+        permissions.conversations_visible_to(request.user).filter(pk__in=ids).values_list("pk", "version")
+    )
+    changed = [pk for pk, version in shown if pk in current and current[pk] != version]
+    context = {
+        "saved_views": selectors.SAVED_VIEWS.values(),
+        "counts": selectors.view_counts(user=request.user),
+        "count_cap": selectors.COUNT_CAP,
+        "query": query,
+        "view_params": list_query_string(
+            _without(request.GET, "view", "cursor", "since", "rows", "selected")
+        ),
+        "list_params": list_query_string(request.GET),
+        "new_count": selectors.new_since_count(user=request.user, query=query, since=since, shown=ids),
+        "new_cap": selectors.NEW_CAP,
+        "changed_rows": (
+            selectors.conversation_rows(user=request.user, ids=changed, rows_only=True) if changed else []
+        ),
+        "selected": selected,
+        "presence": presence.present_in_many(conversation_ids=ids, exclude_user_id=request.user.pk),
+        "row_ids": ids,
+        "can_write": roles.can_work_inbox(request.user),
+    }
+    return render(request, "inbox/_list_poll.html", context)
