@@ -1,4 +1,5 @@
-"""`{% inbox_rows conversations %}`: list rows rendered by inbox.rows (Python, not the template engine)."""
+"""`{% inbox_rows conversations %}` and friends: the inbox's hot partials, rendered by inbox.rows with
+Jinja2 (templates/jinja2/inbox/), from the Django page's context."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def inbox_row(context, conversation, oob=False):
 
 @register.simple_tag(takes_context=True)
 def thread_items(context, thread):
-    """The thread's messages, notes, events and replies (inbox/rows.py render_thread)."""
+    """The thread's messages, notes, events and replies (inbox.rows.render_thread)."""
     from inbox.rows import render_thread
 
     return render_thread(context, thread)
@@ -38,7 +39,7 @@ def thread_items(context, thread):
 
 @register.simple_tag(takes_context=True)
 def inbox_views(context, oob=False):
-    """The rail of saved views and their counts (inbox/rows.py render_views)."""
+    """The rail of saved views and their counts (inbox.rows.render_views)."""
     from inbox.rows import render_views
 
     query = context.get("query")
