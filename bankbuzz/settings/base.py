@@ -127,6 +127,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot partials (rows, thread, queue, dashboard tables): see bankbuzz/jinja.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "bankbuzz.jinja.environment", "autoescape": True},
+    },
 ]
 
 # --- Database: PostgreSQL only ------------------------------------------------
