@@ -44,10 +44,11 @@ test: $(STAMP) ## Lint, then unit, integration and browser tests
 	@$(MAKE) --no-print-directory lint
 	@$(BIN)/python -m bankbuzz.devstack exec -- scripts/test.sh
 
-lint: $(STAMP) ## ruff check, ruff format --check and the import contracts (pyproject.toml)
+lint: $(STAMP) ## ruff check, ruff format --check, the import contracts (pyproject.toml), module and function sizes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_sizes.py
 
 format: $(STAMP) ## Format the code
 	$(BIN)/ruff format .
