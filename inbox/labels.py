@@ -8,8 +8,9 @@ as the fallback without JavaScript. A label the model was unsure of (confidence 
 
 from __future__ import annotations
 
-from html import escape
+from django.utils.safestring import SafeString
 
+from bankbuzz.jinja import render
 from listening.enrichment.understanding import CONFIDENT
 from listening.label_services import label_value, label_values
 
@@ -41,38 +42,24 @@ def _title(label: str, confidence: float | None, unsure: bool) -> str:
     return f"{_TITLES[label]} (model confidence {confidence:.0%}{note})"
 
 
-def _one(m, label: str, *, action: str, csrf_token: str, can_correct: bool, values: tuple) -> str:
+def _one(m, label: str, *, can_correct: bool, values: tuple) -> dict | None:
     value = label_value(m, label)
     if not value and not can_correct:
-        return ""
+        return None
     confidence = getattr(m, _CONFIDENCE[label])
     unsure = confidence is not None and confidence < CONFIDENT
-    state = " label-unsure" if unsure else ""
-    title = escape(_title(label, confidence, unsure))
-    if not can_correct:
-        return f'<span class="badge label-badge{state}" title="{title}">{escape(_shown(value))}</span>'
-    field = f"label-{m.pk}-{label}"
-    # A stored value outside today's choices (a language no longer configured) is still shown.
-    shown = escape(_shown(value))
-    current = (
-        "" if not value or value in values else f'<option value="{escape(value)}" selected>{shown}</option>'
-    )
-    choices = "".join(
-        f'<option value="{escape(c)}"{" selected" if c == value else ""}>{escape(_shown(c))}</option>'
-        for c in values
-    )
-    empty = "" if value else f'<option value="" selected>({_TITLES[label].lower()}: not set)</option>'
-    return (
-        f'<form class="label-form{state}" method="post" action="{action}" hx-post="{action}"'
-        ' hx-target="#pane" hx-swap="innerHTML" hx-trigger="change">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="label" value="{label}">'
-        f'<label class="visually-hidden" for="{field}">{_TITLES[label]}</label>'
-        f'<select id="{field}" name="value" class="label-select" title="{title}"'
-        f' data-label="{label}">{empty}{current}{choices}</select>'
-        '<noscript><button type="submit" class="btn-link label-save">Correct</button></noscript>'
-        "</form>"
-    )
+    return {
+        "label": label,
+        "name": _TITLES[label],
+        "field": f"label-{m.pk}-{label}",
+        "value": value,
+        "known": values,
+        "shown": _shown(value),
+        "unsure": unsure,
+        "title": _title(label, confidence, unsure),
+        # A stored value outside today's choices (a language no longer configured) is still shown.
+        "choices": [{"value": c, "shown": _shown(c)} for c in values] if can_correct else [],
+    }
 
 
 def label_choices() -> dict[str, tuple[str, ...]]:
@@ -80,10 +67,23 @@ def label_choices() -> dict[str, tuple[str, ...]]:
     return {label: label_values(label) for label in _TITLES}
 
 
-def render_labels(m, *, action: str, csrf_token: str, can_correct: bool, choices: dict) -> str:
-    """The labels of customer message ``m`` (escaped HTML)."""
-    parts = [
-        _one(m, label, action=action, csrf_token=csrf_token, can_correct=can_correct, values=values)
+def label_context(m, *, action: str, csrf_token: str, can_correct: bool, choices: dict) -> dict:
+    """What templates/jinja2/inbox/_labels.html shows of customer message ``m``, as ``lab``."""
+    items = [
+        one
         for label, values in choices.items()
+        if (one := _one(m, label, can_correct=can_correct, values=values))
     ]
-    return f'<span class="message-labels" id="labels-{m.pk}">{"".join(parts)}</span>'
+    return {
+        "message_pk": m.pk,
+        "labels": items,
+        "can_correct": can_correct,
+        "action": action,
+        "csrf_token": csrf_token,
+    }
+
+
+def render_labels(m, *, action: str, csrf_token: str, can_correct: bool, choices: dict) -> SafeString:
+    """The labels of customer message ``m`` on their own (autoescaped)."""
+    lab = label_context(m, action=action, csrf_token=csrf_token, can_correct=can_correct, choices=choices)
+    return render("inbox/_labels.html", {"lab": lab})
