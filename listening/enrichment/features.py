@@ -13,7 +13,8 @@ The features are:
 * cues from a small multilingual bank lexicon (fraud, outage, closing, gratitude, money
   taken, waiting, negation of "authorise", money or access the customer disowns, praise said
   by denying a problem, plainly bad and plainly good words, grievances about the bank's own
-  doing and thanks said beside them, a card to be stopped), written from the domain and
+  doing and thanks said beside them, a card to be stopped, others hit by the same outage,
+  laughter, something put right, the bank acting without a reason), written from the domain and
   checked by cross-validation on the training split only;
 * the VADER compound score of the post with bank words added to VADER's lexicon (see
   :mod:`listening.enrichment.sentiment`), and the spam rules' verdict.
@@ -45,7 +46,11 @@ CUE_WEIGHT = 3.0
 
 
 def _cue(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{pattern})", re.IGNORECASE)
+    # Posts are matched accent-folded (see normalise), so the patterns are folded the same way:
+    # "störung" must match "storung".
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.compile(rf"(?<!\w)(?:{folded})", re.IGNORECASE)
 
 
 # Matched on the accent-folded, lower-cased text. Stems, so inflections match too.
@@ -192,7 +197,37 @@ CUES: Final[dict[str, re.Pattern[str]]] = {
         r"(?:vostro|vostra) (?:errore|colpa|sistema)|colpa vostra|mi avete|"
         r"jullie (?:fout|schuld|systeem|hebben)|"
         r"(?:wasz|wasza) (?:blad|wina|system)|zablokowaliscie|pobraliscie|"
-        r"(?:vosso|vossa) (?:erro|culpa|sistema)|bloquearam|cobraram"
+        r"(?:vosso|vossa) (?:erro|culpa|sistema)|bloquearam|cobraram|"
+        r"you (?:moved|put|switched|signed|gave) me|vous m.?avez|sie haben mir|ihr habt mir|"
+        r"me habeis|mi avete|jullie hebben me|przenies?li?scie mnie|passaram-me|puseram-me"
+    ),
+    # The bank acted without a reason given: a grievance about its doing, not a third party's.
+    "no_reason": _cue(
+        r"without (?:any )?(?:reason|explanation|warning|notice)|no (?:reason|explanation) given|"
+        r"sans (?:raison|explication|prevenir|preavis)|ohne (?:grund|erklarung|vorwarnung|ankundigung)|"
+        r"sin (?:motivo|razon|explicacion|avisar|aviso)|senza (?:motivo|spiegazion|preavviso|avvisare)|"
+        r"zonder (?:reden|uitleg|waarschuwing|aankondiging)|bez (?:powodu|wyjasnien|uprzedzenia|ostrzezenia)|"
+        r"sem (?:motivo|explicacao|aviso|avisar)"
+    ),
+    # Others hit by the same thing: an outage asked about ("anyone else?", "for everyone?").
+    "others_too": _cue(
+        r"anyone else|everyone|is it just me|just me\b|glitch|incident|maintenance|"
+        r"quelqu.?un d.?autre|d.?autres ont|tout le monde|juste moi|que moi|maintenance|"
+        r"noch jemand|nur bei mir|bei allen|auch bei euch|wartung|"
+        r"alguien mas|a alguien mas|para todos|solo a mi|solo yo|mantenimiento|"
+        r"qualcun altro|anche a voi|per tutti|solo a me|manutenzione|"
+        r"iemand anders|iemand nog|bij iedereen|alleen bij mij|onderhoud|"
+        r"ktos jeszcze|u wszystkich|tylko u mnie|prace serwisowe|"
+        r"mais alguem|toda a gente|so a mim|so eu|manutencao"
+    ),
+    # Chatter among people rather than to the bank: laughter.
+    "laugh": _cue(r"lol|lmao|mdr|haha|hihi|jaja|ahah|xd\b|kkk|😂|🤣"),
+    # Something the bank put right: praise, not a grievance, even when it names a fee or a fraud.
+    "put_right": _cue(
+        r"sorted|resolved|refunded (?:the same|within|in)|money back (?:within|in|the)|credit where|"
+        r"regle|rembourse(?:s|e)? (?:le jour|en|dans)|erledigt|erstattet|geklart|"
+        r"resuelto|solucionado|devuelto (?:en|el mismo)|risolto|rimborsat[oi] (?:in|lo stesso)|"
+        r"opgelost|teruggestort|zalatwion|rozwiazan|zwrocon[oey] (?:w|tego)|resolvid|devolvid[oa] (?:em|no)"
     ),
     "spam_bait": _cue(
         r"giveaway|earn|follow for|bitcoin|crypto|gagnez|verdien|gana |guadagna|zarabiaj|ganhe|"
