@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bankbuzz.dbrouter import replica_reads
-from dashboards import forms, report, rows
+from dashboards import drilldown, forms, report
 from dashboards.permissions import Scope, dashboard_scope
 from escalations.models import Department
 from inbox.selectors import inbox_workers
@@ -136,12 +136,12 @@ def rows_page(request, scope: Scope):
     form = _filter_form(request, scope)
     filters = form.filters()
     try:
-        spec = rows.RowSpec.from_params(request.GET)
-    except rows.BadDimension as exc:
+        spec = drilldown.RowSpec.from_params(request.GET)
+    except drilldown.BadDimension as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     if spec is None:
         raise Http404("No such figure")
-    page = rows.page(spec, filters, scope, cursor=request.GET.get("cursor"))
+    page = drilldown.page(spec, filters, scope, cursor=request.GET.get("cursor"))
     params = request.GET.copy()
     params.pop("cursor", None)
     return render(
@@ -151,7 +151,7 @@ def rows_page(request, scope: Scope):
             "spec": spec,
             "filters": filters,
             "page": page,
-            "title": rows.describe(spec, filters),
+            "title": drilldown.describe(spec, filters),
             "params": params.urlencode(),
             "back": reverse("dashboards:index") + "?" + _dashboard_params(filters),
             "now": timezone.now(),
@@ -169,10 +169,10 @@ def _dashboard_params(filters: forms.Filters) -> str:
 def rows_export(request, scope: Scope):
     filters = _filter_form(request, scope).filters()
     try:
-        spec = rows.RowSpec.from_params(request.GET)
-    except rows.BadDimension as exc:
+        spec = drilldown.RowSpec.from_params(request.GET)
+    except drilldown.BadDimension as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     if spec is None:
         raise Http404("No such figure")
-    header, lines = rows.csv_rows(spec, filters, scope)
+    header, lines = drilldown.csv_rows(spec, filters, scope)
     return _csv_response(f"bankbuzz-{spec.metric}-{_stamp(filters)}.csv", header, lines)

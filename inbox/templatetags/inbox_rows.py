@@ -1,4 +1,4 @@
-"""`{% inbox_rows conversations %}` and friends: the inbox's hot partials, rendered by inbox.rows with
+"""`{% inbox_rows conversations %}` and friends: the inbox's hot partials, rendered by inbox.partials with
 Jinja2 (templates/jinja2/inbox/), from the Django page's context."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def inbox_rows(context, conversations, oob=False):
     """The rows, with the page's presence, selection and list parameters from the context."""
-    from inbox.rows import render_rows
+    from inbox.partials import render_rows
 
     return render_rows(
         conversations,
@@ -31,16 +31,16 @@ def inbox_row(context, conversation, oob=False):
 
 @register.simple_tag(takes_context=True)
 def thread_items(context, thread):
-    """The thread's messages, notes, events and replies (inbox.rows.render_thread)."""
-    from inbox.rows import render_thread
+    """The thread's messages, notes, events and replies (inbox.partials.render_thread)."""
+    from inbox.partials import render_thread
 
     return render_thread(context, thread)
 
 
 @register.simple_tag(takes_context=True)
 def inbox_views(context, oob=False):
-    """The rail of saved views and their counts (inbox.rows.render_views)."""
-    from inbox.rows import render_views
+    """The rail of saved views and their counts (inbox.partials.render_views)."""
+    from inbox.partials import render_views
 
     query = context.get("query")
     return render_views(

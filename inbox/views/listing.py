@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bankbuzz.accounts import roles
-from inbox import forms, permissions, presence, rows, selectors
+from inbox import forms, partials, permissions, presence, selectors
 from inbox.models import Tag
 from listening.models import SocialAccount
 
@@ -63,7 +63,7 @@ def _filter_selects(
                 "label": name.capitalize(),
                 "options": options,
                 # Printed in Python: about 70 options a page through the template cost ~1 ms.
-                "options_html": rows.render_options(options),
+                "options_html": partials.render_options(options),
             }
         )
     return out

@@ -1,4 +1,4 @@
-"""The thread, the saved views' rail and the filter options (inbox/rows.py, Jinja2 partials in
+"""The thread, the saved views' rail and the filter options (inbox/partials.py, Jinja2 partials in
 templates/jinja2/inbox/): what a user sees in them, read from the rendered HTML: every item with its
 text escaped, personal data masked, times in the bank's zone, and each control only for those allowed.
 
@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from inbox import rows, selectors, services
+from inbox import partials, selectors, services
 from inbox.models import ConversationEvent, Reply
 from inbox.selectors import SAVED_VIEWS
 from listening.models import Mention
@@ -283,7 +283,7 @@ def test_the_rail_shows_each_view_with_its_capped_count(oob, view_params):
 
 
 def test_filter_options_are_escaped_and_mark_the_choice():
-    html = rows.render_options([("1", HOSTILE, False), ("2", "Cards & loans", True)])
+    html = partials.render_options([("1", HOSTILE, False), ("2", "Cards & loans", True)])
     assert "<script>" not in html and "&lt;script&gt;" in html
     options = parse(html).elements()
     assert [(o.tag, o.attrs, o.text()) for o in options] == [
