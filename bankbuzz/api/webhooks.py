@@ -25,6 +25,7 @@ import secrets
 import time
 
 import requests
+from celery.utils.time import get_exponential_backoff_interval
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import transaction
@@ -161,8 +162,8 @@ def _enqueue(ids: list[int], countdown: int = 0) -> None:
 
 def backoff(attempt: int) -> int:
     """Seconds before attempt `attempt + 1`: exponential, capped, with up to 20% jitter."""
-    delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
-    return int(delay * (1 + random.random() * 0.2)) if delay < BACKOFF_MAX else BACKOFF_MAX
+    delay = get_exponential_backoff_interval(BACKOFF_BASE, attempt - 1, BACKOFF_MAX, full_jitter=False)
+    return min(int(delay * (1 + random.random() * 0.2)), BACKOFF_MAX)
 
 
 def _claim(pk: int, now: dt.datetime) -> bool:
