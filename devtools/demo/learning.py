@@ -317,19 +317,19 @@ def seed_outcome_history(*, now: dt.datetime | None = None) -> int:
     from learning.models import ReplyOutcome
     from learning.outcomes import update_outcomes
     from learning.suggest import rank_entries
-    from listening.models import Mention
 
     if ReplyOutcome.objects.exists():
         return 0
     now = now or timezone.now()
-    made = 0
-    answered = Conversation.objects.filter(
-        first_response_at__isnull=False, assignee__isnull=False, replies__isnull=True
-    ).order_by("pk")[:400]
+    answered = list(
+        Conversation.objects.filter(
+            first_response_at__isnull=False, assignee__isnull=False, replies__isnull=True
+        ).order_by("pk")[:400]
+    )
+    firsts = _first_messages(answered)
+    replies = []
     for conversation in answered:
-        thread = Mention.objects.filter(network=conversation.network, thread_key=conversation.thread_key)
-        first_in = thread.filter(direction=Mention.Direction.IN).order_by("created_at").first()
-        first_out = thread.filter(direction=Mention.Direction.OUT).order_by("created_at").first()
+        first_in, first_out = firsts.get((conversation.network, conversation.thread_key), (None, None))
         if first_in is None or first_out is None:
             continue
         saved = next(
@@ -342,22 +342,41 @@ def seed_outcome_history(*, now: dt.datetime | None = None) -> int:
         )
         if saved is None:
             continue
-        Reply.objects.create(
-            conversation=conversation,
-            author=conversation.assignee,
-            channel=Reply.Channel.PUBLIC,
-            text=first_out.text,
-            saved_reply_id=saved.id,
-            state=Reply.State.SENT,
-            external_id=first_out.external_id,
-            mention=first_out,
-            sent_at=first_out.created_at,
-            created_at=first_out.created_at,
-            updated_at=first_out.created_at,
+        replies.append(
+            Reply(
+                conversation=conversation,
+                author_id=conversation.assignee_id,
+                channel=Reply.Channel.PUBLIC,
+                text=first_out.text,
+                saved_reply_id=saved.id,
+                state=Reply.State.SENT,
+                external_id=first_out.external_id,
+                mention=first_out,
+                sent_at=first_out.created_at,
+                created_at=first_out.created_at,
+                updated_at=first_out.created_at,
+            )
         )
-        made += 1
+    Reply.objects.bulk_create(replies)
+    made = len(replies)
     update_outcomes(now=now)
     return made
+
+
+def _first_messages(conversations) -> dict[tuple[str, str], tuple]:
+    """The customer's first message and our first answer in each conversation's thread, read at once:
+    {(network, thread key): (first inbound mention or None, first outbound mention or None)}."""
+    from listening.models import Mention
+
+    keys = {(c.network, c.thread_key) for c in conversations}
+    firsts: dict[tuple[str, str], list] = {key: [None, None] for key in keys}
+    mentions = Mention.objects.filter(thread_key__in={key for _network, key in keys})
+    for mention in mentions.order_by("created_at", "pk"):
+        first = firsts.get((mention.network, mention.thread_key))
+        slot = 0 if mention.direction == Mention.Direction.IN else 1
+        if first is not None and first[slot] is None:
+            first[slot] = mention
+    return {key: (first_in, first_out) for key, (first_in, first_out) in firsts.items()}
 
 
 def seed_proposals() -> int:

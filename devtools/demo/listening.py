@@ -259,7 +259,12 @@ def seed_listening_weeks(
     return _store(accounts, own, found, WEEKS_PREFIX)
 
 
-def _chunks(items: list[base.FetchedItem], size: int = 500):
+# Pages of the weeks' ingest: each distinct text of a page is enriched once, so the larger the
+# page the fewer the enrichments (the weeks repeat the crowd's phrases); bounded for high rates.
+PAGE = 5000
+
+
+def _chunks(items: list[base.FetchedItem], size: int = PAGE):
     for index in range(0, len(items), size):
         yield items[index : index + size]
 
