@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from bankbuzz.api.common import ApiViewSet, Conflict, Refused, limit_param, page_of, page_response, path_id
+from bankbuzz.api.common import ApiViewSet, Conflict, Refused, newest_first_page, page_of, path_id
 from complaints import permissions, selectors, services
 from complaints.models import Complaint, Letter, Vulnerability
 from inbox.permissions import conversation_for_user
@@ -178,21 +178,10 @@ class ComplaintViewSet(ApiViewSet):
             qs = qs.filter(status=params["status"])
         if params.get("regime"):
             qs = qs.filter(regime__code=params["regime"][:40])
-        if params.get("cursor"):
-            try:
-                cursor = int(params["cursor"])
-                if not 0 < cursor < 2**63:
-                    raise ValueError
-            except ValueError:
-                raise ValidationError(
-                    {"cursor": ["This cursor is not valid; start from the first page."]}
-                ) from None
-            qs = qs.filter(pk__lt=cursor)
-        size = limit_param(request)
-        rows = list(qs[: size + 1])
-        next_cursor = str(rows[size - 1].pk) if len(rows) > size else None
-        data = ComplaintSerializer(rows[:size], many=True, context=_context(request)).data
-        return Response(page_response(request, data, next_cursor))
+        page = newest_first_page(
+            request, qs, lambda rows: ComplaintSerializer(rows, many=True, context=_context(request)).data
+        )
+        return Response(page)
 
     @extend_schema(responses=ComplaintDetailSerializer)
     def retrieve(self, request, pk=None):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from bankbuzz.api.common import ApiViewSet, limit_param, page_of, page_response, path_id
+from bankbuzz.api.common import ApiViewSet, newest_first_page, page_of, path_id
 from inbox.models import Reply
 from incidents import permissions, selectors, services
 from incidents.models import Incident
@@ -136,21 +136,7 @@ class IncidentViewSet(ApiViewSet):
             if params["state"] not in Incident.State.values:
                 raise ValidationError({"state": [f"One of {', '.join(Incident.State.values)}."]})
             qs = qs.filter(state=params["state"])
-        if params.get("cursor"):
-            try:
-                cursor = int(params["cursor"])
-                if not 0 < cursor < 2**63:
-                    raise ValueError
-            except ValueError:
-                raise ValidationError(
-                    {"cursor": ["This cursor is not valid; start from the first page."]}
-                ) from None
-            qs = qs.filter(pk__lt=cursor)
-        size = limit_param(request)
-        rows = list(qs[: size + 1])
-        next_cursor = str(rows[size - 1].pk) if len(rows) > size else None
-        data = IncidentSerializer(rows[:size], many=True).data
-        return Response(page_response(request, data, next_cursor))
+        return Response(newest_first_page(request, qs, lambda rows: IncidentSerializer(rows, many=True).data))
 
     @extend_schema(responses=IncidentDetailSerializer)
     def retrieve(self, request, pk=None):

@@ -222,6 +222,26 @@ def page_response(request, results: list, next_cursor: str | None) -> dict:
     return {"results": results, "next_cursor": next_cursor, "next": next_url}
 
 
+def newest_first_page(request, qs, serialize) -> dict:
+    """A keyset page of `qs` (ordered newest id first): `?cursor=` is the last id of the page
+    before, `?limit=` the page size; `serialize` turns the page's rows into data."""
+    raw = request.query_params.get("cursor")
+    if raw:
+        try:
+            cursor = int(raw)
+            if not 0 < cursor < 2**63:
+                raise ValueError
+        except ValueError:
+            raise exceptions.ValidationError(
+                {"cursor": ["This cursor is not valid; start from the first page."]}
+            ) from None
+        qs = qs.filter(pk__lt=cursor)
+    size = limit_param(request)
+    rows = list(qs[: size + 1])
+    next_cursor = str(rows[size - 1].pk) if len(rows) > size else None
+    return page_response(request, serialize(rows[:size]), next_cursor)
+
+
 _page_serializers: dict[str, type[serializers.Serializer]] = {}
 
 
