@@ -10,6 +10,8 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.fields import BoundedDateField
 from escalations.models import Department, RoutingRule
+from escalations.services.departments import DEPARTMENT_FIELDS
+from escalations.services.routing import RULE_FIELDS
 from inbox.models import Conversation
 
 PRIORITIES = Conversation.Priority.choices
@@ -100,16 +102,7 @@ class DepartmentForm(forms.ModelForm):
 
     class Meta:
         model = Department
-        fields = (
-            "name",
-            "description",
-            "time_zone",
-            "work_days",
-            "day_start",
-            "day_end",
-            "notification_email",
-            "is_active",
-        )
+        fields = DEPARTMENT_FIELDS  # what department_save records in the audit log
         widgets = {
             "day_start": forms.TimeInput(attrs={"type": "time"}),
             "day_end": forms.TimeInput(attrs={"type": "time"}),
@@ -151,21 +144,7 @@ class RoutingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RoutingRule
-        fields = (
-            "name",
-            "position",
-            "is_active",
-            "phrases",
-            "intent",
-            "priority_hint",
-            "network",
-            "language",
-            "min_followers",
-            "has_pii",
-            "department",
-            "priority",
-            "auto_escalate",
-        )
+        fields = RULE_FIELDS  # what the routing rule services record in the audit log
         widgets = {"phrases": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

@@ -74,6 +74,19 @@ def _public_route(conversation: Conversation) -> Route:
     return Route(Channel.PUBLIC, True, note, in_reply_to=target["external_id"])
 
 
+def _last_direct_message(network: str, customer) -> dict | None:
+    """When and in which thread the customer last wrote to the bank privately on `network`:
+    the messaging window counts from it."""
+    return (
+        Mention.objects.filter(
+            network=network, author=customer, kind=Mention.Kind.DIRECT, direction=Mention.Direction.IN
+        )
+        .order_by("-created_at")
+        .values("created_at", "thread_key")
+        .first()
+    )
+
+
 def private_route(conversation: Conversation, *, now: dt.datetime | None = None) -> Route:
     now = now or timezone.now()
     account = conversation.account
@@ -101,14 +114,7 @@ def private_route(conversation: Conversation, *, now: dt.datetime | None = None)
     if conversation.network == "instagram":
         return _instagram_private_route(conversation, now=now)
     # Facebook: Messenger lets a page answer only within 24 hours of the person's last message.
-    last = (
-        Mention.objects.filter(
-            network="facebook", author=customer, kind=Mention.Kind.DIRECT, direction=Mention.Direction.IN
-        )
-        .order_by("-created_at")
-        .values("created_at", "thread_key")
-        .first()
-    )
+    last = _last_direct_message("facebook", customer)
     if last is None:
         return Route(
             Channel.PRIVATE,
@@ -144,14 +150,7 @@ def _instagram_private_route(conversation: Conversation, *, now: dt.datetime) ->
     Every reply here is written by a person, so the connector tags one sent after 24 hours.
     """
     customer = conversation.customer
-    last = (
-        Mention.objects.filter(
-            network="instagram", author=customer, kind=Mention.Kind.DIRECT, direction=Mention.Direction.IN
-        )
-        .order_by("-created_at")
-        .values("created_at", "thread_key")
-        .first()
-    )
+    last = _last_direct_message("instagram", customer)
     if last is None:
         return Route(
             Channel.PRIVATE,
