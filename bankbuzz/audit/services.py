@@ -18,6 +18,37 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def audit_fields(
+    *,
+    actor,
+    verb: str,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> dict[str, Any]:
+    """The fields of one audit event: what `audit_record` appends, and what a service that writes a
+    page of events in one statement (`inbox.services.insert_rows`) inserts."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    return {
+        "actor": actor if is_person else None,
+        "actor_label": actor.get_username() if is_person else "system",
+        "verb": verb,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": object_repr[:200],
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "client_address": client_address.get(),
+    }
+
+
 def audit_record(
     *,
     actor,
@@ -30,22 +61,17 @@ def audit_record(
     object_repr: str = "",
 ) -> AuditEvent:
     """Append one event. Called by services, inside their transaction."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
-    is_person = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
-        actor=actor if is_person else None,
-        actor_label=actor.get_username() if is_person else "system",
+    fields = audit_fields(
+        actor=actor,
         verb=verb,
+        obj=obj,
+        before=before,
+        after=after,
         object_type=object_type,
         object_id=object_id,
-        object_repr=object_repr[:200],
-        before=_jsonable(before),
-        after=_jsonable(after),
-        client_address=client_address.get(),
+        object_repr=object_repr,
     )
+    return AuditEvent.objects.create(**fields)
 
 
 def audit_export(*, actor, start, end, fmt: str):

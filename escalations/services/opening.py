@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify_many
-from bankbuzz.audit.context import client_address
 from bankbuzz.audit.models import AuditEvent
+from bankbuzz.audit.services import audit_fields
 from escalations import selectors
 from escalations.models import Department, Escalation, EscalationEvent, RoutingRule
 from escalations.services.clocks import start_clocks
@@ -146,19 +146,8 @@ def _record(opened: list[Escalation], now: dt.datetime) -> None:
         text = _opened_text(e)
         data = {"department": e.department_id, "priority": e.priority, "rule": e.rule_id}
         events.append({"escalation": e.pk, "actor": None, "kind": Kind.OPENED, "text": text, "data": data})
-        audits.append(
-            {
-                "actor": None,
-                "actor_label": "system",
-                "verb": f"escalation.{Kind.OPENED}",
-                "object_type": e._meta.label_lower,
-                "object_id": str(e.pk),
-                "object_repr": str(e)[:200],
-                "before": None,
-                "after": {"state": e.state, "text": text[:300], **data},
-                "client_address": client_address.get(),
-            }
-        )
+        after = {"state": e.state, "text": text[:300], **data}
+        audits.append(audit_fields(actor=None, verb=f"escalation.{Kind.OPENED}", obj=e, after=after))
     inbox_services.insert_rows(EscalationEvent, events, now=now)
     inbox_services.insert_rows(AuditEvent, audits, now=now)
     inbox_services.conversations_follow_escalations(

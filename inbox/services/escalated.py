@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from bankbuzz.audit.context import client_address
 from bankbuzz.audit.models import AuditEvent
+from bankbuzz.audit.services import audit_fields
 from inbox.models import Conversation, ConversationEvent
 from inbox.services.changes import conversation_event_record
 from inbox.services.conversations import (
@@ -114,15 +114,4 @@ def _event(conversation: Conversation, kind: str, text: str, data: dict, step: i
 
 
 def _audit(conversation: Conversation, verb: str, before: dict | None, after: dict) -> dict:
-    """What `audit_record(actor=None, ...)` writes."""
-    return {
-        "actor": None,
-        "actor_label": "system",
-        "verb": verb,
-        "object_type": conversation._meta.label_lower,
-        "object_id": str(conversation.pk),
-        "object_repr": str(conversation)[:200],
-        "before": before,
-        "after": after,
-        "client_address": client_address.get(),
-    }
+    return audit_fields(actor=None, verb=verb, obj=conversation, before=before, after=after)
