@@ -16,6 +16,8 @@ from inbox.models import Conversation
 from inbox.services import conversations_attach_mentions
 
 CONVERSATION_CREATED = "conversation.created"
+# Conversations announced per INSERT of deliveries (a page of mentions is usually far fewer).
+ANNOUNCE_BATCH = 1000
 
 
 def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
@@ -27,18 +29,19 @@ def on_conversations_touched(sender, touched: events.Touched, **kwargs) -> None:
     # Most installations have no endpoint for this event: one query, and nothing per conversation.
     if not opened or not webhooks.wanted(CONVERSATION_CREATED):
         return
-    conversations = Conversation.objects.filter(pk__in=opened[:1000]).order_by("id")
-    # The page's deliveries in one INSERT.
-    webhooks.emit_many(
-        CONVERSATION_CREATED,
-        [
-            {
-                "id": conversation.pk,
-                "network": conversation.network,
-                "status": conversation.status,
-                "priority": conversation.priority,
-                "url": reverse("api:conversation-detail", args=[conversation.pk]),
-            }
-            for conversation in conversations.only("id", "network", "status", "priority")
-        ],
-    )
+    for start in range(0, len(opened), ANNOUNCE_BATCH):
+        batch = opened[start : start + ANNOUNCE_BATCH]
+        conversations = Conversation.objects.filter(pk__in=batch).order_by("id")
+        webhooks.emit_many(
+            CONVERSATION_CREATED,
+            [
+                {
+                    "id": conversation.pk,
+                    "network": conversation.network,
+                    "status": conversation.status,
+                    "priority": conversation.priority,
+                    "url": reverse("api:conversation-detail", args=[conversation.pk]),
+                }
+                for conversation in conversations.only("id", "network", "status", "priority")
+            ],
+        )

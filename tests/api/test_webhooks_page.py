@@ -61,6 +61,18 @@ def test_each_new_conversation_of_a_page_is_announced_to_each_endpoint_in_few_st
         assert data["status"] == "new"
 
 
+def test_a_page_larger_than_one_batch_announces_every_new_conversation(monkeypatch):
+    WebhookEndpoint.objects.create(
+        name="CRM", url="https://crm.bank.example/hook", events=["conversation.created"], secret_encrypted="x"
+    )
+    monkeypatch.setattr(receivers, "ANNOUNCE_BATCH", 5)
+    announce(new_page(12, prefix="b"))
+    deliveries = WebhookDelivery.objects.filter(event="conversation.created")
+    announced = [delivery.payload["data"]["id"] for delivery in deliveries]
+    assert sorted(announced) == sorted(Conversation.objects.values_list("pk", flat=True))
+    assert len(announced) == 12
+
+
 def test_without_an_endpoint_for_it_a_page_costs_one_query():
     WebhookEndpoint.objects.create(
         name="Escalations only", url="https://x.example/", events=["escalation.opened"], secret_encrypted="x"
