@@ -3,8 +3,12 @@
 The baseline of a scope (a query, or an account's own streams) is the larger of
 - an EWMA of its 15-minute counts (alpha 0.1, about the last two and a half
   hours), fed with winsorised counts so a spike does not raise its own bar, and
-- the median of the same quarter hour on the past seven days (a Monday 9:00
-  rush is normal on a Monday at 9:00).
+- the upper quartile of the same time of day on the past seven days: the
+  quarter hours from half an hour before to half an hour after it, all days
+  pooled (a Monday 9:00 rush is normal on a Monday at 9:00, and one day of
+  history is enough to know that mornings get busy, which the EWMA alone
+  learns too late; a quartile, not a mean, so one past outage does not raise
+  the bar for the next).
 Its spread is the EW variance, never less than the Poisson variance (the
 mean): counts of rare events are noisy. A quarter hour is a spike when its
 count reaches all of: mean + sensitivity * spread (sensitivity 5 by default,
@@ -42,6 +46,7 @@ BUCKET = dt.timedelta(minutes=15)
 PER_DAY = 96
 HISTORY = dt.timedelta(days=8)
 ALPHA = 0.1
+SAME_TIME_WINDOW = 2  # quarter hours either side of the same time on past days
 WARM_UP_BUCKETS = 8  # two hours of history before a scope may alert
 QUIET_BUCKETS_TO_CLOSE = 2
 _LOCK_ID = 0x5B1CE  # pg advisory lock: one detection at a time
@@ -74,7 +79,7 @@ class Baseline:
 
 
 def baseline(counts: list[int], *, alpha: float = ALPHA) -> Baseline:
-    """EWMA and EW variance of `counts` (oldest first), with a same-slot-yesterday floor."""
+    """EWMA and EW variance of `counts` (oldest first), with a same-time-of-day floor."""
     if not counts:
         return Baseline(0.0, 1.0, 0)
     mean = float(counts[0])
@@ -84,10 +89,22 @@ def baseline(counts: list[int], *, alpha: float = ALPHA) -> Baseline:
         diff = capped - mean
         mean += alpha * diff
         var = (1 - alpha) * (var + alpha * diff * diff)
-    same_slot = [counts[-d * PER_DAY] for d in range(1, 8) if d * PER_DAY <= len(counts)]
-    seasonal = statistics.median(same_slot) if len(same_slot) >= 2 else 0.0
+    same_time = _same_time_of_day(counts)
+    seasonal = statistics.quantiles(same_time, n=4)[2] if len(same_time) >= 2 else 0.0
     level = max(mean, seasonal)
     return Baseline(level, math.sqrt(max(var, level, 1.0)), len(counts))
+
+
+def _same_time_of_day(counts: list[int]) -> list[int]:
+    """The counts within SAME_TIME_WINDOW quarter hours of the next one's time of day, on past days."""
+    nxt = len(counts)  # the quarter hour being judged comes right after the history
+    out: list[int] = []
+    for day in range(1, 8):
+        slot = nxt - day * PER_DAY
+        if slot < 0:
+            break
+        out.extend(counts[max(slot - SAME_TIME_WINDOW, 0) : min(slot + SAME_TIME_WINDOW + 1, nxt)])
+    return out
 
 
 # --- Reading counts -------------------------------------------------------------------------------
@@ -148,7 +165,9 @@ class ScopeSpike:
         }
 
 
-def _spikes_in(series: dict[dt.datetime, int], *, current: dt.datetime, sensitivity: float) -> tuple | None:
+def spike_in_series(
+    series: dict[dt.datetime, int], *, current: dt.datetime, sensitivity: float
+) -> tuple | None:
     """(count, baseline, threshold, bucket) of the spiking quarter hour, or None."""
     previous = current - BUCKET
     history_end = previous
@@ -182,7 +201,7 @@ def spiking_scopes(*, now: dt.datetime) -> list[ScopeSpike]:
         query = queries.get(query_id)
         if query is None:
             continue
-        hit = _spikes_in(
+        hit = spike_in_series(
             series, current=current, sensitivity=query.spike_sensitivity or default_sensitivity()
         )
         if hit:
@@ -192,7 +211,7 @@ def spiking_scopes(*, now: dt.datetime) -> list[ScopeSpike]:
         account = accounts.get(account_id)
         if account is None:
             continue
-        hit = _spikes_in(series, current=current, sensitivity=default_sensitivity())
+        hit = spike_in_series(series, current=current, sensitivity=default_sensitivity())
         if hit:
             found.append(ScopeSpike("account", account_id, str(account), *hit))
     return found

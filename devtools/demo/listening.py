@@ -16,7 +16,7 @@ believable rhythm, so the 30-day charts and the staffing heatmap look like a rea
 write by day more than by night (`HOURLY_SHAPE`, a share of the sandbox's rate by hour in London),
 less at weekends, and on one weekday morning (`OUTAGE_DAYS_AGO`) the app was down: six times the
 volume on X and Facebook for four hours, mostly about logging in. That day is more than seven days
-back, so the spike baseline (which also reads the same quarter hour of the past week) is the
+back, so the spike baseline (which also reads the same time of day on the past week) is the
 steady one. The weeks give each post its language ("en") rather than detect it: `make run` starts
 seconds sooner.
 

@@ -18,7 +18,7 @@ from listening.connectors import base
 from listening.models import SpikeAlert
 from listening.query.services import query_create
 from listening.services import account_poll, mentions_ingest
-from listening.spikes import BUCKET, baseline, bucket_start, spikes_detect
+from listening.spikes import BUCKET, baseline, bucket_start, spike_in_series, spikes_detect
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +78,33 @@ def test_baseline_is_robust_to_a_past_spike():
     assert baseline(with_spike).mean < baseline(quiet).mean + 1.5
 
 
+def _last_monday_a_week_ago() -> dt.datetime:
+    # A fixed phase (Monday 00:00 UTC) makes the simulated week the same on every run.
+    moment = bucket_start(timezone.now()) - dt.timedelta(days=7)
+    monday = moment - dt.timedelta(days=moment.weekday())
+    return monday.replace(hour=0, minute=0)
+
+
+def test_steady_weeks_starting_at_any_time_of_any_day_raise_no_alert():
+    # The statistics alone, over 28 simulated weeks that start at every day of the week and at
+    # night, in the morning rush, at lunch and in the evening: the first days' morning ramp is
+    # where a baseline that only knew the past hours used to raise false alarms.
+    monday = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    for week in range(28):
+        start = monday + dt.timedelta(days=week % 7, hours=(0, 8, 12, 18)[week // 7])
+        rng, series, at = random.Random(week), {}, start
+        while at < start + dt.timedelta(days=7):
+            series[at] = _poisson(rng, _steady_rate(at))
+            at += BUCKET
+        at = start + dt.timedelta(hours=3)
+        while at < start + dt.timedelta(days=7):
+            assert spike_in_series(series, current=at, sensitivity=5.0) is None, (start, at)
+            at += BUCKET
+
+
 def test_a_steady_simulated_week_raises_no_alert(x_account):
     query_create(actor=None, name="Brand", text="@northbridgebank OR northbridge", kind="brand")
-    start = bucket_start(timezone.now()) - dt.timedelta(days=7)
+    start = _last_monday_a_week_ago()
     end = start + dt.timedelta(days=7)
     assert _write_steady(x_account, start, end) > 1500
     at, checks = start + dt.timedelta(hours=3), 0
