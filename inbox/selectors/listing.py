@@ -64,7 +64,8 @@ class RowDisplay:
     status_label: str
     avatar: str
     initial: str
-    tags: list[str]
+    tags: list[str]  # the first two, in name order
+    more_tags: list[str]  # the rest, counted as "+N" on the row
 
 
 _DETAIL_PREFIX: list[str] = []
@@ -93,10 +94,10 @@ def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[
         local = timezone.localtime(at) if at else None
         customer = conversation.customer
         if tag_names is not None:
-            tags = tag_names.get(conversation.pk, [])[:2]
+            names = tag_names.get(conversation.pk, [])
         else:
-            # Prefetched in name order (_list_rows): the first two.
-            tags = [tag.name for tag in conversation.tags.all()[:2]]
+            # Prefetched in name order (_list_rows).
+            names = [tag.name for tag in conversation.tags.all()]
         conversation.row = RowDisplay(
             url=_detail_url(conversation.pk),
             iso=local.isoformat() if local else "",
@@ -106,7 +107,8 @@ def decorate_rows(rows: list[Conversation], *, rows_only: bool = False) -> list[
             status_label=str(status_labels.get(conversation.status, conversation.status)),
             avatar=avatar_src(customer),
             initial=customer.display_name[:1].upper(),
-            tags=tags,
+            tags=names[:2],
+            more_tags=names[2:],
         )
     return rows
 

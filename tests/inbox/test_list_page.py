@@ -87,3 +87,20 @@ def test_readers_can_open_a_conversation_and_others_get_404(client, manager, out
     assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 200
     client.force_login(outsider)
     assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 404
+
+
+def test_a_row_shows_two_tags_and_counts_the_rest_by_name(client, agent):
+    from tests.html_tree import parse
+
+    conversation = ConversationFactory(preview="card declined")
+    for name in ("Savings", "Complaint & dispute", "Vulnerable customer", "App login"):
+        conversation_tag_add(actor=agent, conversation=conversation, name=name)
+    client.force_login(agent)
+    row = parse(client.get("/inbox/").content.decode()).find("li", id_=f"row-{conversation.pk}")
+    chips = [span for span in row.find_all("span") if "badge-tag" in span.classes]
+    # The first two in name order, escaped; the other two as "+2" that names them.
+    assert [chip.text() for chip in chips[:2]] == ["App login", "Complaint & dispute"]
+    more = chips[2]
+    assert "badge-more" in more.classes and more.text().startswith("+2")
+    assert more.attrs["title"] == "Savings, Vulnerable customer"
+    assert len(chips) == 3
