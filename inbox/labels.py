@@ -9,6 +9,7 @@ as the fallback without JavaScript. A label the model was unsure of (confidence 
 from __future__ import annotations
 
 from django.utils.safestring import SafeString
+from markupsafe import Markup
 
 from bankbuzz.jinja import render
 from listening.enrichment.understanding import CONFIDENT
@@ -42,7 +43,29 @@ def _title(label: str, confidence: float | None, unsure: bool) -> str:
     return f"{_TITLES[label]} (model confidence {confidence:.0%}{note})"
 
 
-def _one(m, label: str, *, can_correct: bool, values: tuple) -> dict | None:
+def _options(label: str, value: str, values: tuple, cache: dict) -> Markup:
+    """The `<option>`s of a label's correction select, the current value selected (escaped).
+
+    The same for every message with that value: printed once per pane (`cache`), not per message.
+    """
+    key = (label, value)
+    found = cache.get(key)
+    if found is None:
+        option = Markup('<option value="{}">{}</option>')
+        chosen = Markup('<option value="{}" selected>{}</option>')
+        unset = Markup('<option value="" selected>({}: not set)</option>')
+        parts = []
+        if not value:
+            parts.append(unset.format(_TITLES[label].lower()))
+        elif value not in values:
+            parts.append(chosen.format(value, _shown(value)))
+        for choice in values:
+            parts.append((chosen if choice == value else option).format(choice, _shown(choice)))
+        found = cache[key] = Markup("").join(parts)
+    return found
+
+
+def _one(m, label: str, *, can_correct: bool, values: tuple, cache: dict) -> dict | None:
     value = label_value(m, label)
     if not value and not can_correct:
         return None
@@ -52,13 +75,11 @@ def _one(m, label: str, *, can_correct: bool, values: tuple) -> dict | None:
         "label": label,
         "name": _TITLES[label],
         "field": f"label-{m.pk}-{label}",
-        "value": value,
-        "known": values,
         "shown": _shown(value),
         "unsure": unsure,
         "title": _title(label, confidence, unsure),
         # A stored value outside today's choices (a language no longer configured) is still shown.
-        "choices": [{"value": c, "shown": _shown(c)} for c in values] if can_correct else [],
+        "options": _options(label, value, values, cache) if can_correct else "",
     }
 
 
@@ -67,12 +88,17 @@ def label_choices() -> dict[str, tuple[str, ...]]:
     return {label: label_values(label) for label in _TITLES}
 
 
-def label_context(m, *, action: str, csrf_token: str, can_correct: bool, choices: dict) -> dict:
-    """What templates/jinja2/inbox/_labels.html shows of customer message ``m``, as ``lab``."""
+def label_context(
+    m, *, action: str, csrf_token: str, can_correct: bool, choices: dict, options: dict | None = None
+) -> dict:
+    """What templates/jinja2/inbox/_labels.html shows of customer message ``m``, as ``lab``.
+
+    ``options``: a dict kept for one page, so each label's options are printed once per value."""
+    cache = {} if options is None else options
     items = [
         one
         for label, values in choices.items()
-        if (one := _one(m, label, can_correct=can_correct, values=values))
+        if (one := _one(m, label, can_correct=can_correct, values=values, cache=cache))
     ]
     return {
         "message_pk": m.pk,

@@ -65,6 +65,7 @@ def render_thread(context, thread) -> SafeString:
         "csrf_token": str(context.get("csrf_token") or ""),
         "can_correct": bool(context.get("can_write")),
         "choices": label_choices() if thread else {},
+        "options": {},
     }
     reply_template = []
 

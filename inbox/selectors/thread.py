@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from inbox.models import Conversation, ConversationEvent, Note, Reply
 from inbox.selectors.cursors import BadCursor, bigint, pack, unpack
-from listening.models import Mention
+from listening.models import Author, Mention, Network
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Mention]:
@@ -38,6 +38,65 @@ THREAD_EVENT_KINDS = [
     ConversationEvent.Kind.SPLIT,
     ConversationEvent.Kind.COMPLAINT,
 ]
+
+
+# What the pane prints of a message (templates/jinja2/inbox/_thread_items.html, inbox/labels.py),
+# read as rows: model instances of the message and its author cost more than the rest of the read.
+_MESSAGE_FIELDS = (
+    "id", "network", "kind", "direction", "text", "url", "network_thread", "created_at",
+    "has_pii", "pii_findings", "priority_hint", "lang", "lang_confidence", "sentiment_label",
+    "sentiment_confidence", "intent", "intent_confidence", "needs_reply", "needs_reply_confidence",
+    "author_id",
+)  # fmt: skip
+_AUTHOR_FIELDS = ("network", "external_id", "handle", "name")
+_KIND_LABELS = {value: str(label) for value, label in Mention.Kind.choices}
+_NETWORK_LABELS = {value: str(label) for value, label in Network.choices}
+
+
+class ThreadAuthor:
+    """A message's author as the thread shows them (`display_name`, the model's own rule)."""
+
+    __slots__ = _AUTHOR_FIELDS
+    at_handle = Author.at_handle
+    display_name = Author.display_name
+
+    def __init__(self, network: str, external_id: str, handle: str, name: str) -> None:
+        self.network, self.external_id, self.handle, self.name = network, external_id, handle, name
+
+
+class ThreadMessage:
+    """A customer message or ours in the thread: a row of `Mention`, with the model's masking."""
+
+    __slots__ = (*_MESSAGE_FIELDS, "author", "moderation", "is_hidden")
+    masked_text = Mention.masked_text
+
+    def __init__(self, row: tuple) -> None:
+        for name, value in zip(_MESSAGE_FIELDS, row, strict=False):
+            setattr(self, name, value)
+        self.author = ThreadAuthor(*row[len(_MESSAGE_FIELDS) :])
+        self.moderation = ""
+        self.is_hidden = False
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_kind_display(self) -> str:
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+    def get_network_display(self) -> str:
+        return _NETWORK_LABELS.get(self.network, self.network)
+
+
+def _thread_messages(conversation: Conversation, cursor: tuple | None, take: int) -> list[ThreadMessage]:
+    """The latest `take` messages before the cursor, newest first (mention_thread_idx)."""
+    rows = (
+        Mention.objects.filter(network=conversation.network, thread_key=conversation.thread_key)
+        .filter(_thread_before(0, cursor))
+        .order_by("-created_at", "-id")
+        .values_list(*_MESSAGE_FIELDS, *(f"author__{name}" for name in _AUTHOR_FIELDS))[:take]
+    )
+    return [ThreadMessage(row) for row in rows]
 
 
 @dataclass
@@ -95,14 +154,8 @@ def conversation_thread(
     """
     cursor = decode_thread_cursor(before) if before else None
     take = limit + 1
-    messages = [
-        ThreadItem("message", m.created_at, m)
-        for m in conversation_messages(conversation=conversation)
-        # The pane never shows the network's payload or edit history: not read, not decoded.
-        .defer("raw", "edit_history")
-        .filter(_thread_before(0, cursor))
-        .order_by("-created_at", "-id")[:take]
-    ]
+    # The pane never shows the network's payload or edit history: not read, not decoded.
+    messages = [ThreadItem("message", m.created_at, m) for m in _thread_messages(conversation, cursor, take)]
     notes = [
         ThreadItem("note", n.created_at, n)
         for n in Note.objects.filter(Q(conversation=conversation) & _thread_before(1, cursor))
