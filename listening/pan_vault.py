@@ -21,12 +21,24 @@ card are still a card). Digits inside links count: a card pasted into a URL is s
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import json
+import re
+from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 from listening.enrichment.pii import find_cards, mask
+from listening.enrichment.pii.normalisation import normalise
+
+# Where a card number could start, as `find_cards` reads it: a digit group beginning with an
+# issuer's first digit (2-6), with 13 digits or more in card separators from there. A group
+# begins after a non-digit; in JSON text, also after an escaped control character ("\u0005"),
+# whose hex digits are not the string's. (The digit comes first so the regex engine can skip to
+# the candidates; the lookbehinds then look at what precedes it.)
+_MAYBE_CARD_RE: Final = re.compile(
+    r"[2-6](?:(?<![0-9][2-6])|(?<=\\u00[0-9a-fA-F]{2}[2-6]))(?:[ .\-]{0,3}[0-9]){12,}"
+)
 
 
 class VaultUnreadable(Exception):
@@ -70,14 +82,36 @@ def mask_payload(value: Any) -> Any:
     Keys are the network's field names and stay. Returns `value` itself when nothing changed,
     so callers can tell cheaply (most payloads hold no card).
     """
+    if isinstance(value, (dict, list, tuple)) and not _may_hold_card(value):
+        return value
+    return _mask_walk(value)
+
+
+def _may_hold_card(value: Any) -> bool:
+    """Whether any string in `value` could hold a card: one search over its JSON text.
+
+    JSON writes digits, spaces, dots and dashes as they are, and `normalise` folds one code
+    point into one, so every run of digits `find_cards` would look at in a string is in the
+    normalised JSON text too (with more around it: keys, numbers, escapes, which can only make
+    this say yes). Most payloads (ids starting with 1, dates, counts) get a no here and are not
+    walked string by string.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return True  # not plain JSON (or circular): walk it
+    return _MAYBE_CARD_RE.search(normalise(text)) is not None
+
+
+def _mask_walk(value: Any) -> Any:
     if isinstance(value, str):
         # Fewer than 13 characters cannot hold 13 digits: most strings of a payload.
         return mask_cards(value) if len(value) >= 13 else value
     if isinstance(value, dict):
-        masked = {key: mask_payload(item) for key, item in value.items()}
+        masked = {key: _mask_walk(item) for key, item in value.items()}
         return value if all(masked[key] is item for key, item in value.items()) else masked
     if isinstance(value, (list, tuple)):
-        items = [mask_payload(item) for item in value]
+        items = [_mask_walk(item) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     return value
 

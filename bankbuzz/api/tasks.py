@@ -1,4 +1,4 @@
-"""Thin tasks: one webhook delivery attempt; the next attempt is scheduled with backoff."""
+"""Thin tasks: webhook delivery attempts (a batch, or one); the next attempt is scheduled with backoff."""
 
 from celery import shared_task
 
@@ -11,3 +11,9 @@ def deliver_webhook(self, delivery_id: int) -> None:
     delay = webhooks.webhook_deliver(delivery_id=delivery_id)
     if delay is not None:
         raise self.retry(countdown=delay)
+
+
+@shared_task(name="api.deliver_webhooks")
+def deliver_webhooks(delivery_ids: list[int]) -> None:
+    # A page's deliveries in one message; each failure is retried as `deliver_webhook`.
+    webhooks.webhooks_deliver(delivery_ids=delivery_ids)

@@ -4,9 +4,10 @@ Any app may call `emit`; this module imports nothing above `bankbuzz` and knows 
 the app that owns what happened builds the payload from its own and hands it over (the inbox's
 receiver of `conversations_touched`, `inbox.receivers`, for `conversation.created`). The
 deliveries are written in the caller's transaction, so an event exists exactly when what it
-reports was committed, and each is queued after the commit. A payload says what happened and
-where to read more (ids and API paths); it never carries a customer's words or personal data,
-which the receiver reads through the API with its own token and rights.
+reports was committed, and they are queued after the commit, one Celery message for a batch
+(a page's), which tries them in order; each failed one is retried on its own. A payload says
+what happened and where to read more (ids and API paths); it never carries a customer's words
+or personal data, which the receiver reads through the API with its own token and rights.
 
 Signature: `X-BankBuzz-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the
 endpoint's secret. The receiver recomputes it, compares in constant time and refuses a `t` older
@@ -55,6 +56,8 @@ BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min, ... capped at BACKOFF_M
 BACKOFF_MAX = 60 * 60  # no longer than the broker's visibility timeout allows (bankbuzz/celery.py)
 LEASE = dt.timedelta(seconds=60)
 TIMEOUT = 10
+QUEUE_BATCH = 500  # deliveries per Celery message (a page's are usually far fewer)
+BATCH_SECONDS = 60  # a batch task hands the rest on after this (Celery's soft limit is 120 s)
 SIGNATURE_HEADER = "X-BankBuzz-Signature"
 
 
@@ -148,13 +151,20 @@ def emit_many(event: str, payloads: list[dict]) -> None:
 
 
 def _enqueue(ids: list[int], countdown: int = 0) -> None:
-    from bankbuzz.api.tasks import deliver_webhook
+    """Queue the deliveries: one Celery message for each `QUEUE_BATCH` of them, sent in id order.
 
-    for pk in ids:
+    A page's deliveries are one message, not one each (one broker round trip). At least once:
+    the deliveries are rows, committed before this runs; a delivery whose message is lost stays
+    pending in the delivery log, where the admin's *Send again* or an operator finds it.
+    """
+    from bankbuzz.api.tasks import deliver_webhooks
+
+    for start in range(0, len(ids), QUEUE_BATCH):
+        batch = ids[start : start + QUEUE_BATCH]
         try:
-            deliver_webhook.apply_async(args=[pk], countdown=countdown)
+            deliver_webhooks.apply_async(args=[batch], countdown=countdown)
         except Exception:
-            logger.exception("could not queue webhook delivery %s", pk)
+            logger.exception("could not queue webhook deliveries %s", batch[:20])
 
 
 # --- Delivering -------------------------------------------------------------------------------
@@ -234,6 +244,64 @@ def webhook_deliver(*, delivery_id: int, now: dt.datetime | None = None) -> int 
         logger.warning("webhook delivery %s to %s failed for good: %s", delivery.pk, endpoint.pk, error)
     WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.SENDING).update(**fields)
     return delay
+
+
+def webhooks_deliver(*, delivery_ids: list[int]) -> None:
+    """One attempt of each delivery of a batch, in id order (each receiver gets its events in the
+    order they happened); a failed one is retried on its own with its backoff.
+
+    When an endpoint fails, its later deliveries of the batch are not tried now (a receiver
+    that is down is not knocked on once per event): they are queued together for when its
+    failed delivery is tried again, without spending an attempt. After `BATCH_SECONDS` the
+    rest of the batch goes back to the queue as a message of its own, so a slow receiver
+    cannot keep the task past Celery's time limits.
+    """
+    endpoints = dict(WebhookDelivery.objects.filter(pk__in=delivery_ids).values_list("pk", "endpoint_id"))
+    held: dict[int, tuple[int, list[int]]] = {}  # endpoint -> (its retry's countdown, deliveries waiting)
+    started = time.monotonic()
+    for index, pk in enumerate(delivery_ids):
+        endpoint = endpoints.get(pk)
+        if endpoint is None:
+            continue  # deleted meanwhile (its endpoint was removed)
+        if endpoint in held:
+            held[endpoint][1].append(pk)
+            continue
+        if index and time.monotonic() - started > BATCH_SECONDS:
+            _enqueue_rest(delivery_ids[index:], endpoints, held)
+            break
+        try:
+            delay = webhook_deliver(delivery_id=pk)
+        except Exception:
+            # A database error on one must not strand the others: retried on its own.
+            logger.exception("webhook delivery %s could not be attempted", pk)
+            delay = int(LEASE.total_seconds()) + BACKOFF_BASE  # after its lease, if it was taken
+        if delay is not None:
+            _enqueue_one(pk, countdown=delay)
+            held[endpoint] = (delay, [])
+    for delay, waiting in held.values():
+        if waiting:
+            _enqueue(waiting, countdown=delay)
+
+
+def _enqueue_rest(rest: list[int], endpoints: dict[int, int], held: dict[int, tuple[int, list[int]]]) -> None:
+    """The untried part of a batch: a held endpoint's deliveries wait with it, the others go now."""
+    now = []
+    for pk in rest:
+        endpoint = endpoints.get(pk)
+        if endpoint in held:
+            held[endpoint][1].append(pk)
+        elif endpoint is not None:
+            now.append(pk)
+    _enqueue(now)
+
+
+def _enqueue_one(pk: int, *, countdown: int) -> None:
+    from bankbuzz.api.tasks import deliver_webhook
+
+    try:
+        deliver_webhook.apply_async(args=[pk], countdown=countdown)
+    except Exception:
+        logger.exception("could not queue webhook delivery %s", pk)
 
 
 def webhook_redeliver(*, delivery: WebhookDelivery) -> None:

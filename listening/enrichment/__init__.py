@@ -40,7 +40,7 @@ from listening.enrichment.priority import (
     DEFAULT_PRIORITY_PHRASES,
     PriorityHint,
     PriorityLevel,
-    classify,
+    priority_hint,
 )
 from listening.enrichment.sentiment import SentimentLabel, score_sentiment
 from listening.enrichment.spam import spam_verdict
@@ -221,7 +221,7 @@ def enrich(text: str, *, lang_hint: str = "", config: EnrichmentConfig) -> Enric
         understood = Understanding("neutral", 1.0, 0.0, "other", 1.0, False, 1.0)
     else:
         understood = understand(text, vader=score_sentiment(text)[0], spam=verdict.is_spam)
-    phrase_hint, _ = classify(text, config.phrase_table)
+    phrase_hint = priority_hint(text, config.phrase_table)
     hint = _priority(phrase_hint, understood)
     return Enrichment(
         language=language,
