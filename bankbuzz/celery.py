@@ -51,6 +51,7 @@ import bankbuzz.logcontext  # noqa: E402, F401
 
 HEARTBEAT_EVERY = 15  # seconds
 DISPATCH_EVERY = 5  # seconds
+WEBHOOK_RELAY_EVERY = 20  # seconds
 
 app.conf.beat_schedule = {
     # Proves beat and at least one worker are alive (see bankbuzz.health).
@@ -76,6 +77,15 @@ app.conf.beat_schedule = {
         "task": "incidents.dispatch_posts",
         "schedule": DISPATCH_EVERY,
         "options": {"expires": DISPATCH_EVERY},
+    },
+    # The webhooks' relay (bankbuzz.api.webhooks.webhooks_relay): a delivery whose message never
+    # reached the broker, or whose worker died mid-send, is queued again. Every 20 s: a minute
+    # behind its time at the most, well inside the webhooks' own 30 s to 1 h backoff, for one
+    # indexed query a run. Expires before the next run is due.
+    "api-relay-webhooks": {
+        "task": "api.relay_webhooks",
+        "schedule": WEBHOOK_RELAY_EVERY,
+        "options": {"expires": WEBHOOK_RELAY_EVERY},
     },
     "inbox-attach-orphans": {"task": "inbox.attach_orphans", "schedule": 60, "options": {"expires": 55}},
     "listening-avatars": {"task": "listening.fetch_avatars", "schedule": 60, "options": {"expires": 55}},

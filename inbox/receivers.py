@@ -26,8 +26,12 @@ def on_mentions_received(sender, mention_ids: list[int], **kwargs) -> None:
 
 def on_conversations_touched(sender, touched: events.Touched, **kwargs) -> None:
     opened = touched.ids_where(events.OPENED)
+    if not opened:
+        return
     # Most installations have no endpoint for this event: one query, and nothing per conversation.
-    if not opened or not webhooks.wanted(CONVERSATION_CREATED):
+    # The endpoints read here are the ones written to: no second read per page.
+    endpoints = webhooks.subscribers(CONVERSATION_CREATED)
+    if not endpoints:
         return
     for start in range(0, len(opened), ANNOUNCE_BATCH):
         batch = opened[start : start + ANNOUNCE_BATCH]
@@ -44,4 +48,5 @@ def on_conversations_touched(sender, touched: events.Touched, **kwargs) -> None:
                 }
                 for conversation in conversations.only("id", "network", "status", "priority")
             ],
+            endpoints=endpoints,
         )

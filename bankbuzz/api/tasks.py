@@ -1,4 +1,4 @@
-"""Thin tasks: webhook delivery attempts (a batch, or one); the next attempt is scheduled with backoff."""
+"""Thin tasks: webhook delivery attempts (a batch, or one) with backoff, and the relay."""
 
 from celery import shared_task
 
@@ -17,3 +17,9 @@ def deliver_webhook(self, delivery_id: int) -> None:
 def deliver_webhooks(delivery_ids: list[int]) -> None:
     # A page's deliveries in one message; each failure is retried as `deliver_webhook`.
     webhooks.webhooks_deliver(delivery_ids=delivery_ids)
+
+
+@shared_task(name="api.relay_webhooks", soft_time_limit=15, time_limit=20)
+def relay_webhooks() -> int:
+    """Beat, every 20 s: deliveries whose message never reached the broker, or whose worker died."""
+    return len(webhooks.webhooks_relay())

@@ -5,7 +5,10 @@ the app that owns what happened builds the payload from its own and hands it ove
 receiver of `conversations_touched`, `inbox.receivers`, for `conversation.created`). The
 deliveries are written in the caller's transaction, so an event exists exactly when what it
 reports was committed, and they are queued after the commit, one Celery message for a batch
-(a page's), which tries them in order; each failed one is retried on its own. A payload says
+(a page's), which tries them in order; each failed one is retried on its own. The rows, not the
+messages, are what is owed: beat's relay (`webhooks_relay`) queues again a delivery whose message
+never reached the broker or was lost with it, and one left "sending" by a worker that died. A
+message for a delivery that is sent, being sent or not due yet does nothing. A payload says
 what happened and where to read more (ids and API paths); it never carries a customer's words
 or personal data, which the receiver reads through the API with its own token and rights.
 
@@ -30,7 +33,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
@@ -54,11 +57,18 @@ EVENTS = {
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min, ... capped at BACKOFF_MAX, with jitter
 BACKOFF_MAX = 60 * 60  # no longer than the broker's visibility timeout allows (bankbuzz/celery.py)
-LEASE = dt.timedelta(seconds=60)
+LEASE = dt.timedelta(seconds=60)  # longer than an attempt (TIMEOUT); past it, its worker died
 TIMEOUT = 10
 QUEUE_BATCH = 500  # deliveries per Celery message (a page's are usually far fewer)
 BATCH_SECONDS = 60  # a batch task hands the rest on after this (Celery's soft limit is 120 s)
 SIGNATURE_HEADER = "X-BankBuzz-Signature"
+# Beat's relay (bankbuzz/celery.py runs it every WEBHOOK_RELAY_EVERY seconds): a due delivery's own
+# message has had RELAY_GRACE to reach a worker; still pending after that, it has none (or a lost one).
+RELAY_GRACE = dt.timedelta(seconds=60)
+RELAY_LIMIT = 2000  # deliveries per relay run, QUEUE_BATCH a message; the next run takes the rest
+# kombu's connection options for queueing: one connection attempt, not several seconds of retries
+# (a page of ingest or beat's relay does not wait on a broker that is down; the relay tries again).
+PUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 
 # --- Secrets --------------------------------------------------------------------------------
@@ -109,26 +119,23 @@ def emit(event: str, payload: dict) -> None:
     emit_many(event, [payload])
 
 
-def wanted(event: str) -> bool:
-    """Whether any active endpoint receives `event` (one query): most installations have none, so
-    a caller asks before it reads what a page of payloads needs."""
-    return any(
-        event in (events or [])
-        for events in WebhookEndpoint.objects.filter(is_active=True).values_list("events", flat=True)
-    )
+def subscribers(event: str) -> list[WebhookEndpoint]:
+    """The active endpoints that receive `event` (one query): most installations have none, so a
+    caller asks before it reads what a page of payloads needs, and hands them to `emit_many`."""
+    return [e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])]
 
 
-def emit_many(event: str, payloads: list[dict]) -> None:
-    """`emit` of several events of one kind (a page of new conversations) in three statements."""
+def emit_many(event: str, payloads: list[dict], *, endpoints: list[WebhookEndpoint] | None = None) -> None:
+    """`emit` of several events of one kind (a page of new conversations) in three statements,
+    two when the caller read the `subscribers` of the event already (in its transaction)."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
     if not payloads:
         return
     try:
         with transaction.atomic():
-            endpoints = [
-                e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])
-            ]
+            if endpoints is None:
+                endpoints = subscribers(event)
             if not endpoints:
                 return
             created_at = timezone.now().isoformat()
@@ -150,21 +157,59 @@ def emit_many(event: str, payloads: list[dict]) -> None:
     transaction.on_commit(lambda: _enqueue(ids))
 
 
-def _enqueue(ids: list[int], countdown: int = 0) -> None:
-    """Queue the deliveries: one Celery message for each `QUEUE_BATCH` of them, sent in id order.
+def _enqueue(ids: list[int], countdown: int = 0) -> list[int]:
+    """Queue the deliveries: one Celery message for each `QUEUE_BATCH` of them, in the order given
+    (id order, or each receiver's in id order); the ids handed to the broker.
 
     A page's deliveries are one message, not one each (one broker round trip). At least once:
-    the deliveries are rows, committed before this runs; a delivery whose message is lost stays
-    pending in the delivery log, where the admin's *Send again* or an operator finds it.
+    the deliveries are rows, committed before this runs. A broker that is down gets one quick
+    try, not the client's retries over seconds; the error is logged and never raised into the
+    caller (a page of ingest, a worker): what was not handed over stays pending for the relay.
     """
     from bankbuzz.api.tasks import deliver_webhooks
 
-    for start in range(0, len(ids), QUEUE_BATCH):
-        batch = ids[start : start + QUEUE_BATCH]
-        try:
-            deliver_webhooks.apply_async(args=[batch], countdown=countdown)
-        except Exception:
-            logger.exception("could not queue webhook deliveries %s", batch[:20])
+    handed: list[int] = []
+    try:
+        with deliver_webhooks.app.connection_for_write(transport_options=PUBLISH_ONCE) as broker:
+            for start in range(0, len(ids), QUEUE_BATCH):
+                batch = ids[start : start + QUEUE_BATCH]
+                deliver_webhooks.apply_async(
+                    args=[batch], countdown=countdown, retry=False, connection=broker
+                )
+                handed.extend(batch)
+    except Exception as exc:  # the broker's client raises several kinds; all mean "not now"
+        logger.warning(
+            "could not queue %d webhook deliveries, the relay queues them again: %s: %s",
+            len(ids) - len(handed),
+            type(exc).__name__,
+            str(exc)[:200],
+        )
+    return handed
+
+
+def webhooks_relay(*, now: dt.datetime | None = None) -> list[int]:
+    """Beat's relay: queue the deliveries no message carries any more; the ids handed over.
+
+    Those pending `RELAY_GRACE` past their time (the message written with them never reached the
+    broker, or the broker lost it) and those "sending" past their lease (the worker died with
+    them: Celery's redelivery came while the lease held and did nothing). At most `RELAY_LIMIT`
+    a run, the longest waiting first, on the index of deliveries still to send. Each receiver's
+    together and in id order, so a batch task sends them in the order they happened. A message
+    that is still on its way as well does no harm: only one worker's claim takes a delivery.
+    """
+    now = now or timezone.now()
+    State = WebhookDelivery.State
+    stranded = Q(state=State.PENDING, next_attempt_at__lte=now - RELAY_GRACE) | Q(
+        state=State.SENDING, lease_until__lt=now
+    )
+    due = (
+        WebhookDelivery.objects.filter(
+            stranded, state__in=[State.PENDING, State.SENDING], next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("endpoint_id", "id")[:RELAY_LIMIT]
+    )
+    return _enqueue([pk for _endpoint, pk in sorted(due)])
 
 
 # --- Delivering -------------------------------------------------------------------------------
@@ -179,13 +224,17 @@ def backoff(attempt: int) -> int:
 def _claim(pk: int, now: dt.datetime) -> bool:
     """Take the delivery for one attempt (a conditional UPDATE: two workers never send it twice at once).
 
-    A delivery left "sending" by a worker that died is taken again once its lease has run out.
+    A delivery left "sending" by a worker that died is taken again once its lease has run out,
+    and the lost attempt counts: one that kills its worker each time runs out of attempts.
     """
-    lapsed = Q(state=WebhookDelivery.State.SENDING, lease_until__lt=now)
+    State = WebhookDelivery.State
+    due = WebhookDelivery.objects.filter(pk=pk, next_attempt_at__lte=now)
+    if due.filter(state=State.PENDING).update(state=State.SENDING, lease_until=now + LEASE):
+        return True
     return bool(
-        WebhookDelivery.objects.filter(
-            Q(state=WebhookDelivery.State.PENDING) | lapsed, pk=pk, next_attempt_at__lte=now
-        ).update(state=WebhookDelivery.State.SENDING, lease_until=now + LEASE)
+        due.filter(state=State.SENDING, lease_until__lt=now).update(
+            attempts=F("attempts") + 1, lease_until=now + LEASE
+        )
     )
 
 
@@ -216,10 +265,12 @@ def webhook_deliver(*, delivery_id: int, now: dt.datetime | None = None) -> int 
             SIGNATURE_HEADER: sign(secret_of(endpoint), body, timestamp=int(time.time())),
         }
         try:
-            response = requests.post(
-                endpoint.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
-            )
-            status = response.status_code
+            # The status is all we need: the body is never read, so a receiver answering with a
+            # huge (or endless) one costs a worker nothing.
+            with requests.post(
+                endpoint.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True
+            ) as response:
+                status = response.status_code
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except requests.RequestException as exc:
@@ -280,7 +331,17 @@ def webhooks_deliver(*, delivery_ids: list[int]) -> None:
             held[endpoint] = (delay, [])
     for delay, waiting in held.values():
         if waiting:
-            _enqueue(waiting, countdown=delay)
+            _hold(waiting, delay)
+
+
+def _hold(waiting: list[int], delay: int) -> None:
+    """A receiver's deliveries queued behind its failed one: due with its retry, not sooner, in the
+    rows as in the message (the relay does not send them ahead of it)."""
+    until = timezone.now() + dt.timedelta(seconds=delay)
+    WebhookDelivery.objects.filter(
+        pk__in=waiting, state=WebhookDelivery.State.PENDING, next_attempt_at__lt=until
+    ).update(next_attempt_at=until)
+    _enqueue(waiting, countdown=delay)
 
 
 def _enqueue_rest(rest: list[int], endpoints: dict[int, int], held: dict[int, tuple[int, list[int]]]) -> None:

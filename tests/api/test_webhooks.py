@@ -5,6 +5,7 @@ The receiving systems are stood in for by `responses` at the HTTP boundary."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -76,6 +77,29 @@ def test_escalation_opened_is_signed_and_delivered(world, endpoint, django_captu
     assert "declined" not in call.body.decode()
     delivery.refresh_from_db()
     assert delivery.state == "delivered" and delivery.attempts == 1 and delivery.last_status == 204
+
+
+@responses.activate
+def test_a_receivers_answer_is_never_read(world, endpoint):
+    # A receiver answering 200 with an endless body: the delivery is done without reading it.
+    class Endless(io.RawIOBase):
+        read_bytes = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            Endless.read_bytes += len(buffer)
+            if Endless.read_bytes > 10_000_000:
+                raise OSError("ten megabytes of answer read")
+            buffer[:] = b"x" * len(buffer)
+            return len(buffer)
+
+    responses.post(URL, status=200, body=io.BufferedReader(Endless()), auto_calculate_content_length=False)
+    webhooks.emit("escalation.answered", {"id": 1})
+    assert deliver_all() == [None]
+    assert WebhookDelivery.objects.get().state == "delivered"
+    assert Endless.read_bytes == 0
 
 
 @responses.activate

@@ -49,7 +49,7 @@ def test_each_new_conversation_of_a_page_is_announced_to_each_endpoint_in_few_st
         )
     small = announce(new_page(2, prefix="s"))
     large = announce(new_page(12, prefix="l"))
-    assert small == large <= 8
+    assert small == large <= 5  # the endpoints read once: by the receiver, not again to write
     deliveries = WebhookDelivery.objects.filter(event="conversation.created")
     assert deliveries.count() == 2 * 14
     announced = {d.payload["data"]["id"] for d in deliveries}
