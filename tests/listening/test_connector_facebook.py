@@ -199,11 +199,13 @@ def test_malformed_items_are_quarantined_and_the_rest_kept(control):
 
 def test_a_hanging_graph_times_out(control, settings):
     settings.NETWORK_HTTP_TIMEOUT = 0.5
-    control.scenario("hanging", network="facebook", hang_seconds=5)
+    control.scenario("hanging", network="facebook", hang_seconds=60)
     started = time.monotonic()
-    with pytest.raises(ConnectorError):
+    with pytest.raises(ConnectorError) as caught:
         make_connector().fetch({})
-    assert time.monotonic() - started < 3
+    # Without the timeout the fetch would wait the minute out; the margin absorbs a busy machine.
+    assert time.monotonic() - started < 30
+    assert "timed out" in caught.value.message and caught.value.permanent is False
 
 
 def test_hostile_content_is_kept_and_dangerous_urls_dropped(control):

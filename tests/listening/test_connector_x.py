@@ -264,13 +264,14 @@ def test_server_errors_are_transient(control):
 
 def test_a_hanging_network_times_out_instead_of_hanging_the_worker(control, settings):
     settings.NETWORK_HTTP_TIMEOUT = 0.5
-    control.scenario("hanging", network="x", hang_seconds=5)
+    control.scenario("hanging", network="x", hang_seconds=60)
 
     started = time.monotonic()
     with pytest.raises(ConnectorError) as caught:
         mentions_only().fetch({})
 
-    assert time.monotonic() - started < 3
+    # Without the timeout the fetch would wait the minute out; the margin absorbs a busy machine.
+    assert time.monotonic() - started < 30
     assert caught.value.permanent is False
     assert "timed out" in caught.value.message
 

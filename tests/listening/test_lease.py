@@ -16,7 +16,9 @@ from listening.models import SocialAccount
 from listening.services import account_poll
 
 
-def wait_for(predicate, *, seconds: float = 30, what: str):
+def wait_for(predicate, *, seconds: float = 120, what: str):
+    # Generous: on a machine whose disk is saturated a commit can take tens of seconds, and the
+    # renewals are commits. A healthy keeper renews within a second or two.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
