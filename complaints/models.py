@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from inbox.models import Conversation, Reply
 from listening.models import Author, Mention, SocialAccount
 
@@ -27,7 +28,7 @@ class BankHoliday(models.Model):
     """A day the bank is closed: no business day for the complaint clocks."""
 
     date = models.DateField(unique=True)
-    name = models.CharField(max_length=80, blank=True)
+    name = CardMaskedCharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ("date",)
@@ -47,8 +48,8 @@ class ComplaintRegime(models.Model):
         US = "us", "US (CFPB wording)"
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    name = CardMaskedCharField(max_length=100)
+    description = CardMaskedTextField(blank=True)
     letters = models.CharField(max_length=4, choices=Letters.choices, default=Letters.UK)
     summary_amount = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Resolved within this: a summary resolution communication suffices."
@@ -113,9 +114,9 @@ class Category(models.Model):
         CAUSE = "cause", "Cause"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    name = models.CharField(max_length=80)
+    name = CardMaskedCharField(max_length=80)
     # The group a regulator's return reports it under (e.g. "Banking and credit cards").
-    group = models.CharField(max_length=80, blank=True)
+    group = CardMaskedCharField(max_length=80, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -156,7 +157,7 @@ class Complaint(models.Model):
     )
     received_at = models.DateTimeField(help_text="The customer's first message of dissatisfaction.")
     counts_from = models.DateField(help_text="The business day the clocks count from.")
-    summary = models.CharField(
+    summary = CardMaskedCharField(
         max_length=300, blank=True, help_text="What the complaint is about (internal)."
     )
     product = models.ForeignKey(
@@ -176,7 +177,7 @@ class Complaint(models.Model):
         limit_choices_to={"kind": "cause"},
     )
     regime = models.ForeignKey(ComplaintRegime, on_delete=models.PROTECT, related_name="complaints")
-    regime_snapshot = models.JSONField(default=dict)
+    regime_snapshot = CardMaskedJSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
     redress = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -191,7 +192,7 @@ class Complaint(models.Model):
     final_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The warnings sent, each once ("acknowledge:due_soon", "final:breach", ...).
-    notices = models.JSONField(default=list, blank=True)
+    notices = CardMaskedJSONField(default=list, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -260,7 +261,7 @@ class Dismissal(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=300)
+    reason = CardMaskedCharField(max_length=300)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -292,7 +293,7 @@ class Letter(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="letters")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    text = models.TextField(max_length=10000)
+    text = CardMaskedTextField(max_length=10000)
     # A letter by e-mail or post: the date the agent gives. A private message: empty until the
     # reply is actually sent on the network (it may wait for approval, or fail); only then does
     # the letter count (acknowledged, resolved, closed) and these are filled.
@@ -343,7 +344,7 @@ class Vulnerability(models.Model):
 
     customer = models.OneToOneField(Author, on_delete=models.CASCADE, related_name="+")
     drivers = models.JSONField(default=list)
-    note = models.TextField(max_length=2000, blank=True)
+    note = CardMaskedTextField(max_length=2000, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

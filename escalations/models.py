@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from inbox.models import Conversation
 from listening.models import Network
 
@@ -39,8 +40,8 @@ def default_work_days() -> list[int]:
 class Department(models.Model):
     """A team of experts the social team can ask (Cards, Fraud, ...)."""
 
-    name = models.CharField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
+    name = CardMaskedCharField(max_length=80, unique=True)
+    description = CardMaskedTextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="expert_departments")
     leads = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="led_departments")
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
@@ -78,7 +79,7 @@ class Department(models.Model):
 class Holiday(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
-    name = models.CharField(max_length=80, blank=True)
+    name = CardMaskedCharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ("date",)
@@ -115,10 +116,10 @@ class RoutingRule(models.Model):
     first that matches wins.
     """
 
-    name = models.CharField(max_length=80)
+    name = CardMaskedCharField(max_length=80)
     position = models.PositiveIntegerField(default=100)
     is_active = models.BooleanField(default=True)
-    phrases = models.TextField(blank=True, help_text="One per line; any of them in a customer message.")
+    phrases = CardMaskedTextField(blank=True, help_text="One per line; any of them in a customer message.")
     intent = models.CharField(
         max_length=16,
         blank=True,
@@ -163,7 +164,7 @@ class Escalation(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="escalations")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="escalations")
     rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    question = models.TextField(max_length=5000)
+    question = CardMaskedTextField(max_length=5000)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     requested_by = models.ForeignKey(
@@ -176,9 +177,9 @@ class Escalation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_escalations",
     )
-    info_request = models.TextField(blank=True, help_text="The expert's open question to the agent.")
-    answer = models.TextField(blank=True, help_text="Internal: for the social team only.")
-    proposed_reply = models.TextField(blank=True, help_text="A public reply the agent may send.")
+    info_request = CardMaskedTextField(blank=True, help_text="The expert's open question to the agent.")
+    answer = CardMaskedTextField(blank=True, help_text="Internal: for the social team only.")
+    proposed_reply = CardMaskedTextField(blank=True, help_text="A public reply the agent may send.")
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -296,8 +297,8 @@ class EscalationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    text = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    text = CardMaskedTextField(blank=True)
+    data = CardMaskedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

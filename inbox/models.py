@@ -5,13 +5,14 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from listening.models import Author, Network, SocialAccount
 
 
 class Tag(models.Model):
     """A label on conversations. Agents create tags inline; leads rename and delete them."""
 
-    name = models.CharField(max_length=40)
+    name = CardMaskedCharField(max_length=40)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -65,7 +66,9 @@ class Conversation(models.Model):
         related_name="conversations",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
-    preview = models.CharField(max_length=280, blank=True, help_text="The latest customer message, masked.")
+    preview = CardMaskedCharField(
+        max_length=280, blank=True, help_text="The latest customer message, masked."
+    )
     has_pii = models.BooleanField(default=False)
     sentiment_label = models.CharField(max_length=8, blank=True)
     # The model's confidence in that sentiment (the latest customer message's); below
@@ -189,8 +192,8 @@ class ConversationEvent(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # A sentence for people ("resolved it", "assigned it to Ben Okafor"), written when it happened.
-    text = models.CharField(max_length=300)
-    data = models.JSONField(default=dict, blank=True)
+    text = CardMaskedCharField(max_length=300)
+    data = CardMaskedJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -209,7 +212,7 @@ class Note(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(max_length=5000)
+    text = CardMaskedTextField(max_length=5000)
     mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -230,12 +233,12 @@ class SavedReply(models.Model):
     they are filled in when the reply is inserted into the composer.
     """
 
-    title = models.CharField(max_length=100)
-    body = models.TextField(max_length=2000)
-    shortcut = models.CharField(
+    title = CardMaskedCharField(max_length=100)
+    body = CardMaskedTextField(max_length=2000)
+    shortcut = CardMaskedCharField(
         max_length=30, blank=True, help_text="Typed as ;shortcut in the composer (letters, digits, - and _)."
     )
-    tags = models.JSONField(default=list, blank=True)
+    tags = CardMaskedJSONField(default=list, blank=True)
     # Networks it is meant for; empty means every network.
     networks = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
@@ -300,7 +303,7 @@ class OutboxRow(models.Model):
     mention = models.ForeignKey(
         "listening.Mention", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    error = models.TextField(blank=True)
+    error = CardMaskedTextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -333,7 +336,7 @@ class Reply(OutboxRow):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    text = models.TextField(max_length=10000)
+    text = CardMaskedTextField(max_length=10000)
     # Public: the external id of the message answered. Private: the customer's id on the
     # network and/or the private thread ("dm:..." on X, "m:..." on Messenger).
     in_reply_to = models.CharField(max_length=128, blank=True)
@@ -345,13 +348,13 @@ class Reply(OutboxRow):
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     approval_reasons = models.JSONField(default=list, blank=True)
     # What the guard found and a person overrode: kind, validity and a masked preview, never the data.
-    override_findings = models.JSONField(default=list, blank=True)
-    override_reason = models.TextField(blank=True)
+    override_findings = CardMaskedJSONField(default=list, blank=True)
+    override_reason = CardMaskedTextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
+    decision_comment = CardMaskedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     PENDING = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.SENDING)

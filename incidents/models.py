@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from inbox.models import Conversation, OutboxRow, Reply, Tag
 from listening.models import SocialAccount, SpikeAlert
 
@@ -34,7 +35,7 @@ class Post(models.Model):
     # Before anything left: the author or a lead may still edit or withdraw it.
     CHANGEABLE = (State.AWAITING_APPROVAL, State.SCHEDULED, State.REJECTED)
 
-    text = models.TextField(max_length=3000)
+    text = CardMaskedTextField(max_length=3000)
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.OTHER)
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
@@ -47,7 +48,7 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
+    decision_comment = CardMaskedTextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -109,15 +110,15 @@ class Incident(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
-    name = models.CharField(max_length=120)
-    terms = models.JSONField(default=list)
+    name = CardMaskedCharField(max_length=120)
+    terms = CardMaskedJSONField(default=list)
     networks = models.JSONField(default=list)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     spike = models.ForeignKey(SpikeAlert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Mirrors membership in the inbox: the inbox's tag filter is the incident's view there.
     tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reply_text = models.TextField(blank=True)
-    follow_up_text = models.TextField(blank=True)
+    reply_text = CardMaskedTextField(blank=True)
+    follow_up_text = CardMaskedTextField(blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
     resolved_by = models.ForeignKey(
@@ -152,7 +153,7 @@ class IncidentConversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Why the incident reply was not sent (fraud, the guard, a closed window): a person answers.
-    held_reason = models.CharField(max_length=300, blank=True)
+    held_reason = CardMaskedCharField(max_length=300, blank=True)
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     follow_up = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

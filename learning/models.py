@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from escalations.models import Department, Escalation
 from inbox.models import Conversation, Reply, SavedReply
 
@@ -14,10 +15,12 @@ from inbox.models import Conversation, Reply, SavedReply
 class AdviceArticle(models.Model):
     """A page the bank publishes (or wrote for the team) that an agent can point a customer to."""
 
-    title = models.CharField(max_length=150)
+    title = CardMaskedCharField(max_length=150)
     url = models.URLField(max_length=500, help_text="The bank's page (https).")
-    summary = models.TextField(max_length=600, help_text="What an agent pastes into a reply, with the link.")
-    topics = models.JSONField(default=list, blank=True)
+    summary = CardMaskedTextField(
+        max_length=600, help_text="What an agent pastes into a reply, with the link."
+    )
+    topics = CardMaskedJSONField(default=list, blank=True)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="advice_articles")
     review_by = models.DateField(help_text="When its owners check it is still right.")
     is_active = models.BooleanField(default=True)
@@ -193,11 +196,11 @@ class LibraryProposal(models.Model):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField(max_length=100)
-    body = models.TextField(max_length=2000)
-    tags = models.JSONField(default=list, blank=True)
+    title = CardMaskedCharField(max_length=100)
+    body = CardMaskedTextField(max_length=2000)
+    tags = CardMaskedJSONField(default=list, blank=True)
     # What the personal-data guard found in the text: kind and a masked preview, never the data.
-    guard_findings = models.JSONField(default=list, blank=True)
+    guard_findings = CardMaskedJSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     saved_reply = models.OneToOneField(
         SavedReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
@@ -206,7 +209,7 @@ class LibraryProposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
+    decision_comment = CardMaskedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -231,8 +234,8 @@ class SavedReplyEdit(models.Model):
 
     saved_reply = models.ForeignKey(SavedReply, on_delete=models.CASCADE, related_name="edits")
     reply = models.OneToOneField(Reply, on_delete=models.CASCADE, related_name="+")
-    base_body = models.TextField()
-    text = models.TextField(blank=True)
+    base_body = CardMaskedTextField()
+    text = CardMaskedTextField(blank=True)
     edited = models.BooleanField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -248,7 +251,7 @@ class SavedReplyVersion(models.Model):
 
     saved_reply = models.ForeignKey(SavedReply, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    body = models.TextField()
+    body = CardMaskedTextField()
     source = models.CharField(max_length=20)  # "original" or "adopted edit"
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -153,7 +153,9 @@ def proposal_reject(*, actor: User, proposal: LibraryProposal, comment: str) -> 
     if not updated:
         raise LearningError("This proposal was already decided.")
     proposal.refresh_from_db()
-    audit_record(actor=actor, verb="proposal.reject", obj=proposal, after={"comment": comment[:300]})
+    audit_record(
+        actor=actor, verb="proposal.reject", obj=proposal, after={"comment": proposal.decision_comment[:300]}
+    )
     return proposal
 
 

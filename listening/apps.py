@@ -25,3 +25,8 @@ class ListeningConfig(AppConfig):
         from listening.metrics import collect
 
         metrics.register("listening", collect)  # accounts' polling at /metrics
+        from bankbuzz import cardmask
+        from listening.pan_vault import mask_cards, mask_payload
+
+        # What a card number is, for every field that masks them (bankbuzz/cardmask.py).
+        cardmask.register(text=mask_cards, value=mask_payload)

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField
+
 
 class User(AbstractUser):
     """A member of the bank's staff. Roles are groups (see `roles.py`)."""
@@ -30,7 +32,7 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     verb = models.CharField(max_length=64, help_text="What happened, for filtering (note.mention, ...).")
-    text = models.CharField(max_length=300)
+    text = CardMaskedCharField(max_length=300)
     url = models.CharField(max_length=500, help_text="A path inside BankBuzz.")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField
+
 
 class ApiToken(models.Model):
     """A personal token for the REST API, made by its owner on the profile page.
@@ -24,7 +26,7 @@ class ApiToken(models.Model):
         WRITE = "write", "Read and write"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=80, help_text="What it is for (\u201cCRM sync\u201d).")
+    name = CardMaskedCharField(max_length=80, help_text="What it is for (\u201cCRM sync\u201d).")
     # The first characters of the token, so its owner can tell tokens apart; not a secret.
     prefix = models.CharField(max_length=16)
     digest = models.CharField(max_length=64, unique=True, editable=False)
@@ -56,7 +58,7 @@ class ApiToken(models.Model):
 class WebhookEndpoint(models.Model):
     """A URL of the bank's other systems that is told when something happens (configured by admins)."""
 
-    name = models.CharField(max_length=80)
+    name = CardMaskedCharField(max_length=80)
     url = models.URLField(max_length=500, help_text="Where the events are POSTed (https).")
     events = models.JSONField(
         default=list, help_text="The events it receives; see bankbuzz.api.webhooks.EVENTS."
@@ -89,13 +91,13 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=40)
     # Sent as X-BankBuzz-Delivery: the receiver's key for ignoring a repeat.
     delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    payload = models.JSONField()
+    payload = CardMaskedJSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
     # Each attempt: {"at", "status", "error", "ms"}; at most MAX_ATTEMPTS entries.
-    log = models.JSONField(default=list, blank=True)
+    log = CardMaskedJSONField(default=list, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -133,7 +135,7 @@ class IdempotencyKey(models.Model):
     # SHA-256 of the method, path and body: a key reused for another request is an error.
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    response = CardMaskedJSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

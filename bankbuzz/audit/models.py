@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
+
 
 class AuditEvent(models.Model):
     """Who did what to which object, when. Append-only.
@@ -21,9 +23,9 @@ class AuditEvent(models.Model):
     verb = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    object_repr = CardMaskedCharField(max_length=200, blank=True)
+    before = CardMaskedJSONField(null=True, blank=True)
+    after = CardMaskedJSONField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
@@ -85,8 +87,8 @@ class LegalHold(models.Model):
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     # What it was when the hold was placed, for the list ("Conversation 12 with @jane").
-    object_repr = models.CharField(max_length=200)
-    reason = models.TextField(max_length=2000)
+    object_repr = CardMaskedCharField(max_length=200)
+    reason = CardMaskedTextField(max_length=2000)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -95,7 +97,7 @@ class LegalHold(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
-    lift_reason = models.TextField(max_length=2000, blank=True)
+    lift_reason = CardMaskedTextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ("-placed_at", "-id")
@@ -129,9 +131,9 @@ class ErasureRequest(models.Model):
         NOT_FOUND = "not_found", "Nobody found"
 
     network = models.CharField(max_length=16, blank=True)
-    handle = models.CharField(max_length=100, blank=True)
+    handle = CardMaskedCharField(max_length=100, blank=True)
     author_id = models.PositiveBigIntegerField(null=True, blank=True)
-    reference = models.CharField(max_length=100, blank=True, help_text="The customer's request reference.")
+    reference = CardMaskedCharField(max_length=100, blank=True, help_text="The customer's request reference.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

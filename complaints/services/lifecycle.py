@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bankbuzz import cardmask
 from bankbuzz.accounts.models import User
 from bankbuzz.api.webhooks import emit
 from bankbuzz.audit.services import audit_record
@@ -200,7 +201,7 @@ def complaint_change_regime(
                 "summary_due_at": complaint.summary_due_at,
                 "acknowledge_due_at": complaint.acknowledge_due_at,
                 "final_due_at": complaint.final_due_at,
-                "reason": reason[:500],
+                "reason": cardmask.mask_text(reason)[:500],
             },
         )
         post_to_thread(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from bankbuzz import cardmask
 from bankbuzz.accounts.models import User
 from bankbuzz.audit.services import audit_record
 from complaints import permissions
@@ -59,7 +60,7 @@ def suggestion_dismiss(*, actor: User, conversation: Conversation, reason: str) 
             actor=actor,
             verb="complaint.dismiss",
             obj=conversation,
-            after={"messages": mentions, "reason": reason[:300]},
+            after={"messages": mentions, "reason": cardmask.mask_text(reason)[:300]},
         )
         post_to_thread(
             conversation,

@@ -67,7 +67,8 @@ def record_event(
         actor=actor,
         verb=f"escalation.{kind}",
         obj=escalation,
-        after={"state": escalation.state, "text": text[:300], **(data or {})},
+        # The event's text as stored (masked), so the cut cannot leave part of a card number.
+        after={"state": escalation.state, "text": event.text[:300], **(data or {})},
     )
     return event
 

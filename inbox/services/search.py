@@ -30,8 +30,13 @@ _PLAIN = frozenset({str, int, float, bool, type(None), dt.datetime})
 
 
 def _db_value(field, value):
-    """What the ORM would send for `value` (the plain types psycopg2 adapts as they are)."""
-    return value if type(value) in _PLAIN else field.get_db_prep_save(value, connection)
+    """What the ORM would send for `value` (the plain types psycopg2 adapts as they are).
+
+    A field that masks card numbers (`bankbuzz.cardmask`) gets every value, text included.
+    """
+    if type(value) in _PLAIN and not getattr(field, "masks_cards", False):
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 # The search vector of a VALUES row `v` with the customer (`who`) and the thread (`body`): see

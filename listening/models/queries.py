@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField, CardMaskedTextField
 from listening.models.accounts import SocialAccount
 from listening.models.mentions import Mention
 
@@ -27,8 +28,8 @@ class ListeningQuery(models.Model):
         QUESTIONS = "questions", "Only questions and complaints"
         NONE = "none", "Nothing (listening only)"
 
-    name = models.CharField(max_length=100, unique=True)
-    text = models.TextField(help_text="The boolean query.")
+    name = CardMaskedCharField(max_length=100, unique=True)
+    text = CardMaskedTextField(help_text="The boolean query.")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOPIC)
     networks = models.JSONField(
         default=list, help_text='Networks it runs on: ["x", "facebook", "linkedin", "instagram"].'
