@@ -48,6 +48,15 @@ def mask_text(text: Any) -> Any:
     return _masker("text")(text)
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` masked, then cut to `limit` characters: a cut never leaves part of a card in clear.
+
+    Text cut before it reaches a masking field (a notice quoting a comment, an audit value) would
+    keep a card's first digits if the cut fell inside it: they no longer read as a card number.
+    """
+    return mask_text(text)[:limit]
+
+
 def mask_value(value: Any) -> Any:
     """Every string in a JSON-like value, at any depth, masked; `value` itself if none changed."""
     if value is None or isinstance(value, (bool, int, float)):

@@ -26,6 +26,7 @@ from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
+from bankbuzz.cardmask import shorten
 from inbox import guard
 from inbox.replies.errors import RetryLater  # noqa: F401 - what delivery_publish raises for a later time
 from inbox.replies.relay import Outbox, safe_url
@@ -322,7 +323,7 @@ def post_reject(*, actor: User, post: Post, comment: str) -> Post:
     notify(
         recipients=[post.author],
         verb="post.rejected",
-        text=f"{actor.display_name} sent back your post: {comment[:150]}",
+        text=f"{actor.display_name} sent back your post: {shorten(comment, 150)}",
         url=_post_url(post),
         email=False,
     )
@@ -379,13 +380,13 @@ class PostOutbox(Outbox):
             actor=None,
             verb="post.fail",
             obj=delivery.post,
-            after={"account": delivery.account_id, "error": reason[:500]},
+            after={"account": delivery.account_id, "error": shorten(reason, 500)},
         )
         _settle(delivery.post_id, timezone.now())
         notify(
             recipients=[delivery.post.author],
             verb="post.failed",
-            text=f"Your post was not published on {delivery.account}: {reason[:150]}",
+            text=f"Your post was not published on {delivery.account}: {shorten(reason, 150)}",
             url=_post_url(delivery.post),
             email=False,
         )

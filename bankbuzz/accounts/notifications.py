@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bankbuzz.accounts.models import Notification, User
+from bankbuzz.cardmask import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ def notify(
 ) -> list[Notification]:
     """Notify each active recipient once; e-mail those with an address after commit."""
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+    text = shorten(text, 300)
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, verb=verb, text=text[:300], url=url[:500]) for user in unique.values()]
+        [Notification(recipient=user, verb=verb, text=text, url=url[:500]) for user in unique.values()]
     )
     to_email = [n.pk for n in notifications if email and n.recipient.email]
     if to_email:
@@ -46,9 +48,9 @@ def notify_many(
     rows = []
     for recipients, verb, text, url in notices:
         unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+        text = shorten(text, 300)
         rows.extend(
-            Notification(recipient=user, verb=verb, text=text[:300], url=url[:500])
-            for user in unique.values()
+            Notification(recipient=user, verb=verb, text=text, url=url[:500]) for user in unique.values()
         )
     notifications = Notification.objects.bulk_create(rows) if rows else []
     to_email = [n.pk for n in notifications if email and n.recipient.email]

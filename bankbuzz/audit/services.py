@@ -35,8 +35,7 @@ def audit_fields(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        # Masked whole: cut first, a card number's first digits would no longer read as one.
-        object_repr = object_repr or cardmask.mask_text(str(obj))[:200]
+        object_repr = object_repr or cardmask.shorten(str(obj), 200)
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
     return {
         "actor": actor if is_person else None,
@@ -44,7 +43,7 @@ def audit_fields(
         "verb": verb,
         "object_type": object_type,
         "object_id": object_id,
-        "object_repr": cardmask.mask_text(object_repr)[:200],
+        "object_repr": cardmask.shorten(object_repr, 200),
         "before": _jsonable(before),
         "after": _jsonable(after),
         "client_address": client_address.get(),

@@ -201,13 +201,13 @@ def complaint_change_regime(
                 "summary_due_at": complaint.summary_due_at,
                 "acknowledge_due_at": complaint.acknowledge_due_at,
                 "final_due_at": complaint.final_due_at,
-                "reason": cardmask.mask_text(reason)[:500],
+                "reason": cardmask.shorten(reason, 500),
             },
         )
         post_to_thread(
             complaint.conversation,
             actor=actor,
-            text=f"moved complaint {complaint.reference} to {regime.name}: {reason[:150]}",
+            text=f"moved complaint {complaint.reference} to {regime.name}: {cardmask.shorten(reason, 150)}",
             data={"complaint": complaint.pk},
         )
     return complaint

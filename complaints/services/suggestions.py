@@ -60,12 +60,12 @@ def suggestion_dismiss(*, actor: User, conversation: Conversation, reason: str) 
             actor=actor,
             verb="complaint.dismiss",
             obj=conversation,
-            after={"messages": mentions, "reason": cardmask.mask_text(reason)[:300]},
+            after={"messages": mentions, "reason": cardmask.shorten(reason, 300)},
         )
         post_to_thread(
             conversation,
             actor=actor,
-            text=f"dismissed the suggested complaint: {reason[:200]}",
+            text=f"dismissed the suggested complaint: {cardmask.shorten(reason, 200)}",
             data={"messages": mentions},
         )
     return len(mentions)

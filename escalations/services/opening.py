@@ -19,6 +19,7 @@ from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify_many
 from bankbuzz.audit.models import AuditEvent
 from bankbuzz.audit.services import audit_fields
+from bankbuzz.cardmask import shorten
 from escalations import selectors
 from escalations.models import Department, Escalation, EscalationEvent, RoutingRule
 from escalations.services.clocks import start_clocks
@@ -146,7 +147,7 @@ def _record(opened: list[Escalation], now: dt.datetime) -> None:
         text = _opened_text(e)
         data = {"department": e.department_id, "priority": e.priority, "rule": e.rule_id}
         events.append({"escalation": e.pk, "actor": None, "kind": Kind.OPENED, "text": text, "data": data})
-        after = {"state": e.state, "text": text[:300], **data}
+        after = {"state": e.state, "text": shorten(text, 300), **data}
         audits.append(audit_fields(actor=None, verb=f"escalation.{Kind.OPENED}", obj=e, after=after))
     inbox_services.insert_rows(EscalationEvent, events, now=now)
     inbox_services.insert_rows(AuditEvent, audits, now=now)

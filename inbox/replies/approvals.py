@@ -8,6 +8,7 @@ from django.utils import timezone
 from bankbuzz.accounts.models import User
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
+from bankbuzz.cardmask import shorten
 from inbox.models import ConversationEvent, Reply
 from inbox.replies.errors import ReplyError
 from inbox.replies.outbox import enqueue, transition
@@ -89,7 +90,7 @@ def reply_reject(*, actor: User, reply: Reply, comment: str) -> Reply:
     notify(
         recipients=[reply.author],
         verb="reply.rejected",
-        text=f"{actor.display_name} sent back your reply to {conversation.customer}: {comment[:150]}",
+        text=f"{actor.display_name} sent back your reply to {conversation.customer}: {shorten(comment, 150)}",
         url=reply_url(reply),
         email=False,
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bankbuzz.accounts.notifications import notify
 from bankbuzz.audit.services import audit_record
+from bankbuzz.cardmask import shorten
 from inbox.models import Conversation, ConversationEvent, Reply
 from inbox.replies.relay import Outbox
 from inbox.replies.routes import channel_words, private_route, reply_url
@@ -70,18 +71,18 @@ class ReplyOutbox(Outbox):
         )
 
     def on_failed(self, reply: Reply, reason: str) -> None:
-        audit_record(actor=None, verb="reply.fail", obj=reply, after={"error": reason[:500]})
+        audit_record(actor=None, verb="reply.fail", obj=reply, after={"error": shorten(reason, 500)})
         bump(
             reply.conversation,
             actor=None,
             kind=Kind.OUTBOX,
-            text=f"a reply by {reply.author.display_name} failed: {reason}"[:300],
+            text=shorten(f"a reply by {reply.author.display_name} failed: {reason}", 300),
             data={"reply": reply.pk},
         )
         notify(
             recipients=[reply.author],
             verb="reply.failed",
-            text=f"Your reply to {reply.conversation.customer} was not sent: {reason[:150]}",
+            text=f"Your reply to {reply.conversation.customer} was not sent: {shorten(reason, 150)}",
             url=reply_url(reply),
             email=False,
         )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
 from bankbuzz.audit.services import audit_record
+from bankbuzz.cardmask import shorten
 from inbox.models import Conversation, ConversationEvent
 
 Kind = ConversationEvent.Kind
@@ -154,6 +155,6 @@ def conversation_event_record(
     """Put an event of another part (an escalation opened or answered) in the thread."""
     if kind not in Kind.values:
         raise ValueError(f"unknown event kind {kind!r}")
-    version = bump(conversation, actor=actor, kind=kind, text=text[:300], data=data or {})
+    version = bump(conversation, actor=actor, kind=kind, text=shorten(text, 300), data=data or {})
     audit_record(actor=actor, verb=f"conversation.{kind}", obj=conversation, after={"text": text})
     return version

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bankbuzz.audit.models import AuditEvent
 from bankbuzz.audit.services import audit_fields
+from bankbuzz.cardmask import shorten
 from inbox.models import Conversation, ConversationEvent
 from inbox.services.changes import conversation_event_record
 from inbox.services.conversations import (
@@ -58,7 +59,7 @@ def conversations_follow_escalations(*, steps: list[EscalationStep], status: str
             conversation_follow_escalation(actor=None, conversation=conversation, status=status)
             continue
         before = conversation.status
-        events.append(_event(conversation, Kind.ESCALATION, step.text[:300], step.data, 1))
+        events.append(_event(conversation, Kind.ESCALATION, shorten(step.text, 300), step.data, 1))
         audits.append(_audit(conversation, "conversation.escalation", None, {"text": step.text}))
         if before != status:
             text = "reopened it" if conversation.is_closed and status == Status.OPEN else STATUS_TEXT[status]

@@ -400,3 +400,20 @@ def test_the_audit_log_keeps_no_part_of_a_card_cut_at_its_length(scene):
     )
     logged = [str(e.after) for e in AuditEvent.objects.filter(verb__startswith="escalation.")]
     assert logged and not any("4111" in text for text in logged)
+
+
+def test_a_notice_or_a_thread_event_cut_at_its_length_keeps_no_part_of_a_card(scene):
+    """Notifications keep 300 characters, a thread's events 300: masked first, then cut."""
+    from bankbuzz.accounts.notifications import notify
+    from inbox.services import conversation_event_record
+
+    text = "Sent back: " + "." * 280 + f" {VISA} thanks"
+    assert text.index(VISA) < 300 < text.index(VISA) + len(VISA)
+    notify(recipients=[scene["agent"]], verb="reply.rejected", text=text, url="/inbox/")
+    conversation_event_record(
+        conversation=scene["conversation"], actor=scene["agent"], kind="escalation", text=text
+    )
+    assert clear_cards_at_rest() == []
+    stored = [n.text for n in scene["agent"].notifications.all()]
+    stored += list(scene["conversation"].events.values_list("text", flat=True))
+    assert stored and not any("4111" in t for t in stored)
