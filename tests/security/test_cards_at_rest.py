@@ -417,3 +417,24 @@ def test_a_notice_or_a_thread_event_cut_at_its_length_keeps_no_part_of_a_card(sc
     stored = [n.text for n in scene["agent"].notifications.all()]
     stored += list(scene["conversation"].events.values_list("text", flat=True))
     assert stored and not any("4111" in t for t in stored)
+
+
+def test_two_names_that_differ_only_in_a_cards_digits_are_refused_as_a_duplicate(scene):
+    """A unique name is stored masked, so two names that differ only in a card's hidden digits
+    would be the same row: the department form says so, as for any duplicate, instead of failing."""
+    admin = browser_for(scene["admin"])
+    add = reverse("escalations:department_new")
+    week = {"work_days": ["0", "1", "2", "3", "4"], "day_start": "09:00", "day_end": "17:00"}
+    submit(admin, add, add, {"name": "Team 4111 1111 1111 1111", **week})
+    page = parse(admin.get(add).content.decode())
+    form = max(page.find_all("form"), key=lambda f: len({"name"} & _names(f)))
+    data = {**_form_data(form), **week, "name": "Team 5500 0000 0008 1111"}
+    answer = admin.post(add, data)
+
+    assert answer.status_code == 200
+    errors = [e.text() for e in parse(answer.content.decode()).find_all(cls="errorlist")]
+    assert any("already exists" in e for e in errors), errors
+    assert list(Department.objects.filter(name__startswith="Team").values_list("name", flat=True)) == [
+        "Team •••• •••• •••• 1111"
+    ]
+    assert clear_cards_at_rest() == []
