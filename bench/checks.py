@@ -110,6 +110,12 @@ MARKERS: dict[str, Marker] = {
         '(`<tr class="esc-row …">`)',
         lambda body: '<table class="table esc-queue">' in body and '<tr class="esc-row ' in body,
     ),
+    "complaints_queue": Marker(
+        "complaint-rows",
+        'the complaints queue (`<table class="table complaint-queue">`) with at least one complaint '
+        '(`<tr data-complaint="…">`)',
+        lambda body: '<table class="table complaint-queue">' in body and '<tr data-complaint="' in body,
+    ),
 }
 
 

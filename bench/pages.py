@@ -3,8 +3,9 @@
 The page list is read from the code as it is when the bench runs: every saved view in
 `inbox.selectors.SAVED_VIEWS`, one filter combination, one search, the list's live poll, a
 conversation pane (htmx) and the same conversation as a direct link (full page), and the
-dashboard and the specialist queue when their apps have URLs. Pages that do not exist yet are
-reported as such and get no numbers.
+dashboard, the specialist queue and the complaints queue (its open complaints, the soonest
+deadline first, as the agents who work complaints open it) when their apps have URLs. Pages
+that do not exist yet are reported as such and get no numbers.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ def page_urls(*, conversation_id: int, search_word: str, agent, tag_id: int | No
     urls["inbox_poll"] = "/inbox/poll/?view=open&since=2026-01-01T00:00:00%2B00:00"
     urls["conversation"] = f"/inbox/c/{conversation_id}/"
     urls["conversation_full"] = f"/inbox/c/{conversation_id}/"
-    for key, namespace in (("dashboard", "dashboards"), ("specialist_queue", "escalations")):
+    for key, namespace in (
+        ("dashboard", "dashboards"),
+        ("specialist_queue", "escalations"),
+        ("complaints_queue", "complaints"),
+    ):
         url = app_page(namespace)
         if url:
             urls[key] = url
@@ -141,7 +146,14 @@ def timed_get(client: Client, name: str, url: str, headers: dict):
     return response
 
 
-PAGE_ROLE = {"specialist_queue": "specialist", "dashboard": "manager", "dashboard_90d": "manager"}
+# The complaints queue as an agent: agents and leads record and answer complaints
+# (complaints.permissions.WRITERS), and agent00 is the seed's agent who logs in.
+PAGE_ROLE = {
+    "specialist_queue": "specialist",
+    "complaints_queue": "agent",
+    "dashboard": "manager",
+    "dashboard_90d": "manager",
+}
 
 
 def headers_for(name: str) -> dict[str, str]:

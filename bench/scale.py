@@ -84,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, info in plans.items():
         log(f"  {name:<22} {info['db_ms']:7.1f} ms  (slowest query {info['slowest_ms']:.1f} ms)")
 
+    from bench import suggestions
+
+    suggested = suggestions.measure()
+    log(
+        f"[{args.scale}] library suggestions over {len(suggested.samples_ms)} calls: "
+        f"p50 {suggested.p50:.1f} ms, p95 {suggested.p95:.1f} ms "
+        f"(CPU {statistics.median(suggested.cpu_ms):.1f} ms), {suggested.queries} queries"
+    )
+
     log(f"[{args.scale}] ingest of {ingest_count:,} mentions in the sandbox's X wire format")
     ingest = run_ingest(count=ingest_count, log=log)
 
@@ -94,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in pages.items():
         numbers[f"{name}_p50_ms"] = round(result.p50, 2)
         numbers[f"{name}_p95_ms"] = round(result.p95, 2)
+    numbers["suggestions_p50_ms"] = round(suggested.p50, 2)
+    numbers["suggestions_p95_ms"] = round(suggested.p95, 2)
     details = {
         "mentions": seeded.mentions,
         "conversations": seeded.conversations,
@@ -101,12 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         "seed_seconds": round(seeded.seconds, 1),
         "long_thread_conversation": seeded.long_conversation_id,
         "urls": {name: r.url for name, r in pages.items()},
-        "queries": {name: r.queries for name, r in pages.items()},
+        "queries": {name: r.queries for name, r in pages.items()} | {"suggestions": suggested.queries},
         "kib": {name: round(r.bytes / 1024) for name, r in pages.items()},
         "markers": {name: r.marker for name, r in pages.items()},
         "db_ms": {name: info["db_ms"] for name, info in plans.items()},
         "slowest_query": {name: [info["slowest_ms"], info["slowest_sql"]] for name, info in plans.items()},
-        "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()},
+        "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()}
+        | {"suggestions": round(statistics.median(suggested.cpu_ms), 1)},
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "rounds": args.rounds,
         "ingest": {
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries_per_page": ingest.queries_per_page,
             "copy_seconds": round(ingest.copy_seconds, 3),
         },
-        "missing_pages": [k for k in ("dashboard", "specialist_queue") if k not in urls],
+        "missing_pages": [k for k in ("dashboard", "specialist_queue", "complaints_queue") if k not in urls],
         "seconds": round(time.monotonic() - started, 1),
     }
     Path(args.out).write_text(json.dumps({"numbers": numbers, "details": details}, indent=2))

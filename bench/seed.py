@@ -33,6 +33,9 @@ from typing import Any
 
 from django.db import connection, models
 
+from bench.seedcomplaints import LABELLED as COMPLAINT_LABELS
+from bench.seedcomplaints import SAMPLE as COMPLAINT_SAMPLE
+from bench.seedcomplaints import Candidate, seed_complaints
 from bench.seedcopy import (
     TEXT_KEYS,
     LoadWindow,
@@ -409,6 +412,10 @@ def seed(
     escalation_models, escalated = _seed_escalations(rng, state.escalation_candidates, agents=agents, now=now)
     if escalation_models:
         phase(f"escalations for {escalated:,} conversations")
+    complaint_models, complaints, still_open = seed_complaints(
+        state.complaint_candidates, rng=state.complaint_rng, now=now, agents=agents
+    )
+    phase(f"{complaints:,} complaints ({still_open:,} open) with their letters")
 
     with connection.cursor() as cursor:
         for model in loaded:
@@ -419,7 +426,7 @@ def seed(
             cursor.execute("SELECT setval(%s, (SELECT max(id) FROM " + f'"{table}"' + "))", [sequence])  # noqa: S608
         # VACUUM sets the visibility map (index-only scans); it cannot run inside a transaction.
         vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        for model in (*loaded, Tag, *escalation_models):
+        for model in (*loaded, Tag, *escalation_models, *complaint_models):
             cursor.execute(f'{vacuum} "{model._meta.db_table}"')
     phase(vacuum)
     _refresh_rollups(log)
@@ -473,6 +480,9 @@ class _Generator:
         self.mentions = self.authors = self.conversation_id = self.event_id = self.tag_link_id = 0
         self.long_id = 0
         self.escalation_candidates: list[tuple] = []
+        # Complaints draw from a stream of their own: the rest of the seed stays the same data.
+        self.complaint_rng = random.Random(SEED + 1)
+        self.complaint_candidates: list[Candidate] = []
         self.authors_by_network: dict[str, list[tuple]] = {"x": [], "facebook": [], "linkedin": []}
         self.pick_network = picker(rng, NETWORK_WEIGHTS)
         self.pick_status = picker(rng, STATUS_WEIGHTS)
@@ -707,6 +717,8 @@ class _Generator:
         docs = []
         write_event, event_line = self.event_spool.write, self.event_line
         out_kind = "direct" if direct else ("reply" if network == "x" else "comment")
+        track = self.complaint_rng.random() < COMPLAINT_SAMPLE and thread_key != LONG_THREAD_KEY
+        labelled: list[tuple[int, Text, dt.datetime]] = []
         wrote, wrote_again = f"@{author[1]} wrote", f"@{author[1]} wrote again"
         for position in range(length):
             at = start + (span * position / max(1, length - 1) if length > 1 else dt.timedelta())
@@ -727,6 +739,8 @@ class _Generator:
                 kind = "direct" if direct else ("mention" if position == 0 else "reply")
                 if network != "x" and not direct:
                     kind = "comment"
+                if track and text.intent in COMPLAINT_LABELS:
+                    labelled.append((self.mentions + 1, text, at))
                 yield self.mention(network, author, kind, "in", text, key, at, iso, for_inbox=self.in_inbox)
                 event_kind = "opened" if position == 0 else "message"
                 event_text = wrote if position == 0 else wrote_again
@@ -760,6 +774,19 @@ class _Generator:
             first_response = start + dt.timedelta(minutes=rng.randint(3, 240))
         if status in ("resolved", "waiting_expert"):
             self.escalation_candidates.append((conversation_id, status, last_inbound, priority, assignee))
+        if labelled and status != "spam" and labelled[0][1].sentiment_label == "negative":
+            self.complaint_candidates.append(
+                Candidate(
+                    conversation_id=conversation_id,
+                    network=network,
+                    customer_id=author[0],
+                    account_id=self.account_ids[network],
+                    assignee_id=assignee,
+                    first_text=labelled[0][1].masked,
+                    received_at=labelled[0][2],
+                    mention_ids=[mention_id for mention_id, _text, _at in labelled],
+                )
+            )
         handle = author[1]
         self.conversation_spool.write(
             self.conversation_line(
