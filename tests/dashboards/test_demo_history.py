@@ -109,8 +109,13 @@ def test_a_history_conversation_tells_its_events_at_the_history_s_times(seeded_a
         history.filter(resolved_at__isnull=False).select_related("customer").prefetch_related("events")
     )
     assert resolved
+    today = seeded_at - dt.timedelta(minutes=5)
     for conversation in resolved:
-        times = [e.created_at for e in sorted(conversation.events.all(), key=lambda e: e.version)]
+        # The complaints the demo confirms today may be on a conversation resolved back then.
+        story = [
+            e for e in conversation.events.all() if not (e.kind == "complaint" and e.created_at >= today)
+        ]
+        times = [e.created_at for e in sorted(story, key=lambda e: e.version)]
         # In the order they happened, from the first message to the resolution.
         assert times == sorted(times), conversation.thread_key
         assert times[0] == conversation.first_received_at
