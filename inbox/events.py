@@ -217,8 +217,12 @@ def touched_retries_run(*, now: dt.datetime | None = None, limit: int = 100) -> 
 
 
 def attach_and_tell(*, mention_ids: list[int], attach: Callable[..., list[int]]) -> Touched:
-    """Attach the mentions with `attach` and tell the receivers, in one transaction."""
-    with transaction.atomic():
+    """Attach the mentions with `attach` and tell the receivers, in one transaction.
+
+    Called by `mentions_received` inside the transaction that stored the mentions, under the
+    savepoint the signal gives each receiver: no savepoint of its own there.
+    """
+    with transaction.atomic(savepoint=False):
         conversation_ids = attach(mention_ids=mention_ids)
         touched = touched_of(mention_ids=mention_ids, conversation_ids=sorted(set(conversation_ids)))
         conversations_touched_send(touched)

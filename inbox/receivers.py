@@ -1,6 +1,8 @@
 """The inbox's receivers, connected in `InboxConfig.ready()`.
 
-- `on_mentions_received` (listening's `mentions_received`): attach, then tell (`inbox.events`).
+- `on_mentions_received` (listening's `mentions_received`, inside the transaction that stored the
+  mentions, under its own savepoint): attach, then tell (`inbox.events`). When it fails, the
+  mentions stay stored and the orphan sweep (`inbox.attach_orphans`) attaches them.
 - `on_conversations_touched` (the inbox's own `conversations_touched`): the webhooks'
   `conversation.created`, with the payload built here from the inbox's models and handed to the
   core's webhooks (`bankbuzz.api.webhooks`), which know no app. It runs after the attach, in its
@@ -35,18 +37,22 @@ def on_conversations_touched(sender, touched: events.Touched, **kwargs) -> None:
         return
     for start in range(0, len(opened), ANNOUNCE_BATCH):
         batch = opened[start : start + ANNOUNCE_BATCH]
-        conversations = Conversation.objects.filter(pk__in=batch).order_by("id")
+        rows = (
+            Conversation.objects.filter(pk__in=batch)
+            .order_by("id")
+            .values_list("id", "network", "status", "priority")
+        )
         webhooks.emit_many(
             CONVERSATION_CREATED,
             [
                 {
-                    "id": conversation.pk,
-                    "network": conversation.network,
-                    "status": conversation.status,
-                    "priority": conversation.priority,
-                    "url": reverse("api:conversation-detail", args=[conversation.pk]),
+                    "id": pk,
+                    "network": network,
+                    "status": status,
+                    "priority": priority,
+                    "url": reverse("api:conversation-detail", args=[pk]),
                 }
-                for conversation in conversations.only("id", "network", "status", "priority")
+                for pk, network, status, priority in rows
             ],
             endpoints=endpoints,
         )

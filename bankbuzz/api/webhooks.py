@@ -19,14 +19,18 @@ than a few minutes (replays). `X-BankBuzz-Delivery` is the same on every retry o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
+import os
 import random
 import secrets
+import threading
 import time
+from typing import Any
 
 import requests
 from celery.utils.time import get_exponential_backoff_interval
@@ -161,30 +165,67 @@ def _enqueue(ids: list[int], countdown: int = 0) -> list[int]:
     """Queue the deliveries: one Celery message for each `QUEUE_BATCH` of them, in the order given
     (id order, or each receiver's in id order); the ids handed to the broker.
 
-    A page's deliveries are one message, not one each (one broker round trip). At least once:
-    the deliveries are rows, committed before this runs. A broker that is down gets one quick
-    try, not the client's retries over seconds; the error is logged and never raised into the
+    A page's deliveries are one message, not one each (one broker round trip), over this
+    thread's connection to the broker, kept from one page to the next (`_broker`). At least
+    once: the deliveries are rows, committed before this runs. A broker that is down gets one
+    quick try, not the client's retries over seconds (a kept connection that broke meanwhile,
+    a broker restarted, is replaced once first); the error is logged and never raised into the
     caller (a page of ingest, a worker): what was not handed over stays pending for the relay.
     """
     from bankbuzz.api.tasks import deliver_webhooks
 
     handed: list[int] = []
-    try:
-        with deliver_webhooks.app.connection_for_write(transport_options=PUBLISH_ONCE) as broker:
-            for start in range(0, len(ids), QUEUE_BATCH):
+    for attempt in (1, 2):
+        broker, kept = _broker(deliver_webhooks.app)
+        try:
+            for start in range(len(handed), len(ids), QUEUE_BATCH):
                 batch = ids[start : start + QUEUE_BATCH]
                 deliver_webhooks.apply_async(
                     args=[batch], countdown=countdown, retry=False, connection=broker
                 )
                 handed.extend(batch)
-    except Exception as exc:  # the broker's client raises several kinds; all mean "not now"
-        logger.warning(
-            "could not queue %d webhook deliveries, the relay queues them again: %s: %s",
-            len(ids) - len(handed),
-            type(exc).__name__,
-            str(exc)[:200],
-        )
+            return handed
+        except Exception as exc:  # the broker's client raises several kinds; all mean "not now"
+            _broker_drop()
+            if kept and attempt == 1:
+                continue  # a connection kept from before: a new one may well get through
+            logger.warning(
+                "could not queue %d webhook deliveries, the relay queues them again: %s: %s",
+                len(ids) - len(handed),
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            return handed
     return handed
+
+
+# This thread's connection to the broker for the webhooks' messages: opening one for each page
+# cost several Redis round trips and most of the CPU of queueing a page's deliveries.
+_publisher = threading.local()
+
+
+def _broker(app) -> tuple[Any, bool]:
+    """(this thread's connection to `app`'s broker, whether it was kept from an earlier call)."""
+    url = app.conf.broker_url
+    held = getattr(_publisher, "held", None)
+    if held is not None and held[0] == url:
+        return held[1], True
+    _broker_drop()  # none yet, or the broker's address changed
+    connection = app.connection_for_write(transport_options=PUBLISH_ONCE)
+    _publisher.held = (url, connection)
+    return connection, False
+
+
+def _broker_drop() -> None:
+    held = getattr(_publisher, "held", None)
+    _publisher.held = None
+    if held is not None:
+        with contextlib.suppress(Exception):
+            held[1].release()
+
+
+# A forked worker process opens its own: a socket shared with the parent would mix their traffic.
+os.register_at_fork(after_in_child=lambda: setattr(_publisher, "held", None))
 
 
 def webhooks_relay(*, now: dt.datetime | None = None) -> list[int]:

@@ -34,7 +34,7 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ from listening.connectors import base
 from listening.models import ListeningQuery, Mention, SocialAccount
 from listening.query.services import query_create, query_results_ingest
 from listening.services import mentions_ingest
+from listening.signals import mentions_received_held
 
 BANK_QUERY = "Northbridge Bank"
 DEMO_QUERIES = [
@@ -157,8 +158,8 @@ def _store(
     """Store the crowd's posts through the ingest services, as history (see the module docstring)."""
     queries = {q.name: q for q in ListeningQuery.objects.filter(name__in=found, is_active=True)}
     added = 0
-    with transaction.atomic():
-        callbacks = len(connection.run_on_commit)
+    # History, not work: see the module docstring.
+    with transaction.atomic(), mentions_received_held():
         for network, items in own.items():
             if network not in accounts:
                 continue
@@ -173,8 +174,6 @@ def _store(
                 query.refresh_from_db(fields=["cursors"])
                 result = base.FetchResult(items=chunk, cursors=dict(query.cursors.get("x", {})))
                 added += len(query_results_ingest(query=query, account=accounts["x"], result=result))
-        # History, not work: see the module docstring.
-        del connection.run_on_commit[callbacks:]
         Mention.objects.filter(external_id__startswith=stamp).update(
             for_inbox=False, received_at=F("created_at")
         )

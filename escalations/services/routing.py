@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import json
+from dataclasses import dataclass
+
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,6 +16,7 @@ from escalations.models import RoutingRule
 from escalations.services.departments import require_department_manager
 from escalations.services.opening import RuleEscalation, escalations_open_by_rules
 from inbox.models import Conversation
+from listening.enrichment.stored import masked_text
 from listening.models import Mention
 
 Status = Conversation.Status
@@ -88,33 +92,56 @@ def threads_q(keys) -> Q:
     return where
 
 
-def _customer_messages(conversations: list[Conversation]) -> dict[int, list[Mention]]:
+@dataclass(frozen=True)
+class CustomerMessage:
+    """What routing reads of a customer's message (`rule_matches`, `question_prefill`): a row, not
+    a `Mention` (a page's conversations have up to `ROUTING_MESSAGES` each)."""
+
+    id: int
+    text: str
+    intent: str
+    intent_confidence: float | None
+    priority_hint: str
+    has_pii: bool
+    pii_findings: list
+
+    @property
+    def masked_text(self) -> str:
+        """The text with personal data masked, as `Mention.masked_text`."""
+        return masked_text(self.text, self.pii_findings) if self.has_pii else self.text
+
+
+def _customer_messages(conversations: list[Conversation]) -> dict[int, list[CustomerMessage]]:
     """`selectors.customer_messages` of many conversations in one query, by conversation id."""
     if not conversations:
         return {}
     row = "(%s::bigint, %s::varchar, %s::varchar, %s::bigint)"
     values = ", ".join([row] * len(conversations))
     params = [value for c in conversations for value in (c.pk, c.network, c.thread_key, c.customer_id)]
-    # The newest of each thread through the (network, thread_key, created_at) index; a long
-    # OR of conditions would cost more to plan than to run.
-    newest = Mention.objects.raw(
-        f"""
-        SELECT m.id, m.network, m.thread_key, m.author_id, m.direction, m.text, m.intent, m.intent_confidence,
-               m.priority_hint, m.created_at, m.pii_findings, m.has_pii, t.conversation_id
-        FROM (VALUES {values}) AS t (conversation_id, network, thread_key, author_id)
-        CROSS JOIN LATERAL (
-            SELECT * FROM {Mention._meta.db_table}
-            WHERE network = t.network AND thread_key = t.thread_key
-              AND direction = %s AND author_id = t.author_id
-            ORDER BY created_at DESC, id DESC LIMIT %s
-        ) AS m
-        ORDER BY t.conversation_id, m.created_at, m.id
-        """,  # noqa: S608 - table name from the model, values bound
-        [*params, Mention.Direction.IN.value, selectors.ROUTING_MESSAGES],
-    )
-    messages: dict[int, list[Mention]] = {c.pk: [] for c in conversations}
-    for mention in newest:
-        messages[mention.conversation_id].append(mention)
+    messages: dict[int, list[CustomerMessage]] = {c.pk: [] for c in conversations}
+    with connection.cursor() as cursor:
+        # The newest of each thread through the (network, thread_key, created_at) index; a long
+        # OR of conditions would cost more to plan than to run.
+        cursor.execute(
+            f"""
+            SELECT t.conversation_id, m.id, m.text, m.intent, m.intent_confidence, m.priority_hint,
+                   m.has_pii, m.pii_findings
+            FROM (VALUES {values}) AS t (conversation_id, network, thread_key, author_id)
+            CROSS JOIN LATERAL (
+                SELECT * FROM {Mention._meta.db_table}
+                WHERE network = t.network AND thread_key = t.thread_key
+                  AND direction = %s AND author_id = t.author_id
+                ORDER BY created_at DESC, id DESC LIMIT %s
+            ) AS m
+            ORDER BY t.conversation_id, m.created_at, m.id
+            """,  # noqa: S608 - table name from the model, values bound
+            [*params, Mention.Direction.IN.value, selectors.ROUTING_MESSAGES],
+        )
+        for conversation_id, pk, text, intent, confidence, hint, has_pii, findings in cursor.fetchall():
+            findings = json.loads(findings) if isinstance(findings, str) else findings
+            messages[conversation_id].append(
+                CustomerMessage(pk, text, intent, confidence, hint, has_pii, findings or [])
+            )
     return messages
 
 
@@ -160,6 +187,7 @@ def escalations_auto_open(*, mention_ids: list[int]) -> list[int]:
         .filter(status__in=(Status.NEW, Status.OPEN))
         .exclude(escalations__isnull=False)
         .select_related("customer")
+        .defer("search_vector")  # rebuilt by the attach, never read here
         .order_by("id")
     )
     messages = _customer_messages(candidates)

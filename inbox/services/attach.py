@@ -117,7 +117,8 @@ def conversations_attach_mentions(*, mention_ids: list[int]) -> list[int]:
     return touched
 
 
-@transaction.atomic
+# Inside a transaction already (the ingest's), the inner savepoints are enough.
+@transaction.atomic(savepoint=False)
 def _attach_threads(threads: list[list[Mention]]) -> list[int]:
     try:
         with transaction.atomic():

@@ -143,21 +143,19 @@ def insert_rows(
     if not rows:
         return []
     fields = _inserted_fields(model)
+    columns = [(f, f.attname, f.name) for f in fields]  # a field's names in a row, looked up once
     values = []
     for row in rows:
-        values.append(
-            tuple(
-                _db_value(
-                    f,
-                    row[f.attname]
-                    if f.attname in row
-                    else row[f.name]
-                    if f.name in row
-                    else _default(f, now),
-                )
-                for f in fields
-            )
-        )
+        out = []
+        for f, attname, name in columns:
+            if attname in row:
+                value = row[attname]
+            elif name in row:
+                value = row[name]
+            else:
+                value = _default(f, now)
+            out.append(_db_value(f, value))
+        values.append(tuple(out))
     sql, params = _values(values, [f.cast_db_type(connection) for f in fields])
     tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     tail += f" RETURNING {', '.join(returning)}" if returning else ""

@@ -4,8 +4,9 @@
   ONE transaction (`page_ingest`), whoever read the page: an account's poll
   (`mentions_ingest`) or a listening query's X search (`listening.query.services`). A crash
   before the commit re-reads the same page next time; the unique constraint on
-  (network, external_id) absorbs the overlap. After the commit, `mentions_received` is sent
-  (`listening.signals`).
+  (network, external_id) absorbs the overlap. Before the commit, `mentions_received` is sent
+  in the same transaction, each receiver under a savepoint (`listening.signals`): one commit
+  a page.
 - `storing`: the rows a page writes (authors, mentions, edits, sealed card numbers), one
   statement a table whatever the page's size.
 - `polling`: an account's poll under its lease, and what a network's refusal does to it.

@@ -5,10 +5,11 @@ Both readers of the networks store what they read here: an account's poll of its
 `listening.query.services`). `page_ingest` sorts out what cannot be stored (quarantined, never
 lost), stores the rest (`listening.services.storing`), records the listening queries' matches,
 writes the quarantine and moves the cursor, with one statement a table whatever the page's
-size, and one commit. A crash before the commit re-reads the same page next time; the unique
-constraint on (network, external_id) absorbs the overlap.
-
-After the commit, `mentions_received` tells the apps above (see `listening.signals`).
+size. Before the commit, `mentions_received` tells the apps above in the same transaction, each
+under a savepoint (see `listening.signals`): the inbox attaches the page and its receivers
+route, escalate and record webhooks, so a page costs one commit. A crash before the commit
+re-reads the same page next time; the unique constraint on (network, external_id) absorbs the
+overlap.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def page_ingest(
     _quarantine(account, quarantined)
     _cursor_save(account, result, query)
     if new_ids:
-        transaction.on_commit(lambda: mentions_received_send(mention_ids=new_ids))
+        # In this transaction, under savepoints: a receiver that fails leaves the page stored.
+        mentions_received_send(mention_ids=new_ids)
     return new_ids
 
 

@@ -104,6 +104,6 @@ def _reprocess_record(
         },
     )
     if new_ids:
-        transaction.on_commit(lambda: mentions_received_send(mention_ids=new_ids))
+        mentions_received_send(mention_ids=new_ids)
     item.refresh_from_db()
     return ReprocessOutcome(status=status, detail=locked.outcome, mention_ids=new_ids)

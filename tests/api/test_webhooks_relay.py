@@ -168,3 +168,27 @@ def test_beat_runs_the_relay_often_and_drops_a_run_that_waited_past_the_next():
     assert relay["schedule"] <= webhooks.RELAY_GRACE.total_seconds() / 2
     assert relay["options"]["expires"] <= relay["schedule"]
     assert "api.relay_webhooks" in app.tasks
+
+
+def test_an_event_is_queued_at_once_after_redis_dropped_the_connection_kept_from_the_last(
+    django_capture_on_commit_callbacks, caplog
+):
+    endpoint("CRM", CRM)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.emit("conversation.created", {"id": 1})
+    assert queue_depth() == 1
+    # Redis drops the connection the last message went over (a restart, an idle timeout).
+    kept, _reused = webhooks._broker(tasks.deliver_webhooks.app)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.client_kill_filter(_id=kept.default_channel.client.client_id())
+    finally:
+        client.close()
+    with (
+        caplog.at_level(logging.WARNING, logger="bankbuzz.api.webhooks"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        webhooks.emit("conversation.created", {"id": 2})
+    assert "could not queue" not in caplog.text
+    assert queue_depth() == 2
+    assert states() == {"pending"}

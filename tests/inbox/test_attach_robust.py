@@ -6,7 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from inbox.models import Conversation
 from inbox.services import conversations_attach_mentions, conversations_attach_orphans
-from tests.factories import MentionFactory
+from listening.connectors.base import FetchResult
+from listening.models import Mention
+from listening.services import mentions_ingest
+from tests.factories import MentionFactory, SocialAccountFactory, fetched_item
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +57,30 @@ def test_the_sweep_ignores_our_own_posts():
     MentionFactory(thread_key="t-ours", direction="out")
     assert conversations_attach_orphans() == []
     assert not Conversation.objects.exists()
+
+
+def test_a_page_whose_attach_fails_is_stored_and_the_sweep_attaches_it_later():
+    account = SocialAccountFactory(external_id="1585092736154238977", handle="northbridgebank")
+    with connection.cursor() as cursor:  # the database refuses new conversations for a while
+        cursor.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'no new conversations'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbox_conversation FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    page = FetchResult(
+        items=[fetched_item("701", thread_key="701"), fetched_item("702", thread_key="702", author_id="43")],
+        cursors={"mentions": "702"},
+    )
+    new = mentions_ingest(account=account, result=page)
+
+    assert len(new) == 2
+    assert Mention.objects.filter(pk__in=new).count() == 2
+    assert not Conversation.objects.exists()
+    account.refresh_from_db()
+    assert account.cursors == {"mentions": "702"}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse ON inbox_conversation")
+    conversations_attach_orphans()
+    assert sorted(Conversation.objects.values_list("thread_key", flat=True)) == ["701|42", "702|43"]

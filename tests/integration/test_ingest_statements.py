@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from bankbuzz.api.models import WebhookDelivery, WebhookEndpoint
@@ -143,3 +143,25 @@ def test_a_page_costs_the_same_statements_however_many_conversations_it_escalate
     assert audited.filter(verb="escalation.opened", object_id__in=escalation_ids).count() == 36
     assert audited.filter(verb="conversation.escalation", object_id__in=conversation_ids).count() == 36
     assert audited.filter(verb="conversation.status", object_id__in=conversation_ids).count() == 36
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_commits_once_with_everything_on(account, everything_on, monkeypatch):
+    commits = []
+    database = connections["default"]
+    commit = database._commit
+    monkeypatch.setattr(database, "_commit", lambda: (commits.append(1), commit())[1])
+
+    items = stolen_page(account, "c", 20)
+    mentions_ingest(
+        account=account, result=FetchResult(items=items, cursors={"mentions": items[-1].external_id})
+    )
+
+    assert len(commits) == 1
+    # What follows from the page committed with it: the conversations, their escalations,
+    # the webhook deliveries.
+    conversations = Conversation.objects.filter(thread_key__startswith="c")
+    assert sum(c.message_count for c in conversations) == 20
+    assert Escalation.objects.filter(conversation__in=conversations).count() == 12
+    assert WebhookDelivery.objects.filter(event="conversation.created").count() == 12
+    assert WebhookDelivery.objects.filter(event="escalation.opened").count() == 12

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import DataError
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from inbox.models import Conversation
@@ -35,23 +35,39 @@ def test_a_page_is_stored_once_even_when_read_twice(account, django_capture_on_c
     assert account.cursors == {"mentions": "102"}
 
 
-def test_the_signal_carries_only_new_mentions_after_commit(account, django_capture_on_commit_callbacks):
+def test_the_signal_carries_only_new_mentions_inside_the_pages_transaction(account):
     received = []
 
     def listener(sender, mention_ids, **kwargs):
-        received.append(mention_ids)
+        # The page is written by then, and nothing of it has committed yet.
+        received.append((mention_ids, transaction.get_connection().in_atomic_block))
 
     mentions_received.connect(listener)
     try:
         mentions_ingest(account=account, result=FetchResult(items=[fetched_item("201")]))
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            mentions_ingest(
-                account=account, result=FetchResult(items=[fetched_item("201"), fetched_item("202")])
-            )
+        mentions_ingest(account=account, result=FetchResult(items=[fetched_item("201"), fetched_item("202")]))
     finally:
         mentions_received.disconnect(listener)
-    assert len(callbacks) == 1
-    assert received[-1] == [Mention.objects.get(external_id="202").pk]
+    assert received[-1] == ([Mention.objects.get(external_id="202").pk], True)
+
+
+def test_a_receiver_that_fails_is_undone_alone_and_the_page_is_stored(account):
+    def broken(sender, mention_ids, **kwargs):
+        Author.objects.filter(external_id="42").update(name="written by a broken receiver")
+        raise RuntimeError("a bug in a receiver")
+
+    mentions_received.connect(broken)
+    try:
+        page = FetchResult(items=[fetched_item("251", thread_key="251")], cursors={"mentions": "251"})
+        new = mentions_ingest(account=account, result=page)
+    finally:
+        mentions_received.disconnect(broken)
+    assert new == [Mention.objects.get(external_id="251").pk]
+    assert Author.objects.get(external_id="42").name != "written by a broken receiver"
+    account.refresh_from_db()
+    assert account.cursors == {"mentions": "251"}
+    # The inbox, another receiver, attached the page all the same.
+    assert list(Conversation.objects.values_list("thread_key", flat=True)) == ["251|42"]
 
 
 def test_a_failure_keeps_the_cursor_where_it_was(account, monkeypatch):

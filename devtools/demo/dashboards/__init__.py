@@ -28,10 +28,10 @@ because the service stamps "now" and cannot be told otherwise:
 - audit entries keep the time of the seed: the audit log is append-only (the database refuses
   UPDATE), and it truthfully records when the seed took these steps.
 The seed attaches the mentions to their conversations itself (in order, inside demo_seed's
-transaction: assigning, replying and escalating need the conversation), so the ingest's deferred
-`mentions_received` for them is dropped: delivered after commit, it would attach every message a
-second time and reopen the resolved conversations. Kudos are given by calling the service the
-signal's receiver calls.
+transaction: assigning, replying and escalating need the conversation), so the ingest's
+`mentions_received` is held for them (`mentions_received_held`): it would attach every message
+before the seed has dated it, and reopen the resolved conversations. Kudos are given by calling
+the service the signal's receiver calls.
 """
 
 from __future__ import annotations

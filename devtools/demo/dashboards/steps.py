@@ -25,6 +25,7 @@ from inbox.models import Conversation, ConversationEvent
 from listening.connectors import base
 from listening.models import Author, Mention, SocialAccount
 from listening.services import mention_record_sent, mentions_ingest
+from listening.signals import mentions_received_held
 from listening.threads import customer_thread_key
 
 HISTORY_PREFIX = "demo-history-"
@@ -82,10 +83,9 @@ def customer(ctx: Seed, n: int, network: str) -> base.FetchedAuthor:
 def ingest(ctx: Seed, network: str, item: base.FetchedItem) -> Mention:
     """Store a customer's message through the listening ingest and attach it to its conversation."""
     account = SocialAccount.objects.get(pk=ctx.accounts[network].pk)
-    callbacks = len(connection.run_on_commit)
-    ids = mentions_ingest(account=account, result=base.FetchResult(items=[item]))
-    # See the package docstring: this seed attaches the message now, the deferred signal must not.
-    del connection.run_on_commit[callbacks:]
+    # See the package docstring: this seed attaches the message itself, the signal must not.
+    with mentions_received_held():
+        ids = mentions_ingest(account=account, result=base.FetchResult(items=[item]))
     Mention.objects.filter(pk__in=ids).update(received_at=F("created_at"))
     inbox_services.conversations_attach_mentions(mention_ids=ids)
     return Mention.objects.get(network=network, external_id=item.external_id)
