@@ -22,6 +22,7 @@ from dashboards import selectors
 from dashboards.forms import Filters
 from dashboards.permissions import dashboard_scope
 from devtools.demo.dashboards import HISTORY_PREFIX, LONDON
+from devtools.demo.dashboards.story import IN_PROGRESS
 from devtools.demo.listening import outage_day
 from devtools.sandbox import content
 from escalations.models import Escalation, EscalationEvent
@@ -222,7 +223,9 @@ def test_the_demo_tells_a_believable_month(seeded_at, settings, client):
     manager = User.objects.get(username="manager")
     filters, scope = _last_four_weeks(), dashboard_scope(manager)
     backlog = selectors.backlog(filters, scope, user=manager)
-    assert backlog.oldest is None or seeded_at - backlog.oldest.last_inbound_at < dt.timedelta(hours=24)
+    # The oldest wait is a question still with the experts, at most a day and a half old (the
+    # demo's open escalations go back up to 30 hours, moved later on a weekend or at night).
+    assert backlog.oldest is None or seeded_at - backlog.oldest.last_inbound_at <= IN_PROGRESS
     summary = selectors.conversation_summary(filters, scope)
     assert (
         dt.timedelta(minutes=5).total_seconds() < summary["fr_median"] < dt.timedelta(hours=2).total_seconds()
