@@ -101,6 +101,49 @@ def customer_messages(conversation: Conversation, *, limit: int = ROUTING_MESSAG
     return newest[::-1]
 
 
+# What the routing rules and the conversation pane's side panels (escalations, complaints) read
+# of the customer's newest messages, as rows: both panels show on every open of the pane.
+_CUSTOMER_MESSAGE_FIELDS = (
+    "id", "created_at", "text", "has_pii", "pii_findings", "intent", "intent_confidence", "priority_hint",
+)  # fmt: skip
+
+
+class CustomerMessage:
+    """A row of `Mention` (the fields above), with the model's masking."""
+
+    __slots__ = _CUSTOMER_MESSAGE_FIELDS
+    masked_text = Mention.masked_text
+
+    def __init__(self, row: tuple) -> None:
+        for name, value in zip(_CUSTOMER_MESSAGE_FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def customer_message_rows(queryset: QuerySet[Mention]) -> list[CustomerMessage]:
+    return [CustomerMessage(row) for row in queryset.values_list(*_CUSTOMER_MESSAGE_FIELDS)]
+
+
+def newest_customer_messages(conversation: Conversation) -> list[CustomerMessage]:
+    """`customer_messages` as rows, newest first, read once per conversation object: the pane's
+    escalation and complaint panels both use them."""
+    rows = getattr(conversation, "_newest_customer_messages", None)
+    if rows is None:
+        rows = customer_message_rows(
+            Mention.objects.filter(
+                network=conversation.network,
+                thread_key=conversation.thread_key,
+                direction=Mention.Direction.IN,
+                author_id=conversation.customer_id,
+            ).order_by("-created_at", "-id")[:ROUTING_MESSAGES]
+        )
+        conversation._newest_customer_messages = rows
+    return rows
+
+
 @functools.lru_cache(maxsize=1024)
 def _phrase_pattern(phrase: str) -> re.Pattern:
     # Whole words: "card" must not match "discarded".
@@ -154,7 +197,7 @@ def routing_suggest(
     if not rules:
         return None
     if messages is None:
-        messages = customer_messages(conversation)
+        messages = newest_customer_messages(conversation)[::-1]
     for rule in rules:
         if rule_matches(rule, conversation, messages):
             priority = rule.priority if rule.priority is not None else conversation.priority
@@ -270,9 +313,11 @@ def escalation_history(escalation: Escalation):
 
 
 def conversation_escalations(conversation: Conversation) -> list[Escalation]:
+    """The conversation's latest escalations with what the pane's panel and the specialists'
+    conversation page print of them (the department, the assignee, who answered)."""
     return list(
         Escalation.objects.filter(conversation=conversation)
-        .select_related("department", "assignee", "answered_by", "requested_by")
+        .select_related("department", "assignee", "answered_by")
         .order_by("-opened_at", "-id")[:10]
     )
 
