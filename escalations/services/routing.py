@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -16,7 +15,6 @@ from escalations.models import RoutingRule
 from escalations.services.departments import require_department_manager
 from escalations.services.opening import RuleEscalation, escalations_open_by_rules
 from inbox.models import Conversation
-from listening.enrichment.stored import masked_text
 from listening.models import Mention
 
 Status = Conversation.Status
@@ -92,40 +90,22 @@ def threads_q(keys) -> Q:
     return where
 
 
-@dataclass(frozen=True)
-class CustomerMessage:
-    """What routing reads of a customer's message (`rule_matches`, `question_prefill`): a row, not
-    a `Mention` (a page's conversations have up to `ROUTING_MESSAGES` each)."""
-
-    id: int
-    text: str
-    intent: str
-    intent_confidence: float | None
-    priority_hint: str
-    has_pii: bool
-    pii_findings: list
-
-    @property
-    def masked_text(self) -> str:
-        """The text with personal data masked, as `Mention.masked_text`."""
-        return masked_text(self.text, self.pii_findings) if self.has_pii else self.text
-
-
-def _customer_messages(conversations: list[Conversation]) -> dict[int, list[CustomerMessage]]:
+def _customer_messages(conversations: list[Conversation]) -> dict[int, list[selectors.CustomerMessage]]:
     """`selectors.customer_messages` of many conversations in one query, by conversation id."""
     if not conversations:
         return {}
     row = "(%s::bigint, %s::varchar, %s::varchar, %s::bigint)"
     values = ", ".join([row] * len(conversations))
     params = [value for c in conversations for value in (c.pk, c.network, c.thread_key, c.customer_id)]
-    messages: dict[int, list[CustomerMessage]] = {c.pk: [] for c in conversations}
+    messages: dict[int, list[selectors.CustomerMessage]] = {c.pk: [] for c in conversations}
+    fields = selectors.CustomerMessage.__slots__
+    findings_at = fields.index("pii_findings")
     with connection.cursor() as cursor:
         # The newest of each thread through the (network, thread_key, created_at) index; a long
         # OR of conditions would cost more to plan than to run.
         cursor.execute(
             f"""
-            SELECT t.conversation_id, m.id, m.text, m.intent, m.intent_confidence, m.priority_hint,
-                   m.has_pii, m.pii_findings
+            SELECT t.conversation_id, {", ".join(f"m.{name}" for name in fields)}
             FROM (VALUES {values}) AS t (conversation_id, network, thread_key, author_id)
             CROSS JOIN LATERAL (
                 SELECT * FROM {Mention._meta.db_table}
@@ -134,14 +114,13 @@ def _customer_messages(conversations: list[Conversation]) -> dict[int, list[Cust
                 ORDER BY created_at DESC, id DESC LIMIT %s
             ) AS m
             ORDER BY t.conversation_id, m.created_at, m.id
-            """,  # noqa: S608 - table name from the model, values bound
+            """,  # noqa: S608 - table and column names from the model, values bound
             [*params, Mention.Direction.IN.value, selectors.ROUTING_MESSAGES],
         )
-        for conversation_id, pk, text, intent, confidence, hint, has_pii, findings in cursor.fetchall():
-            findings = json.loads(findings) if isinstance(findings, str) else findings
-            messages[conversation_id].append(
-                CustomerMessage(pk, text, intent, confidence, hint, has_pii, findings or [])
-            )
+        for conversation_id, *row in cursor.fetchall():
+            findings = row[findings_at]
+            row[findings_at] = (json.loads(findings) if isinstance(findings, str) else findings) or []
+            messages[conversation_id].append(selectors.CustomerMessage(tuple(row)))
     return messages
 
 
