@@ -14,6 +14,7 @@ in its context by the app that renders it (the core imports no app).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import NamedTuple
 
 from django.template import engines
@@ -83,7 +84,11 @@ def capfirst(value) -> str:
 
 
 def truncatechars(value, length: int) -> str:
-    return Truncator(value).chars(length)
+    """Django's `truncatechars`; a text no longer than `length` is returned without the walk."""
+    text = unicodedata.normalize("NFC", str(value))
+    if len(text) <= length:
+        return text
+    return Truncator(text).chars(length)
 
 
 def percent(value: float) -> str:

@@ -19,7 +19,9 @@ Rules, decided here and written in the README:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -102,20 +104,26 @@ class Calendar:
         today = now.astimezone(self.tz).date()
         due_day = (due - dt.timedelta(microseconds=1)).astimezone(self.tz).date()
         if due <= now:
-            days = 0
-            day = due_day
-            while day < today:
-                day += dt.timedelta(days=1)
-                if self.is_business_day(day):
-                    days += 1
-            return -days
-        days = 0
-        day = today
-        while day < due_day:
-            day += dt.timedelta(days=1)
-            if self.is_business_day(day):
-                days += 1
-        return days
+            return -self.business_days_after(due_day, today)
+        return self.business_days_after(today, due_day)
+
+    @functools.cached_property
+    def _holidays(self) -> tuple[dt.date, ...]:
+        """The bank holidays that fall on working weekdays, in order."""
+        return tuple(sorted(day for day in self.hours.holidays if day.weekday() in self.hours.days))
+
+    def business_days_after(self, start: dt.date, end: dt.date) -> int:
+        """How many business days `d` have `start < d <= end` (0 when `end <= start`), counted by
+        whole weeks and the bank holidays between, not day by day: the queue asks it for every
+        clock it shows, and an overdue clock may be months old."""
+        if end <= start:
+            return 0
+        weeks, rest = divmod((end - start).days, 7)
+        count = weeks * len(self.hours.days)
+        weekday = start.weekday()
+        count += sum(1 for n in range(1, rest + 1) if (weekday + n) % 7 in self.hours.days)
+        holidays = self._holidays
+        return count - (bisect.bisect_right(holidays, end) - bisect.bisect_right(holidays, start))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ Fri 1 Jan 2027. Winter is GMT (UTC+0), so 17:30 local is 17:30 UTC; summer is BS
 from __future__ import annotations
 
 import datetime as dt
+import random
 import zoneinfo
 
 import pytest
@@ -140,3 +141,28 @@ def test_cfpb_calendar_days_from_a_late_evening_receipt():
 )
 def test_business_days_left(now, due, left):
     assert CAL.business_days_left(now, due) == left
+
+
+def test_business_days_are_counted_as_a_walk_from_day_to_day_would_count_them():
+    """Over years of dates, with bank holidays on weekdays and at weekends: the count by weeks
+    equals a walk from one day to the next, whichever way the clock runs."""
+    rng = random.Random(25)
+    holidays = [dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(900)) for _ in range(40)]
+    cal = clocks.Calendar.of("Europe/London", holidays=holidays)
+
+    def walked(start: dt.date, end: dt.date) -> int:
+        days, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            days += cal.is_business_day(day)
+        return days
+
+    for _ in range(400):
+        start = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(900))
+        end = start + dt.timedelta(days=rng.randrange(-30, 400))
+        assert cal.business_days_after(start, end) == walked(start, end), (start, end)
+        now = dt.datetime.combine(start, dt.time(11), tzinfo=cal.tz)
+        due = dt.datetime.combine(end, dt.time(17, 30), tzinfo=cal.tz)
+        today, due_day = start, end
+        expected = walked(today, due_day) if due > now else -walked(due_day, today)
+        assert cal.business_days_left(now, due) == expected, (start, end)
