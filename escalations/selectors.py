@@ -85,15 +85,20 @@ class Suggestion:
     priority: int
 
 
+def customer_mentions(conversation: Conversation) -> QuerySet[Mention]:
+    """Every message the conversation's customer wrote in its thread (no one else's)."""
+    return Mention.objects.filter(
+        network=conversation.network,
+        thread_key=conversation.thread_key,
+        direction=Mention.Direction.IN,
+        author_id=conversation.customer_id,
+    )
+
+
 def customer_messages(conversation: Conversation, *, limit: int = ROUTING_MESSAGES) -> list[Mention]:
     """The customer's messages in the thread, oldest first (the newest `limit`)."""
     newest = list(
-        Mention.objects.filter(
-            network=conversation.network,
-            thread_key=conversation.thread_key,
-            direction=Mention.Direction.IN,
-            author_id=conversation.customer_id,
-        )
+        customer_mentions(conversation)
         # Rules and pages read the text and its enrichment, never the network's payload.
         .defer("raw", "edit_history")
         .order_by("-created_at", "-id")[:limit]
@@ -133,12 +138,7 @@ def newest_customer_messages(conversation: Conversation) -> list[CustomerMessage
     rows = getattr(conversation, "_newest_customer_messages", None)
     if rows is None:
         rows = customer_message_rows(
-            Mention.objects.filter(
-                network=conversation.network,
-                thread_key=conversation.thread_key,
-                direction=Mention.Direction.IN,
-                author_id=conversation.customer_id,
-            ).order_by("-created_at", "-id")[:ROUTING_MESSAGES]
+            customer_mentions(conversation).order_by("-created_at", "-id")[:ROUTING_MESSAGES]
         )
         conversation._newest_customer_messages = rows
     return rows

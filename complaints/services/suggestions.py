@@ -11,8 +11,8 @@ from bankbuzz.audit.services import audit_record
 from complaints import permissions
 from complaints.models import Complaint, Dismissal
 from complaints.services.steps import ComplaintError, post_to_thread
+from escalations.selectors import customer_mentions
 from inbox.models import Conversation
-from listening.models import Mention
 from listening.pan_vault import mask_cards
 
 # What the understanding layer (listening.enrichment) labels that a person should look at as a
@@ -21,12 +21,7 @@ SUGGESTING_INTENTS = ("complaint", "fraud")
 
 
 def customer_messages(conversation: Conversation):
-    return Mention.objects.filter(
-        network=conversation.network,
-        thread_key=conversation.thread_key,
-        author_id=conversation.customer_id,
-        direction=Mention.Direction.IN,
-    )
+    return customer_mentions(conversation)
 
 
 def suggested_messages(conversation: Conversation):
