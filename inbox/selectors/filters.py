@@ -7,12 +7,29 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Expression, Q, QuerySet
 from django.utils import timezone
 
 from inbox.models import Conversation
 from inbox.selectors.saved_views import DEFAULT_VIEW, SAVED_VIEWS
 from inbox.selectors.sorting import DEFAULT_SORT
+
+
+class HasTag(Expression):
+    """The conversation carries the tag: its `tag_ids`, which PostgreSQL keeps from the tag links
+    (inbox/migrations/0023_conversation_tag_ids.py). The list walks its sort's index and tests
+    each row it passes, where `tags__id=` would probe the links once a row."""
+
+    conditional = True
+
+    def __init__(self, tag_id: int):
+        super().__init__(output_field=BooleanField())
+        self.tag_id = int(tag_id)
+
+    def as_sql(self, compiler, connection):
+        # The query's own alias of the conversations, relabelled when it runs as a subquery.
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.tag_ids @> ARRAY[%s]::bigint[]", (self.tag_id,)
 
 
 @dataclass
@@ -104,7 +121,7 @@ def apply_filters(qs: QuerySet[Conversation], query: ListQuery, *, user) -> Quer
     elif query.assignee:
         qs = qs.filter(assignee_id=int(query.assignee))
     if query.tag:
-        qs = qs.filter(tags__id=query.tag)
+        qs = qs.filter(HasTag(query.tag))
     if query.sentiment:
         qs = qs.filter(sentiment_label=query.sentiment)
     if query.priority is not None:

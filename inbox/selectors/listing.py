@@ -131,15 +131,7 @@ def conversation_list(
     if cursor:
         qs = qs.filter(after_q(keys, decode_cursor(cursor, query.sort)))
     qs = qs.order_by(*order_by_keys(keys))
-    if query.tag:
-        # Through the tag's rows: the page's ids first (an index-only hash join, about 5 ms at 1M),
-        # then those rows. In one query PostgreSQL joins every row of the tag to the wide row and
-        # its customer before sorting (15-20 ms at 1M, docs/benchmarks.md).
-        ids = list(qs.values_list("pk", flat=True)[: page_size + 1])
-        found = {c.pk: c for c in _list_rows(Conversation.objects.filter(pk__in=ids), rows_only=rows_only)}
-        rows = [found[pk] for pk in ids if pk in found]
-    else:
-        rows = list(_list_rows(qs, rows_only=rows_only)[: page_size + 1])
+    rows = list(_list_rows(qs, rows_only=rows_only)[: page_size + 1])
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     next_cursor = encode_cursor(rows[-1], query.sort) if has_more else None

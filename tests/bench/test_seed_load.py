@@ -97,6 +97,21 @@ def test_the_seed_puts_back_every_index_and_foreign_key_it_drops_for_the_load():
 
     assert _schema() == before
     assert Mention.objects.count() == seeded.mentions
+    # The conversations carry the tags of their links, and the links' triggers are back on.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM inbox_conversation c WHERE c.tag_ids IS DISTINCT FROM coalesce("
+            " (SELECT array_agg(t.tag_id ORDER BY t.tag_id) FROM inbox_conversation_tags t"
+            "  WHERE t.conversation_id = c.id), '{}')"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM inbox_conversation WHERE tag_ids <> '{}'")
+        assert cursor.fetchone()[0] > 50
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'inbox_conversation_tags'::regclass"
+            " AND NOT tgisinternal AND tgenabled = 'O'"
+        )
+        assert cursor.fetchone()[0] == 3
     # The raw payload is built from pieces: it is the JSON the network would have sent.
     mention = Mention.objects.filter(network="x", direction="in").select_related("author").first()
     assert mention.raw["tweet"]["id"] == mention.external_id
