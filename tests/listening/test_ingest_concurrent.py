@@ -1,0 +1,87 @@
+"""Two workers ingesting overlapping pages at the same moment (a tweet that mentions two of the
+bank's accounts is in both accounts' mention streams): each message is stored once, each thread
+opens one conversation, no deadlock, and the receivers run once a message."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from bankbuzz.audit.models import AuditEvent
+from inbox.models import Conversation, ConversationEvent
+from listening.connectors.base import FetchResult
+from listening.models import Mention
+from listening.services import mentions_ingest
+from tests.factories import SocialAccountFactory, fetched_item
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 10
+
+
+def page(round_: int, numbers: range, start: dt.datetime) -> FetchResult:
+    """Items `numbers`: two a thread, each thread its own customer, a minute apart."""
+    return FetchResult(
+        items=[
+            fetched_item(
+                f"{round_}{n:03d}",
+                thread_key=f"r{round_}t{n // 2}",
+                author_id=f"{round_}{n // 2:03d}",
+                handle=f"customer_{round_}_{n // 2}",
+                text=f"Card declined again, message {n}",
+                created_at=start + dt.timedelta(minutes=n % 2),
+            )
+            for n in numbers
+        ]
+    )
+
+
+def ingest_together(jobs) -> list[BaseException]:
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def work(account, result) -> None:
+        try:
+            barrier.wait(timeout=10)
+            mentions_ingest(account=account, result=result)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=job) for job in jobs]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=90)
+    assert not any(worker.is_alive() for worker in workers), "an ingest did not finish"
+    return errors
+
+
+@pytest.mark.parametrize("round_", range(1, 4))
+def test_overlapping_pages_ingested_at_once_store_and_open_everything_once(round_):
+    first = SocialAccountFactory(network="x", external_id=f"9{round_}1", handle=f"bank_one_{round_}")
+    second = SocialAccountFactory(network="x", external_id=f"9{round_}2", handle=f"bank_two_{round_}")
+    start = timezone.now() - dt.timedelta(minutes=10)
+    # Items 0-13 and 6-19: threads 3-6 in both pages, the second page in the opposite order.
+    one = page(round_, range(0, 14), start)
+    two = page(round_, range(6, 20), start)
+    two.items.reverse()
+
+    assert ingest_together([(first, one), (second, two)]) == []
+
+    stored = Mention.objects.filter(external_id__startswith=str(round_), thread_key__startswith=f"r{round_}t")
+    assert stored.count() == 2 * THREADS
+    assert sorted(stored.values_list("external_id", flat=True)) == [f"{round_}{n:03d}" for n in range(20)]
+    conversations = Conversation.objects.filter(thread_key__startswith=f"r{round_}t")
+    assert conversations.count() == THREADS
+    for conversation in conversations:
+        assert conversation.message_count == 2
+        assert sorted(conversation.events.values_list("kind", flat=True)) == sorted(
+            [ConversationEvent.Kind.OPENED, ConversationEvent.Kind.MESSAGE]
+        )
+        assert (
+            AuditEvent.objects.filter(verb="conversation.open", object_id=str(conversation.pk)).count() == 1
+        )
