@@ -42,6 +42,7 @@ class Marker:
 ROW = re.compile(r'<li class="row status-')
 THREAD_ITEM = re.compile(r'<li class="(?:message message-|note"|event event-|outbox outbox-)')
 PANE = re.compile(r'<article class="conversation"[^>]*data-conversation-id="\d+"')
+LIST_LOADING = re.compile(r'<div id="list-region"[^>]*>\s*<div id="list-loading"[^>]*\shx-get="/inbox/[^"]*"')
 THREAD_PAGE = 50  # inbox.selectors.THREAD_PAGE: the pane shows the latest 50 items of a thread
 
 
@@ -51,6 +52,10 @@ def _list(body: str) -> bool:
 
 def _pane(body: str) -> bool:
     return PANE.search(body) is not None and '<ol class="thread"' in body
+
+
+def _list_loading(body: str) -> bool:
+    return LIST_LOADING.search(body) is not None and ROW.search(body) is None
 
 
 def _long_thread(body: str) -> bool:
@@ -95,10 +100,12 @@ MARKERS: dict[str, Marker] = {
         lambda body: 'id="view-list"' in body and 'id="new-banner"' in body,
     ),
     "conversation": LONG_THREAD,
+    # A direct link: the page and the conversation; the list's rows come in a request of their own.
     "conversation_full": Marker(
-        "thread-50-of-500+rows",
-        LONG_THREAD.says + ", beside the list with at least one row",
-        lambda body: _long_thread(body) and _list(body),
+        "thread-50-of-500+list-loading",
+        LONG_THREAD.says + ', beside the list region\'s placeholder (`id="list-loading"`, whose '
+        "`hx-get` names the list) and no row yet",
+        lambda body: _long_thread(body) and _list_loading(body),
     ),
     "detail": PANE_ANY,
     "claim": PANE_ANY,

@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -69,15 +70,11 @@ def _filter_selects(
     return out
 
 
-def list_page_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
+def list_shell_context(request, *, params: QueryDict | None = None) -> dict:
+    """The inbox page around its rows: the toolbar (form, selects, sorts), the rail (views, counts,
+    accounts) and the permissions; no row is read (a direct link's list arrives in its own request)."""
     params = params if params is not None else request.GET
     form, query, workers = _list_state(request, params)
-    # Taken before the rows are read, so a conversation arriving in between is counted as new.
-    since = timezone.now().isoformat()
-    page = selectors.conversation_list(
-        user=request.user, query=query, cursor=cursor, page_size=_page_size(), rows_only=True
-    )
-    row_ids = [c.pk for c in page.conversations]
     # One read for the account filter (all, in its field's order) and the rail (the active ones).
     accounts = list(form.fields["account"].queryset)
     tags = list(Tag.objects.order_by("name").values_list("pk", "name"))
@@ -86,8 +83,6 @@ def list_page_context(request, *, params: QueryDict | None = None, cursor: str |
         "filter_selects": _filter_selects(form, accounts, tags),
         "tag_choices": tags,
         "query": query,
-        "page": page,
-        "cursor": cursor,
         "workers": workers,
         "saved_views": selectors.SAVED_VIEWS.values(),
         "sorts": [(key, label) for key, (label, _keys) in selectors.SORTS.items()],
@@ -95,13 +90,41 @@ def list_page_context(request, *, params: QueryDict | None = None, cursor: str |
         "count_cap": selectors.COUNT_CAP,
         "list_params": list_query_string(params),
         "view_params": list_query_string(_without(params, "view", "cursor")),
-        "since": since,
-        "presence": presence.present_in_many(conversation_ids=row_ids, exclude_user_id=request.user.pk),
         "accounts": [a for a in accounts if a.is_active],
         "can_write": roles.can_work_inbox(request.user),
         "can_manage_tags": permissions.can_manage_tags(request.user),
         "can_see_approvals": permissions.can_approve_replies(request.user),
     }
+
+
+def list_rows_context(request, *, query, cursor: str | None = None) -> dict:
+    """The page of rows `inbox/_list.html` prints, their presence, and the poll's `since`."""
+    # Taken before the rows are read, so a conversation arriving in between is counted as new.
+    since = timezone.now().isoformat()
+    page = selectors.conversation_list(
+        user=request.user, query=query, cursor=cursor, page_size=_page_size(), rows_only=True
+    )
+    row_ids = [c.pk for c in page.conversations]
+    return {
+        "page": page,
+        "cursor": cursor,
+        "since": since,
+        "presence": presence.present_in_many(conversation_ids=row_ids, exclude_user_id=request.user.pk),
+    }
+
+
+def list_page_context(request, *, params: QueryDict | None = None, cursor: str | None = None) -> dict:
+    context = list_shell_context(request, params=params)
+    context.update(list_rows_context(request, query=context["query"], cursor=cursor))
+    return context
+
+
+def list_url(params: QueryDict, *, cursor: str | None = None) -> str:
+    """The list's URL with the list's filters of `params` (and a page's cursor)."""
+    query = list_query_string(params)
+    if cursor:
+        query = f"{query}&{urlencode({'cursor': cursor})}" if query else urlencode({"cursor": cursor})
+    return reverse("inbox:list") + (f"?{query}" if query else "")
 
 
 def _page_size() -> int:

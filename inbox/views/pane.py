@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, QueryDict
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -24,7 +24,7 @@ from inbox import (
     services,
 )
 from inbox.models import Conversation, Tag
-from inbox.views.listing import list_page_context, list_query_string
+from inbox.views.listing import list_query_string, list_shell_context, list_url
 
 
 def pane_context(request, conversation: Conversation, *, workers=None, tag_names=None, **extra) -> dict:
@@ -155,19 +155,24 @@ def conversation_detail(request, pk: int):
     presence.heartbeat(conversation_id=conversation.pk, user=request.user)
     if request.htmx:
         return render(request, "inbox/_conversation.html", pane_context(request, conversation))
-    # A direct link (a notification, a reload) opens the inbox with this conversation in the pane;
-    # the pane takes the workers and tag names the list has read.
-    try:
-        list_context = list_page_context(request, cursor=request.GET.get("cursor") or None)
-    except selectors.BadCursor:
-        list_context = list_page_context(request, params=QueryDict())
+    # A direct link (a notification, a reload) opens the inbox with this conversation in the pane
+    # and the page around it; the list's rows arrive in their own request once the page has loaded
+    # (`list_url`), so the conversation is not kept waiting for them. The pane takes the workers and
+    # tag names the toolbar has read.
+    shell = list_shell_context(request)
+    cursor = request.GET.get("cursor") or None
+    if cursor:
+        try:
+            selectors.decode_cursor(cursor, shell["query"].sort)
+        except selectors.BadCursor:
+            cursor = None  # a stale page link: the list from its top
     context = pane_context(
         request,
         conversation,
-        workers=list_context["workers"],
-        tag_names=[name for _pk, name in list_context["tag_choices"]],
+        workers=shell["workers"],
+        tag_names=[name for _pk, name in shell["tag_choices"]],
     )
-    context.update(list_context)
+    context.update(shell, list_url=list_url(request.GET, cursor=cursor))
     return render(request, "inbox/list.html", context)
 
 

@@ -190,6 +190,16 @@
     }
   });
 
+  // A direct link's list arrives in its own request (inbox/_list_loading.html). If that fails, the
+  // placeholder says so and links to the list, rather than loading for ever.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-list-loading") || event.detail.successful) return;
+    elt.setAttribute("aria-busy", "false");
+    $all("[data-loading-text], .skeleton-rows", elt).forEach(function (el) { el.hidden = true; });
+    $("[data-loading-failed]", elt).hidden = false;
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     // A successful note clears its draft.
     var elt = event.detail.elt;

@@ -37,7 +37,11 @@ def test_the_pane_shows_the_thread_masked_with_notes_and_events(client, agent, o
 def test_a_direct_link_opens_the_inbox_with_the_conversation(client, agent, card):
     client.force_login(agent)
     html = client.get(f"/inbox/c/{card.pk}/").content.decode()
-    assert 'id="rows"' in html and f'data-conversation-id="{card.pk}"' in html
+    # The conversation at once; the list's rows in their own request (tests/inbox/test_direct_link.py).
+    assert f'data-conversation-id="{card.pk}"' in html and 'id="rows"' not in html
+    assert 'id="list-loading"' in html and 'hx-get="/inbox/"' in html
+    rows = client.get("/inbox/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="list-region").content.decode()
+    assert 'id="rows"' in rows and f'id="row-{card.pk}"' in rows
 
 
 def test_readers_see_no_actions_and_cannot_post_or_unmask(client, manager, card):
