@@ -119,6 +119,22 @@ def list_page_context(request, *, params: QueryDict | None = None, cursor: str |
     return context
 
 
+def list_region_context(request, *, cursor: str | None = None) -> dict:
+    """What `inbox/_list.html` prints when htmx swaps the list alone in (a direct link's list,
+    a page of older rows): the rows and what their region needs, not the toolbar's or the rail's
+    reads (the filter selects, the tags, the view counts)."""
+    form, query, _workers = _list_state(request)
+    context = {
+        "query": query,
+        "list_params": list_query_string(request.GET),
+        "accounts": [a for a in form.fields["account"].queryset if a.is_active],
+        "can_write": roles.can_work_inbox(request.user),
+        "list_partial": True,
+    }
+    context.update(list_rows_context(request, query=query, cursor=cursor))
+    return context
+
+
 def list_url(params: QueryDict, *, cursor: str | None = None) -> str:
     """The list's URL with the list's filters of `params` (and a page's cursor)."""
     query = list_query_string(params)
@@ -142,12 +158,13 @@ def _without(params: QueryDict, *names: str) -> QueryDict:
 @require_GET
 def conversation_list(request):
     permissions.inbox_access(request.user)
+    cursor = request.GET.get("cursor") or None
     try:
-        context = list_page_context(request, cursor=request.GET.get("cursor") or None)
+        if request.htmx.target == "list-region":
+            return render(request, "inbox/_list.html", list_region_context(request, cursor=cursor))
+        context = list_page_context(request, cursor=cursor)
     except selectors.BadCursor as exc:
         return HttpResponseBadRequest(str(exc))
-    if request.htmx.target == "list-region":
-        return render(request, "inbox/_list.html", {**context, "list_partial": True})
     return render(request, "inbox/list.html", context)
 
 

@@ -105,3 +105,29 @@ def test_the_direct_link_reads_no_rows_and_each_thing_once(client, agent):
     tag_reads = [sql for sql in many if 'FROM "inbox_tag" ORDER BY' in sql]
     assert len(tag_reads) == 1, tag_reads
     assert len(many) == len(set(many)), [sql for sql in many if many.count(sql) > 1]
+
+
+def test_the_list_alone_reads_the_rows_and_not_the_toolbar_or_the_rail(client, agent):
+    # The request the placeholder makes: its rows, with their checkboxes for an agent; not the
+    # view counts, the tags of the filter or the rail, which the page around it has already.
+    for n in range(4):
+        ConversationFactory(preview=f"waiting customer {n}", status="open")
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/inbox/?view=open&sort=waiting", **LIST_REGION)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    rows = parse(html).find(id_="rows").find_all("li", cls="row")
+    assert len(rows) == 4
+    assert all(row.find("input", type="checkbox") is not None for row in rows)
+    assert 'id="view-list"' not in html and 'id="id_sort"' not in html
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in sql if "capped_" in q], "the view counts are the rail's"
+    assert not [q for q in sql if 'FROM "inbox_tag"' in q and "ORDER BY" in q], "the tags are the toolbar's"
+
+
+def test_an_empty_list_alone_says_so(client, agent):
+    client.force_login(agent)
+    html = client.get("/inbox/?view=open&network=x", **LIST_REGION).content.decode()
+    assert "Nothing matches these filters." in html
