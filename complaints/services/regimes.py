@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 
 from bankbuzz.accounts import roles
 from bankbuzz.accounts.models import User
@@ -23,16 +24,20 @@ def calendar() -> clocks.Calendar:
 
 
 def default_regime(account_id: int | None) -> ComplaintRegime:
-    if account_id is not None:
-        chosen = AccountRegime.objects.filter(account_id=account_id, regime__is_active=True).select_related(
-            "regime"
-        )
-        row = chosen.first()
-        if row is not None:
-            return row.regime
-    regime = ComplaintRegime.objects.filter(code=settings.COMPLAINTS_DEFAULT_REGIME, is_active=True).first()
-    if regime is None:
-        regime = ComplaintRegime.objects.filter(is_active=True).order_by("pk").first()
+    """The regime a new complaint through this account falls under, in one query: the account's
+    own (if active), else the configured default (if active), else the first active one."""
+    chosen = (
+        Exists(AccountRegime.objects.filter(account_id=account_id, regime=OuterRef("pk")))
+        if account_id is not None
+        else Value(False)
+    )
+    named = Case(When(code=settings.COMPLAINTS_DEFAULT_REGIME, then=Value(True)), default=Value(False))
+    regime = (
+        ComplaintRegime.objects.filter(is_active=True)
+        .annotate(chosen=chosen, named=named)
+        .order_by(F("chosen").desc(), F("named").desc(), "pk")
+        .first()
+    )
     if regime is None:
         raise ComplaintError("No complaint regime is configured: ask an administrator to add one.")
     return regime

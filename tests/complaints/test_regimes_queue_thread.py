@@ -58,6 +58,23 @@ def test_bad_input_on_the_regimes_page_is_a_clear_400(browser, lead, unhappy):
     assert not AuditEvent.objects.filter(verb="complaint.account_regime").exists()
 
 
+def test_a_new_complaint_falls_under_the_accounts_regime_then_the_default_then_any_active(unhappy, settings):
+    account = unhappy.account_id
+    default = ComplaintRegime.objects.get(code=settings.COMPLAINTS_DEFAULT_REGIME)
+    payments = ComplaintRegime.objects.get(code="uk-payments")
+    assert services.default_regime(account) == default == services.default_regime(None)
+    AccountRegime.objects.create(account_id=account, regime=payments)
+    assert services.default_regime(account) == payments
+    assert services.default_regime(None) == default  # another account's choice is not everyone's
+    ComplaintRegime.objects.filter(pk=payments.pk).update(is_active=False)
+    assert services.default_regime(account) == default  # a retired regime takes no new complaints
+    ComplaintRegime.objects.filter(pk=default.pk).update(is_active=False)
+    assert services.default_regime(account) == ComplaintRegime.objects.get(code="us-cfpb")
+    ComplaintRegime.objects.update(is_active=False)
+    with pytest.raises(services.ComplaintError, match="No complaint regime"):
+        services.default_regime(account)
+
+
 @pytest.mark.parametrize("role", ["agent", "manager", "compliance"])
 def test_only_leads_and_administrators_set_regimes(request, client, role, unhappy):
     client.force_login(request.getfixturevalue(role))
