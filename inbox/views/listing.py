@@ -70,9 +70,10 @@ def _filter_selects(
     return out
 
 
-def list_shell_context(request, *, params: QueryDict | None = None) -> dict:
+def list_shell_context(request, *, params: QueryDict | None = None, counts: bool = True) -> dict:
     """The inbox page around its rows: the toolbar (form, selects, sorts), the rail (views, counts,
-    accounts) and the permissions; no row is read (a direct link's list arrives in its own request)."""
+    accounts) and the permissions; no row is read (a direct link's list arrives in its own request,
+    and with `counts` false the rail's counts with it: `WITH_COUNTS`)."""
     params = params if params is not None else request.GET
     form, query, workers = _list_state(request, params)
     # One read for the account filter (all, in its field's order) and the rail (the active ones).
@@ -86,7 +87,7 @@ def list_shell_context(request, *, params: QueryDict | None = None) -> dict:
         "workers": workers,
         "saved_views": selectors.SAVED_VIEWS.values(),
         "sorts": [(key, label) for key, (label, _keys) in selectors.SORTS.items()],
-        "counts": selectors.view_counts(user=request.user),
+        "counts": selectors.view_counts(user=request.user) if counts else {},
         "count_cap": selectors.COUNT_CAP,
         "list_params": list_query_string(params),
         "view_params": list_query_string(_without(params, "view", "cursor")),
@@ -119,10 +120,15 @@ def list_page_context(request, *, params: QueryDict | None = None, cursor: str |
     return context
 
 
+# The header a direct link's placeholder sends for its list (`inbox/_list_loading.html`): the page
+# was printed without the rail's counts, which come with the rows, in the rail's place.
+WITH_COUNTS = "X-Inbox-Counts"
+
+
 def list_region_context(request, *, cursor: str | None = None) -> dict:
     """What `inbox/_list.html` prints when htmx swaps the list alone in (a direct link's list,
     a page of older rows): the rows and what their region needs, not the toolbar's or the rail's
-    reads (the filter selects, the tags, the view counts)."""
+    reads (the filter selects, the tags; the view counts only when `WITH_COUNTS` asks for them)."""
     form, query, _workers = _list_state(request)
     context = {
         "query": query,
@@ -131,6 +137,14 @@ def list_region_context(request, *, cursor: str | None = None) -> dict:
         "can_write": roles.can_work_inbox(request.user),
         "list_partial": True,
     }
+    if request.headers.get(WITH_COUNTS) == "1":
+        context.update(
+            views_oob=True,
+            saved_views=selectors.SAVED_VIEWS.values(),
+            counts=selectors.view_counts(user=request.user),
+            count_cap=selectors.COUNT_CAP,
+            view_params=list_query_string(_without(request.GET, "view", "cursor")),
+        )
     context.update(list_rows_context(request, query=query, cursor=cursor))
     return context
 

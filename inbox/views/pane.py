@@ -24,7 +24,7 @@ from inbox import (
     services,
 )
 from inbox.models import Conversation, Tag
-from inbox.views.listing import list_query_string, list_shell_context, list_url
+from inbox.views.listing import WITH_COUNTS, list_query_string, list_shell_context, list_url
 
 
 def pane_context(request, conversation: Conversation, *, workers=None, tag_names=None, **extra) -> dict:
@@ -157,9 +157,9 @@ def conversation_detail(request, pk: int):
         return render(request, "inbox/_conversation.html", pane_context(request, conversation))
     # A direct link (a notification, a reload) opens the inbox with this conversation in the pane
     # and the page around it; the list's rows arrive in their own request once the page has loaded
-    # (`list_url`), so the conversation is not kept waiting for them. The pane takes the workers and
-    # tag names the toolbar has read.
-    shell = list_shell_context(request)
+    # (`list_url`), so the conversation is not kept waiting for them, and the rail's view counts
+    # with them. The pane takes the workers and tag names the toolbar has read.
+    shell = list_shell_context(request, counts=False)
     cursor = request.GET.get("cursor") or None
     if cursor:
         try:
@@ -172,7 +172,7 @@ def conversation_detail(request, pk: int):
         workers=shell["workers"],
         tag_names=[name for _pk, name in shell["tag_choices"]],
     )
-    context.update(shell, list_url=list_url(request.GET, cursor=cursor))
+    context.update(shell, list_url=list_url(request.GET, cursor=cursor), with_counts=WITH_COUNTS)
     return render(request, "inbox/list.html", context)
 
 

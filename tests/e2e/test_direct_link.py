@@ -35,11 +35,14 @@ def test_a_direct_link_shows_the_conversation_then_the_list(page, login, live_se
     expect(loading).to_contain_text("Loading the conversations…")
     expect(loading).to_have_attribute("aria-busy", "true")
     expect(page.locator("#rows")).to_have_count(0)
+    open_count = page.locator("#view-list .view-open .view-count")
+    expect(open_count).to_have_text("")  # the rail's counts come with the rows
     for _ in range(50):  # the route's handler records the request as the browser's events arrive
         if held:
             break
         page.wait_for_timeout(100)
     assert len(held) == 1 and held[0].request.headers.get("hx-target") == "list-region"
+    assert held[0].request.headers.get("x-inbox-counts") == "1"
 
     with page.expect_request(re.compile(r".*/inbox/poll/\?.*view=open.*"), timeout=12_000):
         held[0].continue_()
@@ -47,6 +50,9 @@ def test_a_direct_link_shows_the_conversation_then_the_list(page, login, live_se
         # The rows arrive in the list region; the open conversation's row is marked as such.
         expect(page.locator("#rows .row")).to_have_count(3)
         expect(loading).to_have_count(0)
+        expect(open_count).to_have_text("3")
+        expect(open_count).to_have_attribute("aria-label", "3 conversations")
+        expect(page.locator("#view-list .view-open")).to_have_attribute("aria-current", "page")
         expect(page.locator(f"#row-{opened.pk}")).to_have_class(re.compile(r"\bis-active\b"))
         expect(page.locator(f"#row-link-{opened.pk}")).to_have_attribute("aria-current", "true")
         assert page.url == f"{live_server.url}/inbox/c/{opened.pk}/?view=open"

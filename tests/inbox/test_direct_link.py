@@ -2,6 +2,7 @@
 come in their own request, named by the placeholder, with the same filters."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -36,6 +37,8 @@ def test_the_page_holds_the_conversation_and_names_the_list_it_will_load(client,
     assert "selected" in tree.find("select", id_="id_sort").find("option", value="waiting").attrs
     assert tree.find("input", id_="id_q").attrs["value"] == 'a"b<c'
     assert tree.find(id_="view-list") is not None
+    # ...without its counts, which come with the rows (a count of the whole table can wait).
+    assert [span.text() for span in tree.find(id_="view-list").find_all("span", cls="view-count")] == [""] * 7
     # No rows yet: a placeholder that says what is happening, and asks for them on load.
     assert 'id="rows"' not in html and '<li class="row ' not in html
     assert "another customer waiting" not in html
@@ -44,18 +47,26 @@ def test_the_page_holds_the_conversation_and_names_the_list_it_will_load(client,
     assert loading.attrs["hx-get"] == url
     assert loading.attrs["hx-trigger"] == "load" and loading.attrs["hx-target"] == "#list-region"
     assert loading.attrs["aria-busy"] == "true"
+    assert json.loads(loading.attrs["hx-headers"]) == {"X-Inbox-Counts": "1"}
     assert "Loading the conversations…" in loading.text()
     noscript = loading.find("noscript")
     assert noscript is not None and "Show the conversations" in noscript.text()
     # The URL is escaped in the attribute: its & are &amp;, the search's quote and < stay encoded.
     assert 'hx-get="/inbox/?view=open&amp;sort=waiting&amp;q=a%22b%3Cc"' in html
 
-    rows = client.get(url.replace("a%22b%3Cc", ""), **LIST_REGION)
+    rows = client.get(url.replace("a%22b%3Cc", ""), **LIST_REGION, HTTP_X_INBOX_COUNTS="1")
     rows_html = rows.content.decode()
     assert rows.status_code == 200
     assert "<html" not in rows_html  # the list region alone
     assert f'id="row-{other.pk}"' in rows_html and f'id="row-{opened.pk}"' in rows_html
     assert 'id="list-poll"' in rows_html
+    # The rail's views with their counts, swapped in their place (out of band), the view still current.
+    rail = parse(rows_html).find("ul", id_="view-list")
+    assert rail.attrs["hx-swap-oob"] == "true"
+    open_view = rail.find("a", cls="view-open")
+    assert open_view.attrs["aria-current"] == "page"
+    assert open_view.find("span", cls="view-count").text() == "2"
+    assert open_view.attrs["href"] == "/inbox/?view=open&sort=waiting"
 
 
 def test_a_page_link_keeps_its_place_and_a_stale_one_starts_from_the_top(client, agent, settings):
@@ -105,6 +116,7 @@ def test_the_direct_link_reads_no_rows_and_each_thing_once(client, agent):
     tag_reads = [sql for sql in many if 'FROM "inbox_tag" ORDER BY' in sql]
     assert len(tag_reads) == 1, tag_reads
     assert len(many) == len(set(many)), [sql for sql in many if many.count(sql) > 1]
+    assert not [sql for sql in many if "capped_" in sql], "the view counts come with the rows"
 
 
 def test_the_list_alone_reads_the_rows_and_not_the_toolbar_or_the_rail(client, agent):
