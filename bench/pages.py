@@ -34,6 +34,8 @@ class PageResult:
     bytes: int = 0
     # What the body was checked for (bench.checks.Marker.key).
     marker: str = ""
+    # The machine's speed while the page was timed (`speed_probe`, median of one a request).
+    probe_ms: float = 0.0
 
     @property
     def p50(self) -> float:
@@ -161,6 +163,22 @@ def headers_for(name: str) -> dict[str, str]:
     return HTMX if name in ("conversation", "inbox_poll") else {}
 
 
+def speed_probe() -> float:
+    """CPU milliseconds of a fixed piece of plain Python (a dict, strings, numbers: what a page
+    does most). It does not depend on BankBuzz's code, so it moves only with the machine: run
+    between a page's timed requests, its median is the machine's speed while that page was timed.
+    The same code has cost up to twice the CPU from one minute to the next on a shared host: two
+    runs' page times compare only when their probes are alike (docs/benchmarks.md).
+    It allocates nothing the garbage collector tracks (strings and numbers in one dict), so it
+    leaves the collector's counts as they were for the request that follows."""
+    started = time.thread_time()
+    table = {}
+    for number in range(20_000):
+        table[f"key-{number}"] = number * 2
+    "".join(str(value) for value in table.values())
+    return (time.thread_time() - started) * 1000
+
+
 def measure(
     *,
     agent,
@@ -187,19 +205,22 @@ def measure(
             timed_get(client, name, url, headers)
         result.queries = len(queries.captured_queries)
         reset_queries()
+        probes = []
         # The conversation pages take about a second each on a busy 2-core machine: fewer rounds.
         for _ in range(rounds if not name.startswith("conversation") else max(1, rounds // 2)):
+            probes.append(speed_probe())
             cpu = time.thread_time()
             started = time.perf_counter()
             response = client.get(url, **headers)
             result.samples_ms.append((time.perf_counter() - started) * 1000)
             result.cpu_ms.append((time.thread_time() - cpu) * 1000)
             check_django(name, url, response)
+        result.probe_ms = statistics.median(probes)
         results[name] = result
         log(
             f"  {name:<22} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
             f"(CPU {statistics.median(result.cpu_ms):6.1f} ms)  {result.queries:3d} queries  "
-            f"{result.bytes / 1024:6.0f} KiB  {url}"
+            f"{result.bytes / 1024:6.0f} KiB  probe {result.probe_ms:5.1f} ms  {url}"
         )
     return results
 

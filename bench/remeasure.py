@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         numbers[f"{name}_p95_ms"] = round(result.p95, 2)
         info.setdefault("queries", {})[name] = result.queries
         info.setdefault("cpu_p50_ms", {})[name] = round(statistics.median(result.cpu_ms), 1)
+        info.setdefault("probe_ms", {})[name] = round(result.probe_ms, 1)
         info.setdefault("db_ms", {})[name] = plans[name]["db_ms"]
         info.setdefault("remeasured", {})[name] = f"load {os.getloadavg()[0]:.2f}"
         print(f"{name}: DB {plans[name]['db_ms']:.1f} ms; slowest:\n{plans[name]['slowest_plan'][:1500]}")

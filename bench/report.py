@@ -170,15 +170,17 @@ def render(results: dict, details: dict | None = None) -> str:
             "",
             f"Run {details.get('dates', {}).get(scale, '?')}; seeded in {info.get('seed_seconds', '?')} s.",
             "",
-            "| page | p50 | p95 | CPU p50 | DB | queries |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| page | p50 | p95 | CPU p50 | DB | queries | speed probe |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         queries, cpu, db = info.get("queries", {}), info.get("cpu_p50_ms", {}), info.get("db_ms", {})
+        probe = info.get("probe_ms", {})
         for page in _pages(numbers):
             db_ms = f"{db[page]} ms" if page in db else "-"  # the suggestions are no page: no EXPLAIN
             lines.append(
                 f"| {page} | {numbers[f'{page}_p50_ms']:.1f} ms | {numbers[f'{page}_p95_ms']:.1f} ms "
-                f"| {cpu.get(page, '')} ms | {db_ms} | {queries.get(page, '')} |"
+                f"| {cpu.get(page, '')} ms | {db_ms} | {queries.get(page, '')} "
+                f"| {f'{probe[page]} ms' if page in probe else '-'} |"
             )
         ingest = info.get("ingest", {})
         if "ingest_per_s" not in numbers:

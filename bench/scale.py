@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "slowest_query": {name: [info["slowest_ms"], info["slowest_sql"]] for name, info in plans.items()},
         "cpu_p50_ms": {name: round(statistics.median(r.cpu_ms), 1) for name, r in pages.items()}
         | {"suggestions": round(statistics.median(suggested.cpu_ms), 1)},
+        "probe_ms": {name: round(r.probe_ms, 1) for name, r in pages.items()},
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "rounds": args.rounds,
         "ingest": {

@@ -56,6 +56,8 @@ def test_seed_pages_and_ingest_at_a_tiny_scale():
     pages = measure(agent=agent, urls=urls, rounds=1, warmup=1, log=lambda _message: None, **people)
     assert all(result.status == 200 and result.samples_ms and result.marker for result in pages.values())
     assert pages["conversation"].marker == "thread-50-of-500"
+    # Each page carries the machine's speed while it was timed, for comparing one run with another.
+    assert all(0 < result.probe_ms < 10_000 for result in pages.values())
 
     before = Conversation.objects.count()
     ingest = run_ingest(count=200, log=lambda _message: None)
@@ -78,6 +80,8 @@ def test_report_judges_targets_from_results():
     assert verdicts["1m: inbox_open p95 <= 1.5 x 10k"] == "MISSED"
     assert verdicts["worker peak <= 250 MB"] == "met"
     assert "| inbox_open |" in report.render(results)
+    details = {"details": {"1m": {"mentions": 1, "conversations": 1, "probe_ms": {"inbox_open": 5.4}}}}
+    assert "| inbox_open | 10.0 ms | 20.0 ms |  ms | - |  | 5.4 ms |" in report.render(results, details)
 
 
 def test_report_judges_the_complaints_queue_and_the_library_suggestions():
