@@ -190,8 +190,24 @@
     }
   });
 
-  // A direct link's list arrives in its own request (inbox/_list_loading.html). If that fails, the
-  // placeholder says so and links to the list, rather than loading for ever.
+  // A direct link's list arrives in its own request (inbox/_list_loading.html). When it comes, the
+  // open conversation's row is scrolled into the list's view (it may be far down the page of rows);
+  // not where the list is hidden behind the conversation (one pane), which would move the page.
+  var revealActive = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "list-region" && $("#list-loading", target)) revealActive = true;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!revealActive || !target || target.id !== "list-region") return;
+    revealActive = false;
+    var active = $("#rows .row.is-active");
+    if (active && active.offsetParent) active.scrollIntoView({ block: "nearest" });
+  });
+
+  // If the list's request fails, the placeholder says so and links to the list, rather than
+  // loading for ever.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-list-loading") || event.detail.successful) return;

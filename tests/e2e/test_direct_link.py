@@ -84,3 +84,27 @@ def test_a_list_that_fails_to_load_says_so_and_links_to_it(page, login, live_ser
     expect(loading.get_by_role("link", name="Show the conversations")).to_have_attribute(
         "href", "/inbox/?sort=waiting"
     )
+
+
+def test_the_open_conversation_is_scrolled_into_the_list_when_it_arrives(page, login, live_server, agent):
+    for number in range(24):
+        customer_message(
+            text=f"waiting {number}", thread=f"s{number}", handle=f"c{number}", minutes_ago=number + 1
+        )
+    opened = customer_message(text="far down the list", thread="far", handle="far", minutes_ago=300)
+    login(page, "amira")
+    page.goto(f"{live_server.url}/inbox/c/{opened.pk}/?view=open")
+
+    row = page.locator(f"#row-{opened.pk}")
+    expect(row).to_have_class(re.compile(r"\bis-active\b"))
+    expect(row).to_be_in_viewport()
+    expect(page.locator("#rows .row").first).not_to_be_in_viewport()
+    assert page.evaluate("window.scrollY") == 0  # the list scrolled, not the page
+
+    # On a phone the list is behind the conversation: the page stays where it is.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/inbox/c/{opened.pk}/?view=open")
+    expect(page.locator("#pane")).to_contain_text("far down the list")
+    expect(page.locator(f"#row-{opened.pk}")).to_have_count(1)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.scrollY") == 0
