@@ -165,10 +165,11 @@ def headers_for(name: str) -> dict[str, str]:
 
 def speed_probe() -> float:
     """CPU milliseconds of a fixed piece of plain Python (a dict, strings, numbers: what a page
-    does most). It does not depend on BankBuzz's code, so it moves only with the machine: run
-    between a page's timed requests, its median is the machine's speed while that page was timed.
-    The same code has cost up to twice the CPU from one minute to the next on a shared host: two
-    runs' page times compare only when their probes are alike (docs/benchmarks.md).
+    does most). It does not depend on BankBuzz's code: run between a page's timed requests, its
+    median is the machine's speed while that page was timed (and, since it allocates about a
+    megabyte, the state of the process's memory after that page's requests). The same code has cost
+    up to twice the CPU from one minute to the next on a shared host: a page's times in two runs
+    compare only when its probes are alike (docs/benchmarks.md).
     It allocates nothing the garbage collector tracks (strings and numbers in one dict), so it
     leaves the collector's counts as they were for the request that follows."""
     started = time.thread_time()

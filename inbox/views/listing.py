@@ -70,6 +70,17 @@ def _filter_selects(
     return out
 
 
+def _rail_views(request, params: QueryDict, *, counts: bool = True) -> dict:
+    """The rail's saved views (`inbox/_views.html`): with their capped counts unless `counts` is false,
+    and each view's link keeping the list's other filters."""
+    return {
+        "saved_views": selectors.SAVED_VIEWS.values(),
+        "counts": selectors.view_counts(user=request.user) if counts else {},
+        "count_cap": selectors.COUNT_CAP,
+        "view_params": list_query_string(_without(params, "view", "cursor")),
+    }
+
+
 def list_shell_context(request, *, params: QueryDict | None = None, counts: bool = True) -> dict:
     """The inbox page around its rows: the toolbar (form, selects, sorts), the rail (views, counts,
     accounts) and the permissions; no row is read (a direct link's list arrives in its own request,
@@ -85,12 +96,9 @@ def list_shell_context(request, *, params: QueryDict | None = None, counts: bool
         "tag_choices": tags,
         "query": query,
         "workers": workers,
-        "saved_views": selectors.SAVED_VIEWS.values(),
         "sorts": [(key, label) for key, (label, _keys) in selectors.SORTS.items()],
-        "counts": selectors.view_counts(user=request.user) if counts else {},
-        "count_cap": selectors.COUNT_CAP,
+        **_rail_views(request, params, counts=counts),
         "list_params": list_query_string(params),
-        "view_params": list_query_string(_without(params, "view", "cursor")),
         "accounts": [a for a in accounts if a.is_active],
         "can_write": roles.can_work_inbox(request.user),
         "can_manage_tags": permissions.can_manage_tags(request.user),
@@ -138,13 +146,7 @@ def list_region_context(request, *, cursor: str | None = None) -> dict:
         "list_partial": True,
     }
     if request.headers.get(WITH_COUNTS) == "1":
-        context.update(
-            views_oob=True,
-            saved_views=selectors.SAVED_VIEWS.values(),
-            counts=selectors.view_counts(user=request.user),
-            count_cap=selectors.COUNT_CAP,
-            view_params=list_query_string(_without(request.GET, "view", "cursor")),
-        )
+        context.update(views_oob=True, **_rail_views(request, request.GET))
     context.update(list_rows_context(request, query=query, cursor=cursor))
     return context
 
@@ -200,13 +202,8 @@ def list_poll(request):
     )
     changed = [pk for pk, version in shown if pk in current and current[pk] != version]
     context = {
-        "saved_views": selectors.SAVED_VIEWS.values(),
-        "counts": selectors.view_counts(user=request.user),
-        "count_cap": selectors.COUNT_CAP,
+        **_rail_views(request, request.GET),
         "query": query,
-        "view_params": list_query_string(
-            _without(request.GET, "view", "cursor", "since", "rows", "selected")
-        ),
         "list_params": list_query_string(request.GET),
         "new_count": selectors.new_since_count(user=request.user, query=query, since=since, shown=ids),
         "new_cap": selectors.NEW_CAP,

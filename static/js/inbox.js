@@ -196,7 +196,10 @@
   var revealActive = false;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "list-region" && $("#list-loading", target)) revealActive = true;
+    // A failed request swaps nothing (the placeholder says so): nothing to reveal later either.
+    if (target && target.id === "list-region") {
+      revealActive = !!(event.detail.shouldSwap && $("#list-loading", target));
+    }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
