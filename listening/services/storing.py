@@ -103,7 +103,9 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
             now,
             now,
         )
-        for a in unique.values()
+        # In one order for every worker: two pages sharing authors, inserted at once, then lock the
+        # same rows in the same order and one waits for the other instead of deadlocking.
+        for a in sorted(unique.values(), key=lambda a: a.external_id)
     ]
     # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
