@@ -255,10 +255,15 @@ def rows_store(
     keys = threads.conversation_keys(plain, _answered_keys(network, threads.answered_ids(plain)))
     langs = [clean_text(extra.lang or item.lang)[:8] for item, extra in zip(plain, enriched, strict=True)]
     now = timezone.now()
-    rows = [
-        _mention_row(account, item, extra, key, lang, author_ids, for_inbox, now)
-        for item, extra, key, lang in zip(plain, enriched, keys, langs, strict=True)
-    ]
+    # In external id order, as the authors: two workers storing overlapping pages at once then
+    # take the unique index's entries in one order, and one waits for the other.
+    rows = sorted(
+        (
+            _mention_row(account, item, extra, key, lang, author_ids, for_inbox, now)
+            for item, extra, key, lang in zip(plain, enriched, keys, langs, strict=True)
+        ),
+        key=lambda row: row[1],
+    )
     # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         returned = _insert_mentions(cursor.cursor, rows)
@@ -268,11 +273,13 @@ def rows_store(
         _adopt_search_hits(
             cursor.cursor, network, plain, {external_id for _pk, external_id, new in returned if new}
         )
-    written = {
-        item.external_id: (item, extra, lang)
+    by_id = {external_id: (pk, new) for pk, external_id, new in returned}
+    # In the page's order, as it came: what follows (routing, events) reads the page as posted.
+    return [
+        StoredRow(by_id[item.external_id][0], item, extra, lang, inserted=bool(by_id[item.external_id][1]))
         for item, extra, lang in zip(plain, enriched, langs, strict=True)
-    }
-    return [StoredRow(pk, *written[external_id], inserted=bool(new)) for pk, external_id, new in returned]
+        if item.external_id in by_id
+    ]
 
 
 def _mention_row(account, item, extra, key, lang, author_ids, for_inbox, now) -> tuple:

@@ -4,9 +4,10 @@ opens one conversation, no deadlock, and the receivers run once a message."""
 
 import datetime as dt
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bankbuzz.audit.models import AuditEvent
@@ -14,6 +15,7 @@ from inbox.models import Conversation, ConversationEvent
 from listening.connectors.base import FetchResult
 from listening.models import Mention
 from listening.services import mentions_ingest
+from listening.services.storing import rows_store
 from tests.factories import SocialAccountFactory, fetched_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,3 +87,70 @@ def test_overlapping_pages_ingested_at_once_store_and_open_everything_once(round
         assert (
             AuditEvent.objects.filter(verb="conversation.open", object_id=str(conversation.pk)).count() == 1
         )
+
+
+def test_a_page_takes_its_mentions_in_one_order_and_waits_instead_of_deadlocking():
+    """One worker holds message A uncommitted and goes on to store B; the other's page is [B, A].
+
+    Taken in the page's order, the second worker would hold B and wait for A while the first waits
+    for B: a deadlock. Taken in id order, it waits for A before it touches B.
+    """
+    account = SocialAccountFactory(network="x", external_id="981", handle="bank_order")
+    # Authors all distinct: nobody waits on an author row, only on the messages.
+    held_a = fetched_item("7001", author_id="71", handle="first_a")
+    held_b = fetched_item("7002", author_id="72", handle="first_b")
+    page_b_a = [fetched_item("7002", author_id="73", handle="second_b"), fetched_item("7001", author_id="74")]
+    a_held, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                rows_store(account=account, items=[held_a])
+                a_held.set()
+                assert go.wait(timeout=30)
+                rows_store(account=account, items=[held_b])
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            a_held.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            with transaction.atomic():
+                rows_store(account=account, items=page_b_a)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    workers[0].start()
+    assert a_held.wait(timeout=30)
+    workers[1].start()
+    waiting_on_a_lock(timeout=30)
+    go.set()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(worker.is_alive() for worker in workers)
+    assert errors == []
+    assert sorted(Mention.objects.filter(account=account).values_list("external_id", flat=True)) == [
+        "7001",
+        "7002",
+    ]
+
+
+def waiting_on_a_lock(*, timeout: float) -> None:
+    """Wait until some other session of this database waits on a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second worker never waited for the first")
