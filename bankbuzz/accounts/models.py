@@ -8,6 +8,9 @@ from bankbuzz.cardmask import CardMaskedCharField
 class User(AbstractUser):
     """A member of the bank's staff. Roles are groups (see `roles.py`)."""
 
+    # Names are typed by people (the admin, the users' commands): a card number is masked in them.
+    first_name = CardMaskedCharField("first name", max_length=150, blank=True)
+    last_name = CardMaskedCharField("last name", max_length=150, blank=True)
     # Replies of trainees wait for a lead's approval.
     is_trainee = models.BooleanField(default=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField
 from listening.connectors import base
 
 
@@ -26,8 +27,9 @@ class SocialAccount(models.Model):
 
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
-    handle = models.CharField(max_length=100)
-    name = models.CharField(max_length=200, blank=True)
+    # Typed in the admin (or a profile as the network sends it): a card number is masked.
+    handle = CardMaskedCharField(max_length=100)
+    name = CardMaskedCharField(max_length=200, blank=True)
     # Fernet token (see listening.crypto); never rendered back or logged.
     credentials_encrypted = models.TextField(blank=True, editable=False)
     is_active = models.BooleanField(default=True)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from bankbuzz.cardmask import CardMaskedCharField
 from listening.connectors import base
 from listening.models.accounts import Network, SocialAccount
 
@@ -16,8 +17,9 @@ class Author(models.Model):
 
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
-    handle = models.CharField(max_length=100)
-    name = models.CharField(max_length=200, blank=True)
+    # Typed in the admin (or a profile as the network sends it): a card number is masked.
+    handle = CardMaskedCharField(max_length=100)
+    name = CardMaskedCharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
     # The SHA-256 of the picture we fetched and serve ourselves (AuthorAvatar); "" until then.
     # Pages link to our copy by it, never to avatar_url: staff browsers make no third-party request.

@@ -438,3 +438,50 @@ def test_two_names_that_differ_only_in_a_cards_digits_are_refused_as_a_duplicate
         "Team •••• •••• •••• 1111"
     ]
     assert clear_cards_at_rest() == []
+
+
+def test_staff_names_and_the_banks_accounts_keep_no_card_in_clear(scene):
+    """Names people type in the admin: a colleague's name, the bank's account's handle and name."""
+    admin = browser_for(scene["admin"])
+    person = scene["agent"]
+    change = reverse("admin:accounts_user_change", args=[person.pk])
+    submit(admin, change, change, {"first_name": f"Amira {VISA}", "last_name": MASTERCARD})
+    account = scene["account"]
+    change = reverse("admin:listening_socialaccount_change", args=[account.pk])
+    submit(admin, change, change, {"handle": f"bank-{DIGITS[0]}", "name": TYPED})
+
+    person.refresh_from_db()
+    account.refresh_from_db()
+    assert (person.first_name, person.last_name) == ("Amira •••• •••• •••• 1111", "••••-••••-••••-4444")
+    assert account.handle == "bank-••••••••••••1111"
+    assert account.name == f"Her card {MASKED}"
+    # The users' list and the audit record of the change show the masked names.
+    listing = admin.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "Amira •••• •••• •••• 1111" in listing and "4111" not in listing
+    assert clear_cards_at_rest() == []
+
+
+def test_the_names_migrations_mask_names_stored_before(scene):
+    """Staff names, account handles and authors' profiles written in clear before (by SQL): masked."""
+    author = scene["conversation"].customer
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_user SET last_name = %s WHERE id = %s", [VISA, scene["agent"].pk])
+        cursor.execute(
+            "UPDATE listening_socialaccount SET name = %s WHERE id = %s", [TYPED, scene["account"].pk]
+        )
+        cursor.execute("UPDATE listening_author SET name = %s WHERE id = %s", [MASTERCARD, author.pk])
+    assert {"accounts_user.last_name", "listening_socialaccount.name", "listening_author.name"} <= set(
+        clear_cards_at_rest()
+    )
+
+    for name in (
+        "bankbuzz.accounts.migrations.0006_mask_stored_names",
+        "listening.migrations.0020_mask_stored_names",
+    ):
+        import_module(name).forwards(django_apps, None)
+
+    author.refresh_from_db()
+    scene["agent"].refresh_from_db()
+    assert scene["agent"].last_name == "•••• •••• •••• 1111"
+    assert author.name == "••••-••••-••••-4444"
+    assert clear_cards_at_rest() == []
