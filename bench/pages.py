@@ -10,8 +10,10 @@ that do not exist yet are reported as such and get no numbers.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, reset_queries
@@ -19,6 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, get_resolver, reverse
 
+from bankbuzz.startup import freeze_startup
 from bench.checks import check_django
 
 
@@ -180,6 +183,17 @@ def speed_probe() -> float:
     return (time.thread_time() - started) * 1000
 
 
+@contextmanager
+def as_a_web_worker():
+    """The process as the server's workers are once started (bankbuzz/wsgi.py): what is built by now
+    is frozen, out of the full garbage collections a timed request may trigger; thawed after."""
+    freeze_startup()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def measure(
     *,
     agent,
@@ -193,36 +207,37 @@ def measure(
 ) -> dict[str, PageResult]:
     clients = clients or clients_for(agent=agent, specialist=specialist, manager=manager)
     results = {}
-    for name, url in urls.items():
-        client = clients[PAGE_ROLE.get(name, "agent")]
-        headers = headers_for(name)
-        result = PageResult(name, url)
-        for _ in range(warmup):
-            response = timed_get(client, name, url, headers)
-        result.status = response.status_code
-        result.bytes = len(response.content)
-        result.marker = check_django(name, url, response).key
-        with CaptureQueriesContext(connection) as queries:
-            timed_get(client, name, url, headers)
-        result.queries = len(queries.captured_queries)
-        reset_queries()
-        probes = []
-        # The conversation pages take about a second each on a busy 2-core machine: fewer rounds.
-        for _ in range(rounds if not name.startswith("conversation") else max(1, rounds // 2)):
-            probes.append(speed_probe())
-            cpu = time.thread_time()
-            started = time.perf_counter()
-            response = client.get(url, **headers)
-            result.samples_ms.append((time.perf_counter() - started) * 1000)
-            result.cpu_ms.append((time.thread_time() - cpu) * 1000)
-            check_django(name, url, response)
-        result.probe_ms = statistics.median(probes)
-        results[name] = result
-        log(
-            f"  {name:<22} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
-            f"(CPU {statistics.median(result.cpu_ms):6.1f} ms)  {result.queries:3d} queries  "
-            f"{result.bytes / 1024:6.0f} KiB  probe {result.probe_ms:5.1f} ms  {url}"
-        )
+    with as_a_web_worker():
+        for name, url in urls.items():
+            client = clients[PAGE_ROLE.get(name, "agent")]
+            headers = headers_for(name)
+            result = PageResult(name, url)
+            for _ in range(warmup):
+                response = timed_get(client, name, url, headers)
+            result.status = response.status_code
+            result.bytes = len(response.content)
+            result.marker = check_django(name, url, response).key
+            with CaptureQueriesContext(connection) as queries:
+                timed_get(client, name, url, headers)
+            result.queries = len(queries.captured_queries)
+            reset_queries()
+            probes = []
+            # The conversation pages take about a second each on a busy 2-core machine: fewer rounds.
+            for _ in range(rounds if not name.startswith("conversation") else max(1, rounds // 2)):
+                probes.append(speed_probe())
+                cpu = time.thread_time()
+                started = time.perf_counter()
+                response = client.get(url, **headers)
+                result.samples_ms.append((time.perf_counter() - started) * 1000)
+                result.cpu_ms.append((time.thread_time() - cpu) * 1000)
+                check_django(name, url, response)
+            result.probe_ms = statistics.median(probes)
+            results[name] = result
+            log(
+                f"  {name:<22} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  "
+                f"(CPU {statistics.median(result.cpu_ms):6.1f} ms)  {result.queries:3d} queries  "
+                f"{result.bytes / 1024:6.0f} KiB  probe {result.probe_ms:5.1f} ms  {url}"
+            )
     return results
 
 
