@@ -93,6 +93,8 @@ POLICY_TABLE = [
     ("write to rosa@example.com", ["email"], [], [], True, True),
     ("the card ending 1111 is blocked", [], [], [], False, False),
     ("see https://pay.example/?pan=4111111111111111", ["card"], ["card"], ["card"], False, False),
+    # Typed without its space: still the customer's card, never sent.
+    ("your card4111111111111111 is unblocked", ["card"], ["card"], ["card"], False, False),
 ]
 
 

@@ -3,7 +3,6 @@ equal its tag links, however the links change (inbox/migrations/0023_conversatio
 
 import importlib
 import threading
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +13,7 @@ from inbox.models import Conversation, Tag
 from inbox.selectors import ListQuery, conversation_list
 from inbox.selectors.filters import HasTag
 from tests.factories import ConversationFactory
+from tests.locks import waiting_on_a_lock
 
 
 def tag_ids(conversation: Conversation) -> list[int]:
@@ -93,20 +93,6 @@ def test_the_migration_fills_in_the_tags_of_conversations_tagged_before_it(agent
     migration.backfill(None, SimpleNamespace(connection=connection))
     for conversation in conversations:
         assert tag_ids(conversation) == links(conversation)
-
-
-def waiting_on_a_lock(timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)

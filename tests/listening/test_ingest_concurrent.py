@@ -4,7 +4,6 @@ opens one conversation, no deadlock, and the receivers run once a message."""
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -17,6 +16,7 @@ from listening.models import Mention
 from listening.services import mentions_ingest
 from listening.services.storing import rows_store
 from tests.factories import SocialAccountFactory, fetched_item
+from tests.locks import waiting_on_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,7 +129,7 @@ def test_a_page_takes_its_mentions_in_one_order_and_waits_instead_of_deadlocking
     workers[0].start()
     assert a_held.wait(timeout=30)
     workers[1].start()
-    waiting_on_a_lock(timeout=30)
+    assert waiting_on_a_lock(), "the second worker never waited for the first"
     go.set()
     for worker in workers:
         worker.join(timeout=60)
@@ -139,18 +139,3 @@ def test_a_page_takes_its_mentions_in_one_order_and_waits_instead_of_deadlocking
         "7001",
         "7002",
     ]
-
-
-def waiting_on_a_lock(*, timeout: float) -> None:
-    """Wait until some other session of this database waits on a lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second worker never waited for the first")

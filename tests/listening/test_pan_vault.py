@@ -207,6 +207,18 @@ def test_a_card_in_a_link_is_masked_badged_and_revealable(
     assert PAN_DIGITS in revealed
 
 
+def test_a_card_typed_without_its_space_is_masked_and_sealed(
+    sandbox, x_account, django_capture_on_commit_callbacks
+):
+    text = f"@northbridgebank my card{PAN_DIGITS} was declined"
+    conversation = sandbox_conversation(sandbox, x_account, django_capture_on_commit_callbacks, text=text)
+    mention = Mention.objects.get(network="x", thread_key=conversation.thread_key)
+    assert mention.text == "@northbridgebank my card••••••••••••6467 was declined"
+    assert [f["kind"] for f in mention.pii_findings] == ["card"]
+    assert pan_vault.unseal(mention.original.sealed) == text
+    assert clear_pans_in_postgresql(PAN_DIGITS) == []
+
+
 def test_a_legal_hold_on_the_person_keeps_the_sealed_original(carded, compliance):
     retention.legal_hold_place(
         actor=compliance, target_key="author", reference="x:pan_payer", reason="Case 7"

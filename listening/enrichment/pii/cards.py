@@ -33,11 +33,15 @@ def card_findings(norm: str, blocked: Spans) -> Iterator[Finding]:
         count = len(groups)
         if sum(e - s for s, e in groups) < 13:
             continue
-        first_glued = run.start() > 0 and (norm[run.start() - 1].isalnum() or norm[run.start() - 1] in "_+")
+        # After a "+" it is a phone number. Glued to a word ("card4111…", "AB4111…", "…1111XY") it
+        # may be a reference, or a card typed without its space: it counts only as a whole run
+        # that an issuer's prefix and the Luhn check both say is a card (below).
+        after_plus = run.start() > 0 and norm[run.start() - 1] == "+"
+        first_glued = run.start() > 0 and (norm[run.start() - 1].isalnum() or norm[run.start() - 1] == "_")
         last_glued = run.end() < len(norm) and (norm[run.end()].isalnum() or norm[run.end()] == "_")
         candidates: list[Candidate] = []
         for i in range(count):
-            if i == 0 and first_glued:
+            if i == 0 and after_plus:
                 continue
             # Every card issuer's prefix starts with 2-6 (Mastercard 2-series and Mir, Amex,
             # Diners and JCB, Visa, Mastercard and Maestro, Discover and UnionPay). Checking that
@@ -51,7 +55,8 @@ def card_findings(norm: str, blocked: Spans) -> Iterator[Finding]:
                 if total > 19:
                     break
                 whole = i == 0 and j == count - 1
-                if total < 13 or (j == count - 1 and last_glued):
+                glued = (i == 0 and first_glued) or (j == count - 1 and last_glued)
+                if total < 13 or (glued and not whole):
                     continue
                 start, end = groups[i][0], groups[j][1]
                 if blocked.overlaps(start, end):
@@ -64,7 +69,7 @@ def card_findings(norm: str, blocked: Spans) -> Iterator[Finding]:
                 if not (issuer or shaped):
                     continue
                 valid = luhn_valid(digits)
-                if (valid and issuer) or shaped:
+                if (valid and issuer) or (shaped and not glued):
                     candidates.append(((int(valid), int(whole), total), start, end, valid))
         for start, end, valid in pick(candidates, run.start(), run.end() - run.start()):
             yield finding_at("card", norm, start, end, valid)
