@@ -13,7 +13,7 @@ def freeze_startup() -> None:
 
     Modules, settings, the apps and their models, the URLconf and every view module it imports:
     about 145,000 objects that live as long as the worker. A full collection walks them all, and
-    one falls every few dozen requests, inside the request that triggers it: 45-90 ms on this
+    one falls every few dozen requests, inside the request that triggers it: 40-90 ms on this
     2-core host. Frozen, they are not walked (docs/benchmarks.md, "Full garbage collections").
     The URLconf is loaded first (a request would load it), and garbage is collected before the
     freeze, so none of it is frozen with them.
