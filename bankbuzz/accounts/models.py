@@ -8,7 +8,7 @@ from bankbuzz.cardmask import CardMaskedCharField
 class User(AbstractUser):
     """A member of the bank's staff. Roles are groups (see `roles.py`)."""
 
-    # Names are typed by people (the admin, the users' commands): a card number is masked in them.
+    # Names are typed in the admin: a card number in them is masked on every write.
     first_name = CardMaskedCharField("first name", max_length=150, blank=True)
     last_name = CardMaskedCharField("last name", max_length=150, blank=True)
     # Replies of trainees wait for a lead's approval.

@@ -27,7 +27,7 @@ class SocialAccount(models.Model):
 
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
-    # Typed in the admin (or a profile as the network sends it): a card number is masked.
+    # Typed in the admin, or as the network's profile says: a card number is masked on every write.
     handle = CardMaskedCharField(max_length=100)
     name = CardMaskedCharField(max_length=200, blank=True)
     # Fernet token (see listening.crypto); never rendered back or logged.

@@ -17,7 +17,7 @@ class Author(models.Model):
 
     network = models.CharField(max_length=16, choices=Network.choices)
     external_id = models.CharField(max_length=64)
-    # Typed in the admin (or a profile as the network sends it): a card number is masked.
+    # As the network sends them: the polls mask a card number first; these mask every other write.
     handle = CardMaskedCharField(max_length=100)
     name = CardMaskedCharField(max_length=200, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)

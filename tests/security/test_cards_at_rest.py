@@ -458,6 +458,8 @@ def test_staff_names_and_the_banks_accounts_keep_no_card_in_clear(scene):
     # The users' list and the audit record of the change show the masked names.
     listing = admin.get(reverse("admin:accounts_user_changelist")).content.decode()
     assert "Amira •••• •••• •••• 1111" in listing and "4111" not in listing
+    change_event = AuditEvent.objects.get(verb="admin.change", object_id=str(person.pk))
+    assert change_event.after["first_name"] == "Amira •••• •••• •••• 1111"
     assert clear_cards_at_rest() == []
 
 
