@@ -107,6 +107,18 @@ MARKERS: dict[str, Marker] = {
         "`hx-get` names the list) and no row yet",
         lambda body: _long_thread(body) and _list_loading(body),
     ),
+    # What the pane asks for once it is shown: the lower part of the customer card, a fragment.
+    "conversation_side": Marker(
+        "card-side",
+        "the customer card's lower part (`<div id=\"pane-side\"`) with the experts' panel "
+        '(`id="escalation-panel"`) and the customer\'s other conversations, not a whole page',
+        lambda body: (
+            '<div id="pane-side"' in body
+            and 'id="escalation-panel"' in body
+            and "Other conversations" in body
+            and "<html" not in body
+        ),
+    ),
     "detail": PANE_ANY,
     "claim": PANE_ANY,
     "dashboard": DASHBOARD,

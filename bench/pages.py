@@ -88,6 +88,9 @@ def page_urls(*, conversation_id: int, search_word: str, agent, tag_id: int | No
     urls["inbox_poll"] = "/inbox/poll/?view=open&since=2026-01-01T00:00:00%2B00:00"
     urls["conversation"] = f"/inbox/c/{conversation_id}/"
     urls["conversation_full"] = f"/inbox/c/{conversation_id}/"
+    # The customer card's lower part, which the pane asks for once it is shown (complaints,
+    # experts, holds, the customer's other conversations): a request of its own, with its budget.
+    urls["conversation_side"] = f"/inbox/c/{conversation_id}/side/"
     for key, namespace in (
         ("dashboard", "dashboards"),
         ("specialist_queue", "escalations"),
@@ -162,8 +165,8 @@ PAGE_ROLE = {
 
 
 def headers_for(name: str) -> dict[str, str]:
-    """The pane and the list's poll are what htmx asks for; the other pages are whole pages."""
-    return HTMX if name in ("conversation", "inbox_poll") else {}
+    """The pane, its side and the list's poll are what htmx asks for; the others are whole pages."""
+    return HTMX if name in ("conversation", "conversation_side", "inbox_poll") else {}
 
 
 def speed_probe() -> float:

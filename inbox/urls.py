@@ -13,6 +13,7 @@ urlpatterns = [
     path("tags/<int:tag_pk>/delete/", views.tag_delete, name="tag_delete"),
     path("c/<int:pk>/", views.conversation_detail, name="detail"),
     path("c/<int:pk>/live/", views.conversation_live, name="live"),
+    path("c/<int:pk>/side/", views.conversation_side, name="side"),
     path("c/<int:pk>/claim/", views.conversation_claim, name="claim"),
     path("c/<int:pk>/assign/", views.conversation_assign, name="assign"),
     path("c/<int:pk>/status/", views.conversation_status, name="status"),

@@ -26,7 +26,7 @@ from inbox.views.message_actions import (
     message_unmask,
     reply_delete,
 )
-from inbox.views.pane import conversation_detail, conversation_live
+from inbox.views.pane import conversation_detail, conversation_live, conversation_side
 from inbox.views.replying import reply_retry, reply_submit, reply_withdraw
 from inbox.views.saved_replies import saved_reply_delete, saved_reply_edit, saved_reply_list, saved_reply_new
 from inbox.views.tags import tag_delete, tag_list, tag_rename
@@ -42,6 +42,7 @@ __all__ = [
     "conversation_list",
     "conversation_live",
     "conversation_priority",
+    "conversation_side",
     "conversation_status",
     "conversation_tag_add",
     "conversation_tag_remove",

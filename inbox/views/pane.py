@@ -28,7 +28,11 @@ from inbox.views.listing import WITH_COUNTS, list_query_string, list_shell_conte
 
 
 def pane_context(request, conversation: Conversation, *, workers=None, tag_names=None, **extra) -> dict:
-    """The pane's context; `workers` and `tag_names` when the caller has read them already."""
+    """The pane's context; `workers` and `tag_names` when the caller has read them already.
+
+    The lower part of the customer card (the other apps' panels, the legal holds, the customer's
+    other conversations) is not read here: it arrives in a request of its own (`side_context`).
+    """
     user = request.user
     can_write = roles.can_work_inbox(user)
     if can_write and tag_names is None:
@@ -47,16 +51,26 @@ def pane_context(request, conversation: Conversation, *, workers=None, tag_names
         "workers": workers if can_write else [],
         # The composer offers the first six as @mention chips: read no more than those.
         "mentionable": list(selectors.inbox_readers().exclude(pk=user.pk)[:6]) if can_write else [],
-        **_customer_context(conversation),
         "present": presence.present(conversation_id=conversation.pk, exclude_user_id=user.pk),
         "status_choices": [c for c in Conversation.Status.choices if c[0] != Conversation.Status.NEW],
         "priority_choices": Conversation.Priority.choices,
         "can_write": can_write,
         "can_unmask": permissions.can_unmask(user),
-        **_holds_context(user, conversation),
         "list_params": list_query_string(request.GET),
         **(_composer_context(request, conversation, extra.pop("composer", None)) if can_write else {}),
         **extra,
+    }
+
+
+def side_context(request, conversation: Conversation) -> dict:
+    """The lower part of the customer card: the panels other apps registered (complaints), the
+    experts' panel, the legal holds and the customer's other conversations (`inbox/_side.html`)."""
+    user = request.user
+    return {
+        "conversation": conversation,
+        "can_write": roles.can_work_inbox(user),
+        **_customer_context(conversation),
+        **_holds_context(user, conversation),
     }
 
 
@@ -174,6 +188,20 @@ def conversation_detail(request, pk: int):
     )
     context.update(shell, list_url=list_url(request.GET, cursor=cursor), with_counts=WITH_COUNTS)
     return render(request, "inbox/list.html", context)
+
+
+@never_cache
+@require_GET
+def conversation_side(request, pk: int):
+    """The pane's lower card, asked for by the pane once it is shown (`inbox/_side_loading.html`):
+    the thread and the composer are not kept waiting for the complaint, expert and hold panels,
+    about a third of the pane's work (docs/benchmarks.md). Without htmx (a browser without
+    JavaScript follows the placeholder's link), the same panels on a page of their own."""
+    conversation = permissions.conversation_for_user(request.user, pk)
+    context = side_context(request, conversation)
+    if request.htmx:
+        return render(request, "inbox/_side.html", context)
+    return render(request, "inbox/side.html", context)
 
 
 @never_cache

@@ -209,13 +209,14 @@
     if (active && active.offsetParent) active.scrollIntoView({ block: "nearest" });
   });
 
-  // If the list's request fails, the placeholder says so and links to the list, rather than
-  // loading for ever.
+  // If the list's (or the customer card's lower part's) request fails, the placeholder says so and
+  // links to it, rather than loading for ever.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
-    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-list-loading") || event.detail.successful) return;
+    if (!elt || !elt.hasAttribute || event.detail.successful) return;
+    if (!elt.hasAttribute("data-list-loading") && !elt.hasAttribute("data-side-loading")) return;
     elt.setAttribute("aria-busy", "false");
-    $all("[data-loading-text], .skeleton-rows", elt).forEach(function (el) { el.hidden = true; });
+    $all("[data-loading-text], .skeleton-rows, .side-skeleton", elt).forEach(function (el) { el.hidden = true; });
     $("[data-loading-failed]", elt).hidden = false;
   });
 

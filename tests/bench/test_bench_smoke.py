@@ -45,6 +45,7 @@ def test_seed_pages_and_ingest_at_a_tiny_scale():
         "inbox_open",
         "search",
         "conversation",
+        "conversation_side",
         "dashboard",
         "specialist_queue",
         "complaints_queue",
@@ -56,6 +57,7 @@ def test_seed_pages_and_ingest_at_a_tiny_scale():
     pages = measure(agent=agent, urls=urls, rounds=1, warmup=1, log=lambda _message: None, **people)
     assert all(result.status == 200 and result.samples_ms and result.marker for result in pages.values())
     assert pages["conversation"].marker == "thread-50-of-500"
+    assert pages["conversation_side"].marker == "card-side"
     # Each page carries the machine's speed while it was timed, for comparing one run with another.
     assert all(0 < result.probe_ms < 10_000 for result in pages.values())
 

@@ -11,12 +11,18 @@ from complaints import services
 from complaints.models import Category, Complaint, ComplaintRegime, Dismissal
 from tests.complaints.conftest import csrf_post
 from tests.factories import MentionFactory
+from tests.panes import conversation_html
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def pane(client, conversation) -> str:
-    return client.get(reverse("inbox:detail", args=[conversation.pk]), **HX).content.decode()
+    return conversation_html(client, conversation.pk)
+
+
+def panel_page(conversation) -> str:
+    """Where the complaint panel's forms are: the customer card's lower part, after the pane."""
+    return reverse("inbox:side", args=[conversation.pk])
 
 
 def test_the_pane_suggests_a_complaint_for_complaint_labelled_messages(browser, agent, unhappy):
@@ -38,7 +44,7 @@ def test_no_suggestion_without_a_complaint_or_fraud_label(browser, agent, unhapp
 def test_one_click_confirm_starts_the_clocks_from_the_first_message(browser, agent, unhappy):
     browser.force_login(agent)
     url = reverse("complaints:confirm", args=[unhappy.pk])
-    response = csrf_post(browser, reverse("inbox:detail", args=[unhappy.pk]), url, {}, **HX)
+    response = csrf_post(browser, panel_page(unhappy), url, {}, **HX)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Recorded as a complaint" in html
@@ -70,7 +76,7 @@ def test_the_post_without_the_csrf_token_is_refused(browser, agent, unhappy):
 
 def test_dismiss_needs_a_reason_and_stops_the_suggestion(browser, agent, unhappy):
     browser.force_login(agent)
-    page = reverse("inbox:detail", args=[unhappy.pk])
+    page = panel_page(unhappy)
     url = reverse("complaints:dismiss", args=[unhappy.pk])
     html = csrf_post(browser, page, url, {"reason": ""}, **HX).content.decode()
     assert "Say why this is not a complaint" in html
@@ -99,7 +105,7 @@ def test_raise_by_hand_with_the_chosen_message_and_categories(browser, agent, un
     browser.force_login(agent)
     csrf_post(
         browser,
-        reverse("inbox:detail", args=[unhappy.pk]),
+        panel_page(unhappy),
         reverse("complaints:confirm", args=[unhappy.pk]),
         {"mention": question.pk, "product": product.pk, "cause": cause.pk, "summary": "Card keeps failing"},
         **HX,

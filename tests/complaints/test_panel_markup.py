@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.urls import reverse
 from django.utils.html import escape
 
 from complaints.models import Category
 from tests.complaints.conftest import at
 from tests.factories import AuthorFactory, MentionFactory
+from tests.panes import conversation_html
 
 HX = {"HTTP_HX_REQUEST": "true"}
 EMAIL = "jane.doe@example.com"
@@ -25,7 +25,7 @@ def _select(html: str, name: str) -> str:
 
 def _pane(client, user, conversation) -> str:
     client.force_login(user)
-    return client.get(reverse("inbox:detail", args=[conversation.pk]), **HX).content.decode()
+    return conversation_html(client, conversation.pk)
 
 
 def _say(conversation, text: str, when: dt.datetime, **fields):

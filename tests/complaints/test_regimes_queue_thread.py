@@ -15,6 +15,7 @@ from complaints.models import AccountRegime, Complaint, ComplaintRegime
 from inbox.models import ConversationEvent
 from tests.complaints.conftest import csrf_post
 from tests.factories import ConversationFactory, MentionFactory
+from tests.panes import conversation_html
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -268,7 +269,7 @@ def test_the_pane_records_one_view_and_its_heartbeat_none(client, agent, unhappy
     def views():
         return AuditEvent.objects.filter(verb="vulnerability.view", actor=agent).count()
 
-    html = client.get(reverse("inbox:detail", args=[unhappy.pk]), **HX).content.decode()
+    html = conversation_html(client, unhappy.pk)
     assert "Potentially vulnerable" in html and views() == 1
     live = reverse("inbox:live", args=[unhappy.pk])
     for _ in range(3):  # the open pane's every-3-seconds refresh

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from bankbuzz.audit import retention
 from tests.factories import ConversationFactory, MentionFactory
+from tests.panes import conversation_html
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +22,7 @@ def _conversation():
 
 def _pane(client, user, conv) -> str:
     client.force_login(user)
-    response = client.get(reverse("inbox:detail", args=[conv.pk]), HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    return response.content.decode()
+    return conversation_html(client, conv.pk)
 
 
 def test_compliance_sees_no_hold_and_a_prefilled_link_to_place_one(client, compliance):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from escalations import services
 from escalations.models import Escalation
 from inbox.models import Conversation
+from tests.panes import conversation_html
 
 
 def test_the_form_preselects_the_suggestion_and_prefills_the_question(
@@ -44,8 +45,7 @@ def test_the_conversation_pane_shows_the_suggestion_and_then_the_answer(
         actor=lead, fields={"name": "Card trouble", "phrases": "declined", "department": cards}
     )
     client.force_login(agent)
-    url = reverse("inbox:detail", args=[card_conversation.pk])
-    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    html = conversation_html(client, card_conversation.pk)
     assert "Suggested: <strong>Cards</strong>" in html
     escalation = services.escalation_open(
         actor=agent, conversation=card_conversation, department=cards, question="Why?"
@@ -53,7 +53,7 @@ def test_the_conversation_pane_shows_the_suggestion_and_then_the_answer(
     services.escalation_answer(
         actor=cards_specialist, escalation=escalation, answer="Daily limit.", proposed_reply="Hi <b>Jane</b>"
     )
-    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    html = conversation_html(client, card_conversation.pk)
     assert "Cards answered" in html
     assert "Hi &lt;b&gt;Jane&lt;/b&gt;" in html
     assert "data-proposed-reply" in html

@@ -12,6 +12,7 @@ from escalations import services
 from escalations.models import Escalation
 from inbox import services as inbox_services
 from inbox.models import Conversation
+from tests.panes import conversation_html
 from tests.security.auth import VerifiedClient
 
 SIDE_PANEL = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "escalate-sheet"}
@@ -29,8 +30,7 @@ def token_of(html: str) -> str:
 
 def test_the_pane_opens_the_escalate_form_in_a_side_panel(agent, cards, card_conversation):
     client = csrf_client(agent)
-    pane = client.get(reverse("inbox:detail", args=[card_conversation.pk]), HTTP_HX_REQUEST="true")
-    html = pane.content.decode()
+    html = conversation_html(client, card_conversation.pk)
     url = reverse("escalations:escalate", args=[card_conversation.pk])
     assert f'hx-get="{url}" hx-target="#escalate-sheet"' in html
     assert 'id="escalate-sheet"' in html

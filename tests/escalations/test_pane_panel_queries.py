@@ -1,4 +1,5 @@
-"""The escalation panel in the conversation pane reads as many rows of the database for three
+"""The escalation panel in the conversation pane (the customer card's lower part, in a request of
+its own after the pane) reads as many rows of the database for three
 answered escalations as for one: who answered and the department come with the escalations."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def test_the_panels_queries_do_not_grow_with_the_escalations(
     client, agent, cards, cards_specialist, card_conversation
 ):
     client.force_login(agent)
-    url = reverse("inbox:detail", args=[card_conversation.pk])
+    url = reverse("inbox:side", args=[card_conversation.pk])
     _answered(agent, cards_specialist, card_conversation, cards, 1)
     one, html = _pane(client, url)
     assert html.count("Cards answered") == 1

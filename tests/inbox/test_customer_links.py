@@ -8,6 +8,7 @@ from django.urls import reverse
 from bankbuzz.audit.models import AuditEvent
 from inbox.models import CustomerLink
 from tests.inbox.world import customer_message
+from tests.panes import conversation_html
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,7 @@ def manager_client(manager):
 
 
 def card(client, conversation) -> str:
-    response = client.get(reverse("inbox:detail", args=[conversation.pk]), HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = conversation_html(client, conversation.pk)
     return html[html.index("Other conversations") :]
 
 
