@@ -49,6 +49,11 @@ def _date(value) -> dt.date | None:
 
 def _panel(request, conversation, *, error: str = "", notice: str = ""):
     if not request.headers.get("HX-Request"):
+        # A plain form (the panels' own page, inbox/side.html): the outcome goes with the redirect.
+        if error:
+            messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
         return redirect("inbox:detail", conversation.pk)
     context = {
         "conversation": conversation,

@@ -96,6 +96,22 @@ def test_dismiss_needs_a_reason_and_stops_the_suggestion(browser, agent, unhappy
     assert "Confirm complaint" in pane(browser, unhappy)
 
 
+def test_a_plain_form_goes_back_to_the_conversation_and_says_what_happened(browser, agent, unhappy):
+    # The panels' own page (no JavaScript) posts plain forms: the outcome follows the redirect.
+    browser.force_login(agent)
+    page = panel_page(unhappy)
+    url = reverse("complaints:dismiss", args=[unhappy.pk])
+    response = csrf_post(browser, page, url, {"reason": ""})
+    conversation = reverse("inbox:detail", args=[unhappy.pk])
+    assert response.status_code == 302 and response["Location"] == conversation
+    assert "Say why this is not a complaint" in browser.get(conversation).content.decode()
+    assert not Dismissal.objects.exists()
+    response = csrf_post(browser, page, url, {"reason": "Venting about the weather"})
+    assert response.status_code == 302 and response["Location"] == conversation
+    assert "Dismissed: not a complaint." in browser.get(conversation).content.decode()
+    assert Dismissal.objects.count() == 2
+
+
 def test_raise_by_hand_with_the_chosen_message_and_categories(browser, agent, unhappy):
     from listening.models import Mention
 

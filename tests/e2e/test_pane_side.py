@@ -56,7 +56,13 @@ def test_the_pane_shows_the_thread_then_the_rest_of_the_card(page, login, live_s
 
 
 def test_a_card_that_fails_to_load_says_so_and_links_to_it(page, login, live_server, agent):
+    from complaints.models import Complaint
+    from complaints.seed import seed_now
+    from listening.models import Mention
+
+    seed_now()  # the migration's regimes and holidays (this test's database was flushed)
     opened = customer_message(text="the one I was sent", thread="f1", minutes_ago=1)
+    Mention.objects.filter(thread_key="f1").update(intent="complaint")
     login(page, "amira")
     page.route(SIDE, lambda route: route.fulfill(status=503, body="down"))
     page.goto(f"{live_server.url}/inbox/c/{opened.pk}/")
@@ -69,3 +75,16 @@ def test_a_card_that_fails_to_load_says_so_and_links_to_it(page, login, live_ser
     expect(side.get_by_role("link", name="Show them")).to_have_attribute(
         "href", f"/inbox/c/{opened.pk}/side/"
     )
+    page.unroute(SIDE)
+
+    # The link's page holds the same panels; its forms are plain forms there, and an action
+    # goes back to the conversation.
+    side.get_by_role("link", name="Show them").click()
+    expect(page).to_have_url(f"{live_server.url}/inbox/c/{opened.pk}/side/")
+    expect(page.get_by_role("heading", name="Other conversations")).to_be_visible()
+    page.get_by_role("button", name="Confirm complaint").click()
+    expect(page).to_have_url(f"{live_server.url}/inbox/c/{opened.pk}/")
+    expect(page.locator("#pane")).to_contain_text("the one I was sent")
+    expect(page.locator(".flash")).to_contain_text("Recorded as a complaint: the clocks are running.")
+    complaint = Complaint.objects.get(conversation=opened)
+    expect(page.locator("#pane-side")).to_contain_text(complaint.reference)
