@@ -103,6 +103,7 @@ TABLE: dict[str, Rule] = {
     "inbox:tag_delete": rule({"lead"}, tag_pk="tag"),
     "inbox:detail": rule(READERS, **CONV),
     "inbox:live": rule(READERS, **CONV),
+    "inbox:side": rule(READERS, **CONV),
     "inbox:claim": rule(WRITERS, **CONV),
     "inbox:assign": rule(WRITERS, **CONV),
     "inbox:status": rule(WRITERS, **CONV),
