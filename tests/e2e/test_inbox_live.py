@@ -24,6 +24,7 @@ def test_a_sandbox_mention_appears_on_the_open_inbox_page(page, login, sandbox, 
 
     row.locator(".row-link").click()
     expect(page.locator("#pane .message-text", has_text="account is locked")).to_be_visible()
+    expect(page.locator("#pane-side").get_by_role("heading", name="Other conversations")).to_be_visible()
     screenshot(page, "inbox-conversation")
 
 

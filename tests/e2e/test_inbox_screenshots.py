@@ -28,5 +28,7 @@ def test_screenshots_of_the_list_and_a_conversation(page, login, agent, other_ag
 
     page.locator(f"#row-{conversations['card'].pk} .row-link").click()
     expect(page.locator("#pane .note")).to_contain_text("Card blocked by phone team")
+    # The customer card's lower part follows the pane in its own request.
+    expect(page.locator("#pane-side").get_by_role("heading", name="Other conversations")).to_be_visible()
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "inbox-conversation.png"), caret="initial")
