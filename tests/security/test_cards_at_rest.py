@@ -195,7 +195,8 @@ def _escalation_paths(scene) -> Escalation:
     escalation.refresh_from_db()
     assert escalation.info_request == f"Her card {MASKED}"
     give_info = reverse("escalations:give_info", args=[escalation.pk])
-    submit(agent, reverse("inbox:detail", args=[conversation.pk]), give_info, {"text": TYPED})
+    # The experts' panel is in the customer card's lower part: its page without JavaScript.
+    submit(agent, reverse("inbox:side", args=[conversation.pk]), give_info, {"text": TYPED})
     answer = reverse("escalations:answer", args=[escalation.pk])
     submit(specialist, detail, answer, {"answer": TYPED, "proposed_reply": TYPED})
     escalation.refresh_from_db()
@@ -284,13 +285,14 @@ def test_complaints_the_library_incidents_and_settings_keep_no_card_in_clear(sce
     agent, lead = browser_for(scene["agent"]), browser_for(scene["lead"])
     specialist = browser_for(scene["specialist"])
     conversation = scene["conversation"]
-    inbox = reverse("inbox:detail", args=[conversation.pk])
+    # The complaint panel is in the customer card's lower part: its page without JavaScript.
+    card = reverse("inbox:side", args=[conversation.pk])
 
     # Complaints: the complaint itself, the customer's vulnerability, an acknowledgement letter.
-    submit(agent, inbox, reverse("complaints:confirm", args=[conversation.pk]), {"summary": TYPED[:60]})
+    submit(agent, card, reverse("complaints:confirm", args=[conversation.pk]), {"summary": TYPED[:60]})
     submit(
         agent,
-        inbox,
+        card,
         reverse("complaints:vulnerability", args=[conversation.pk]),
         {"note": TYPED, "drivers": ["health"]},
     )
