@@ -88,3 +88,39 @@ def test_a_card_that_fails_to_load_says_so_and_links_to_it(page, login, live_ser
     expect(page.locator(".flash")).to_contain_text("Recorded as a complaint: the clocks are running.")
     complaint = Complaint.objects.get(conversation=opened)
     expect(page.locator("#pane-side")).to_contain_text(complaint.reference)
+
+
+def test_a_late_card_never_lands_in_another_customers_pane(page, login, live_server, agent):
+    first = customer_message(text="first customer's message", thread="a1", handle="ann", minutes_ago=1)
+    customer_message(text="ann's other conversation", thread="a2", author=first.customer, minutes_ago=80)
+    second = customer_message(text="second customer's message", thread="b1", handle="bob", minutes_ago=2)
+    login(page, "amira")
+    page.goto(f"{live_server.url}/inbox/?view=open")
+
+    held = []
+
+    def hold(route):
+        if route.request.url.endswith(f"/inbox/c/{first.pk}/side/"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(SIDE, hold)
+    page.locator(f"#row-link-{first.pk}").click()
+    expect(page.locator("#pane")).to_contain_text("first customer's message")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1
+
+    # The agent moves on before the first customer's card has come; then it comes.
+    page.locator(f"#row-link-{second.pk}").click()
+    card = page.locator("#pane .customer-card")
+    expect(page.locator("#pane")).to_contain_text("second customer's message")
+    expect(card.get_by_role("heading", name="Other conversations")).to_be_visible()
+    held[0].continue_()
+    page.wait_for_timeout(500)
+    expect(page.locator("#pane-side")).to_have_count(1)
+    expect(card).not_to_contain_text("ann's other conversation")
+    expect(card).to_contain_text("None on X.")
