@@ -21,7 +21,7 @@ from listening import pan_vault
 from listening.connectors import base
 from listening.models import ListeningQuery, Mention, QuarantinedItem, QueryMatch, SocialAccount
 from listening.query.matching import Candidate, inbox_rule, matches_of, query_matches_record
-from listening.services.storing import StoredRow, item_problem, jsonable, rows_store
+from listening.services.storing import StoredRow, clean_text, item_problem, jsonable, rows_store
 from listening.signals import mentions_received_send
 
 
@@ -114,13 +114,14 @@ def _matches_record(
 
 
 def _quarantine(account: SocialAccount, quarantined: list[base.Quarantined]) -> None:
+    # What a damaged item says of itself may hold a NUL, which PostgreSQL text cannot: it goes.
     if quarantined:
         QuarantinedItem.objects.bulk_create(
             QuarantinedItem(
                 account=account,
-                stream=q.stream[:64],
-                external_id=q.external_id[:128],
-                reason=pan_vault.mask_cards(q.reason),
+                stream=clean_text(q.stream)[:64],
+                external_id=clean_text(q.external_id)[:128],
+                reason=pan_vault.mask_cards(clean_text(q.reason)),
                 raw=pan_vault.mask_payload(jsonable(q.raw)),
                 context=pan_vault.mask_payload(jsonable(q.context)),
             )

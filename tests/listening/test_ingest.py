@@ -115,6 +115,25 @@ def test_quarantined_items_are_kept_with_their_reason(account):
     assert account.cursors["mentions"] == "402"
 
 
+def test_a_quarantined_item_whose_id_and_reason_hold_a_nul_is_kept_and_the_page_goes_in(account):
+    # A damaged item names itself with what it carries; PostgreSQL text cannot hold NUL.
+    page = FetchResult(
+        items=[fetched_item("411")],
+        quarantined=[
+            Quarantined(
+                stream="mentions\x00", reason="bad id 4\x0012", raw={"id": "41\x002"}, external_id="41\x002"
+            )
+        ],
+        cursors={"mentions": "412"},
+    )
+    mentions_ingest(account=account, result=page)
+    item = QuarantinedItem.objects.get()
+    assert (item.stream, item.external_id, item.reason) == ("mentions", "412", "bad id 412")
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["411"]
+    account.refresh_from_db()
+    assert account.cursors["mentions"] == "412"
+
+
 def test_customer_mentions_open_a_conversation_and_the_banks_own_posts_do_not(
     account, django_capture_on_commit_callbacks
 ):
