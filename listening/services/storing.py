@@ -86,13 +86,19 @@ def clean_text(text: str) -> str:
 
 
 def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str, int]:
+    """The ids of the page's authors: new ones inserted, known ones updated where their profile
+    changed (names, avatars and follower counts do), the rest only read.
+
+    Only a row written is locked until the page commits: two polls at once that share customers
+    (the bank's main and help accounts, a listening query's search beside the mentions) wait on
+    each other only for a customer new or changed, not for every customer they share.
+    """
     unique = {a.external_id: a for a in authors}
     if not unique:
         return {}
     now = timezone.now()
-    rows = [
+    profiles = [
         (
-            network,
             a.external_id,
             clean_text(a.handle)[:100],
             clean_text(a.name)[:200],
@@ -100,8 +106,6 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
             http_url(a.profile_url),
             a.followers,
             a.verified,
-            now,
-            now,
         )
         # In one order for every worker: two pages sharing authors, inserted at once, then lock the
         # same rows in the same order and one waits for the other instead of deadlocking.
@@ -109,25 +113,60 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
     ]
     # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        # Latest profile wins: names, avatars and follower counts change.
-        result = execute_values(
-            cursor.cursor,
-            f"""
-            INSERT INTO {Author._meta.db_table}
-                (network, external_id, handle, name, avatar_url, profile_url, followers, verified,
-                 first_seen_at, updated_at)
-            VALUES %s
-            ON CONFLICT (network, external_id) DO UPDATE SET
-                handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
-                profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
-                verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
-            RETURNING external_id, id
-            """,  # noqa: S608 - table name from the model, values bound
-            rows,
-            page_size=len(rows),
-            fetch=True,
-        )
-    return dict(result)
+        known = _known_authors(cursor.cursor, network, profiles)
+        ids = {external_id: pk for external_id, pk, _same in known}
+        same = {external_id for external_id, _pk, unchanged in known if unchanged}
+        rows = [(network, *profile, now, now) for profile in profiles if profile[0] not in same]
+        if rows:
+            # Latest profile wins.
+            ids.update(
+                execute_values(
+                    cursor.cursor,
+                    f"""
+                    INSERT INTO {Author._meta.db_table}
+                        (network, external_id, handle, name, avatar_url, profile_url, followers,
+                         verified, first_seen_at, updated_at)
+                    VALUES %s
+                    ON CONFLICT (network, external_id) DO UPDATE SET
+                        handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
+                        profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
+                        verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
+                    RETURNING external_id, id
+                    """,  # noqa: S608 - table name from the model, values bound
+                    rows,
+                    page_size=len(rows),
+                    fetch=True,
+                )
+            )
+    return ids
+
+
+def _known_authors(cursor, network: str, profiles: list[tuple]) -> list[tuple[str, int, bool]]:
+    """(external id, id, profile unchanged) of the authors stored already.
+
+    FOR KEY SHARE, as the page's mentions will hold them: an author kept can no longer be deleted
+    (retention of authors nobody refers to) before they refer to it, and another poll may still
+    update its profile meanwhile.
+    """
+    return execute_values(
+        cursor,
+        f"""
+        SELECT a.external_id, a.id,
+               (a.handle, a.name, a.avatar_url, a.profile_url, a.followers, a.verified)
+               IS NOT DISTINCT FROM (v.handle, v.name, v.avatar_url, v.profile_url, v.followers, v.verified)
+        FROM {Author._meta.db_table} AS a
+        JOIN (VALUES %s)
+          AS v (network, external_id, handle, name, avatar_url, profile_url, followers, verified)
+          ON a.network = v.network AND a.external_id = v.external_id
+        ORDER BY a.external_id
+        FOR KEY SHARE OF a
+        """,  # noqa: S608 - table name from the model, values bound
+        [(network, *profile) for profile in profiles],
+        template="(%s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::integer,"
+        " %s::boolean)",
+        page_size=len(profiles),
+        fetch=True,
+    )
 
 
 def http_url(url: str) -> str:

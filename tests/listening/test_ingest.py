@@ -115,6 +115,30 @@ def test_quarantined_items_are_kept_with_their_reason(account):
     assert account.cursors["mentions"] == "402"
 
 
+def test_a_customers_changed_profile_is_stored_and_an_unchanged_one_is_left_as_it_was(account):
+    def customer_page(number: str, handle: str) -> FetchResult:
+        return FetchResult(items=[fetched_item(number, author_id="61", handle=handle)])
+
+    mentions_ingest(account=account, result=customer_page("601", "old_handle"))
+    author = Author.objects.get(external_id="61")
+    three_days_ago = timezone.now() - dt.timedelta(days=3)
+    Author.objects.filter(pk=author.pk).update(updated_at=three_days_ago)
+
+    mentions_ingest(account=account, result=customer_page("602", "old_handle"))
+    assert Author.objects.get(pk=author.pk).updated_at == three_days_ago  # not written again
+
+    mentions_ingest(account=account, result=customer_page("603", "new_handle"))
+    changed = Author.objects.get(pk=author.pk)
+    assert (changed.handle, changed.name) == ("new_handle", "New Handle")
+    assert changed.updated_at > three_days_ago
+    assert Author.objects.count() == 1
+    assert sorted(Mention.objects.filter(author=author).values_list("external_id", flat=True)) == [
+        "601",
+        "602",
+        "603",
+    ]
+
+
 def test_a_quarantined_item_whose_id_and_reason_hold_a_nul_is_kept_and_the_page_goes_in(account):
     # A damaged item names itself with what it carries; PostgreSQL text cannot hold NUL.
     page = FetchResult(

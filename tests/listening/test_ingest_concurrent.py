@@ -139,3 +139,50 @@ def test_a_page_takes_its_mentions_in_one_order_and_waits_instead_of_deadlocking
         "7001",
         "7002",
     ]
+
+
+def test_polls_that_share_a_customer_whose_profile_is_unchanged_do_not_wait_for_each_other():
+    """The bank's main and help accounts polled at once, the same customer writing to both.
+
+    Each page finds the customer stored with the profile it reads: neither writes the row, so
+    neither holds a lock the other waits for (the second page has 3 seconds to go in).
+    """
+    main = SocialAccountFactory(network="x", external_id="991", handle="bank_main")
+    help_ = SocialAccountFactory(network="x", external_id="992", handle="bank_help")
+
+    def customer_page(number: str) -> FetchResult:
+        return FetchResult(items=[fetched_item(number, author_id="81", handle="known_customer")])
+
+    mentions_ingest(account=main, result=customer_page("8000"))
+    held, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                mentions_ingest(account=main, result=customer_page("8001"))
+                held.set()
+                assert go.wait(timeout=30)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            held.set()
+            connection.close()
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert held.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            mentions_ingest(account=help_, result=customer_page("8002"))
+    finally:
+        go.set()
+        worker.join(timeout=60)
+    assert errors == []
+    assert sorted(Mention.objects.filter(author__external_id="81").values_list("external_id", flat=True)) == [
+        "8000",
+        "8001",
+        "8002",
+    ]
