@@ -72,35 +72,44 @@ class IngestResult:
         return self.items / self.copy_seconds
 
 
-def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
-    """`count` mentions as JSON pages of the sandbox's X API, newest page first."""
+def wire_pages(count: int, *, seed: int = 7, bank: dict | None = None, customers: int = 0) -> list[bytes]:
+    """`count` mentions as JSON pages of the sandbox's X API, newest page first.
+
+    `bank` (user_id, name, handle) is the account polled, whose replies are 10 % of the traffic:
+    the sandbox's bank account unless another is given. The authors are the people of `customers`,
+    the same (ids, names, followers) whatever the seed and the account, as a bank's customers
+    write to each of its accounts; another number is other people.
+    """
     from devtools.sandbox import content
     from devtools.sandbox.world import BANK_X
+
+    bank = bank or BANK_X
     from devtools.sandbox.x_wire import render_tweet, render_user
     from listening.connectors.x import TWEET_FIELDS, USER_FIELDS
 
     rng = random.Random(seed)
+    people = random.Random(f"customers {customers}")
     origin = "http://127.0.0.1:8001"
     users = {}
     for index in range(max(200, count // 3)):
-        first, last = rng.choice(content.FIRST_NAMES), rng.choice(content.LAST_NAMES)
-        user_id = str(1_400_000_000_000_000_000 + index * 7_919)
+        first, last = people.choice(content.FIRST_NAMES), people.choice(content.LAST_NAMES)
+        user_id = str(1_400_000_000_000_000_000 + customers * 10**15 + index * 7_919)
         handle = "".join(ch for ch in f"{first}_{last}"[:11] if ch.isascii() and (ch.isalnum() or ch == "_"))
         users[user_id] = {
             "id": user_id,
             "name": f"{first} {last}",
             "username": f"{handle}{index}",
             "verified": False,
-            "followers_count": int(rng.lognormvariate(5.5, 1.6)),
+            "followers_count": int(people.lognormvariate(5.5, 1.6)),
         }
-    users[BANK_X["user_id"]] = {
-        "id": BANK_X["user_id"],
-        "name": BANK_X["name"],
-        "username": BANK_X["handle"],
+    users[bank["user_id"]] = {
+        "id": bank["user_id"],
+        "name": bank["name"],
+        "username": bank["handle"],
         "verified": True,
         "followers_count": 48_000,
     }
-    crowd = [u for u in users if u != BANK_X["user_id"]]
+    crowd = [u for u in users if u != bank["user_id"]]
     base_ms = int((time.time() - 3600) * 1000)
     tweets = []
     threads: list[tuple[str, str]] = []  # (conversation id, customer id)
@@ -122,7 +131,7 @@ def wire_pages(count: int, *, seed: int = 7) -> list[bytes]:
             references = [{"type": "replied_to", "id": conversation_id}]
         else:
             conversation_id, customer = rng.choice(threads[-500:])
-            author_id = BANK_X["user_id"]
+            author_id = bank["user_id"]
             text = f"@{users[customer]['username']} Sorry to hear that. Please DM us and we'll look into it."
             references = [{"type": "replied_to", "id": conversation_id}]
         tweets.append(
@@ -203,12 +212,11 @@ def run_ingest(*, count: int, log=print, seed: int = 7, everything: bool = True)
     from listening.connectors.x import XConnector
     from listening.enrichment import EnrichmentConfig, warm_up
     from listening.enrichment import stored as enrichment_bridge
-    from listening.models import SocialAccount
 
     pages = wire_pages(count, seed=seed)
     if everything:
         log(f"  on: {', '.join(everything_on())}")
-    account = SocialAccount.objects.get(network="x")
+    account = bank_x_account()
     info = AccountInfo(network="x", external_id=account.external_id, handle=account.handle, credentials={})
     connector = XConnector(info)
     # A worker's start: the language models loaded, the URLconf read, Celery ready (see the docstring).
@@ -330,6 +338,13 @@ def run_ingest(*, count: int, log=print, seed: int = 7, everything: bool = True)
     out.copy_seconds = run_copy(pages, connector=connector, account=account)
     log(f"  COPY of the same rows: {out.copy_seconds:.2f} s = {out.copy_per_s:,.0f}/s")
     return out
+
+
+def bank_x_account():
+    """The bank's X account the seed connected (the first; `bench.ingest_parallel` adds others)."""
+    from listening.models import SocialAccount
+
+    return SocialAccount.objects.filter(network="x").order_by("pk").first()
 
 
 def _urls_warm() -> None:

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import CONVERSATION_SCALES, SCALES
     from bench.ingest import run_ingest
+    from bench.ingest_parallel import run_parallel
     from bench.pages import clients_for, measure, page_urls
     from bench.seed import seed
     from inbox.models import Tag
@@ -95,10 +96,13 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"[{args.scale}] ingest of {ingest_count:,} mentions in the sandbox's X wire format")
     ingest = run_ingest(count=ingest_count, log=log)
+    log(f"[{args.scale}] {ingest_count:,} other mentions by two polls at once (the worker's concurrency)")
+    machine = run_parallel(count=ingest_count, workers=2, log=log)
 
     numbers: dict[str, float | int] = {
         "ingest_per_s": round(ingest.per_s, 1),
         "copy_per_s": round(ingest.copy_per_s, 1),
+        "ingest_machine_per_s": round(machine.per_s, 1),
     }
     for name, result in pages.items():
         numbers[f"{name}_p50_ms"] = round(result.p50, 2)
@@ -136,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             "conversations_touched": ingest.conversations_touched,
             "queries_per_page": ingest.queries_per_page,
             "copy_seconds": round(ingest.copy_seconds, 3),
+            "machine": {
+                "workers": machine.workers,
+                "items": machine.items,
+                "seconds": round(machine.seconds, 2),
+            },
         },
         "missing_pages": [k for k in ("dashboard", "specialist_queue", "complaints_queue") if k not in urls],
         "seconds": round(time.monotonic() - started, 1),
