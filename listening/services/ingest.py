@@ -7,7 +7,8 @@ lost), stores the rest (`listening.services.storing`), records the listening que
 writes the quarantine and moves the cursor, with one statement a table whatever the page's
 size. Before the commit, `mentions_received` tells the apps above in the same transaction, each
 under a savepoint (see `listening.signals`): the inbox attaches the page and its receivers
-route, escalate and record webhooks, so a page costs one commit. A crash before the commit
+route, escalate and record webhooks, so a page costs one commit (and its new or changed
+customers a short one before it, `storing.authors_store`). A crash before the commit
 re-reads the same page next time; the unique constraint on (network, external_id) absorbs the
 overlap.
 """
@@ -21,33 +22,46 @@ from listening import pan_vault
 from listening.connectors import base
 from listening.models import ListeningQuery, Mention, QuarantinedItem, QueryMatch, SocialAccount
 from listening.query.matching import Candidate, inbox_rule, matches_of, query_matches_record
-from listening.services.storing import StoredRow, clean_text, item_problem, jsonable, rows_store
+from listening.services.storing import (
+    StoredRow,
+    authors_store,
+    clean_text,
+    item_problem,
+    jsonable,
+    rows_store,
+)
 from listening.signals import mentions_received_send
 
 
-@transaction.atomic
 def page_ingest(
     *, account: SocialAccount, result: base.FetchResult, query: ListeningQuery | None = None
 ) -> list[int]:
     """Store a fetched page, its quarantine and its cursor in one transaction; the new mentions' ids.
+
+    The page's new or changed customers are committed just before, on their own
+    (`storing.authors_store`), so that another poll reading the same customers does not wait
+    for this whole page.
 
     `query`: the listening query whose X search read the page. Its inbox policy decides which
     hits the inbox sees, every hit counts as one of its matches, and the cursor moved is the
     query's; without it, the page is the account's own and so is the cursor (with its health).
     """
     storable, quarantined = _sort_out(result)
-    rows = rows_store(
-        account=account,
-        items=storable,
-        for_inbox=None if query is None else inbox_rule(query.inbox_policy),
-    )
-    new_ids = sorted(row.pk for row in rows)
-    _matches_record(rows, account=account, storable=storable, query=query)
-    _quarantine(account, quarantined)
-    _cursor_save(account, result, query)
-    if new_ids:
-        # In this transaction, under savepoints: a receiver that fails leaves the page stored.
-        mentions_received_send(mention_ids=new_ids)
+    author_ids = authors_store(account.network, storable) if storable else {}
+    with transaction.atomic():
+        rows = rows_store(
+            account=account,
+            items=storable,
+            for_inbox=None if query is None else inbox_rule(query.inbox_policy),
+            author_ids=author_ids,
+        )
+        new_ids = sorted(row.pk for row in rows)
+        _matches_record(rows, account=account, storable=storable, query=query)
+        _quarantine(account, quarantined)
+        _cursor_save(account, result, query)
+        if new_ids:
+            # In this transaction, under savepoints: a receiver that fails leaves the page stored.
+            mentions_received_send(mention_ids=new_ids)
     return new_ids
 
 

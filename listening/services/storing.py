@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from psycopg2.extras import Json, execute_values
 
@@ -85,13 +85,15 @@ def clean_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str, int]:
-    """The ids of the page's authors: new ones inserted, known ones updated where their profile
+def _upsert_authors(
+    network: str, authors: list[base.FetchedAuthor], *, alone: bool = False
+) -> dict[str, int]:
+    """The ids of these authors: new ones inserted, known ones updated where their profile
     changed (names, avatars and follower counts do), the rest only read.
 
-    Only a row written is locked until the page commits: two polls at once that share customers
-    (the bank's main and help accounts, a listening query's search beside the mentions) wait on
-    each other only for a customer new or changed, not for every customer they share.
+    Only a row written is locked (until its transaction commits, see `authors_store`): two polls
+    at once that share customers wait on each other only for a customer new or changed. `alone`:
+    called outside a transaction, the writes commit at once without waiting for the disk.
     """
     unique = {a.external_id: a for a in authors}
     if not unique:
@@ -114,39 +116,43 @@ def _upsert_authors(network: str, authors: list[base.FetchedAuthor]) -> dict[str
     # Django's wrapper turns psycopg2's errors into django.db's, as the ORM would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         known = _known_authors(cursor.cursor, network, profiles)
-        ids = {external_id: pk for external_id, pk, _same in known}
-        same = {external_id for external_id, _pk, unchanged in known if unchanged}
-        rows = [(network, *profile, now, now) for profile in profiles if profile[0] not in same]
-        if rows:
-            # Latest profile wins.
-            ids.update(
-                execute_values(
-                    cursor.cursor,
-                    f"""
-                    INSERT INTO {Author._meta.db_table}
-                        (network, external_id, handle, name, avatar_url, profile_url, followers,
-                         verified, first_seen_at, updated_at)
-                    VALUES %s
-                    ON CONFLICT (network, external_id) DO UPDATE SET
-                        handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
-                        profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
-                        verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
-                    RETURNING external_id, id
-                    """,  # noqa: S608 - table name from the model, values bound
-                    rows,
-                    page_size=len(rows),
-                    fetch=True,
-                )
+    ids = {external_id: pk for external_id, pk, _same in known}
+    same = {external_id for external_id, _pk, unchanged in known if unchanged}
+    rows = [(network, *profile, now, now) for profile in profiles if profile[0] not in same]
+    if not rows:
+        return ids
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor, connection.wrap_database_errors:
+        if alone:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # Latest profile wins.
+        ids.update(
+            execute_values(
+                cursor.cursor,
+                f"""
+                INSERT INTO {Author._meta.db_table}
+                    (network, external_id, handle, name, avatar_url, profile_url, followers,
+                     verified, first_seen_at, updated_at)
+                VALUES %s
+                ON CONFLICT (network, external_id) DO UPDATE SET
+                    handle = EXCLUDED.handle, name = EXCLUDED.name, avatar_url = EXCLUDED.avatar_url,
+                    profile_url = EXCLUDED.profile_url, followers = EXCLUDED.followers,
+                    verified = EXCLUDED.verified, updated_at = EXCLUDED.updated_at
+                RETURNING external_id, id
+                """,  # noqa: S608 - table name from the model, values bound
+                rows,
+                page_size=len(rows),
+                fetch=True,
             )
+        )
     return ids
 
 
 def _known_authors(cursor, network: str, profiles: list[tuple]) -> list[tuple[str, int, bool]]:
-    """(external id, id, profile unchanged) of the authors stored already.
+    """(external id, id, profile unchanged) of the authors stored already; nothing is locked.
 
-    FOR KEY SHARE, as the page's mentions will hold them: an author kept can no longer be deleted
-    (retention of authors nobody refers to) before they refer to it, and another poll may still
-    update its profile meanwhile.
+    An author can go between this reading and the page's mentions only if the retention sweep
+    deletes it then, as one nobody refers to: the page then fails on its foreign key and is read
+    again at the next poll, which stores the author anew.
     """
     return execute_values(
         cursor,
@@ -158,8 +164,6 @@ def _known_authors(cursor, network: str, profiles: list[tuple]) -> list[tuple[st
         JOIN (VALUES %s)
           AS v (network, external_id, handle, name, avatar_url, profile_url, followers, verified)
           ON a.network = v.network AND a.external_id = v.external_id
-        ORDER BY a.external_id
-        FOR KEY SHARE OF a
         """,  # noqa: S608 - table name from the model, values bound
         [(network, *profile) for profile in profiles],
         template="(%s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::integer,"
@@ -257,11 +261,27 @@ class StoredRow:
     inserted: bool  # False: the row was there already, and this page promoted it to the inbox
 
 
+def authors_store(network: str, items: list[base.FetchedItem]) -> dict[str, int]:
+    """The ids of the items' authors (`_upsert_authors`), new or changed ones committed at once.
+
+    A row written stays locked until its transaction commits. Written in the page's transaction,
+    a new customer would hold up every other poll reading the same customer for the whole page
+    (the mentions and a listening query's search read the same posts; the bank's main and help
+    accounts hear from the same people). Committed on their own they are locked for a moment.
+    That commit does not wait for its flush to disk (`synchronous_commit` off): the page's own
+    commit, a moment later, flushes it too. If the page fails, the customers stay, as they would
+    once its next reading stored them. Inside a caller's transaction they are part of it.
+    """
+    authors = [pan_vault.mask_author(item.author) for item in items]
+    return _upsert_authors(network, authors, alone=not connection.in_atomic_block)
+
+
 def rows_store(
     *,
     account: SocialAccount,
     items: list[base.FetchedItem],
     for_inbox: Callable[[base.FetchedItem, stored.StoredEnrichment], bool] | None = None,
+    author_ids: dict[str, int] | None = None,
 ) -> list[StoredRow]:
     """Insert new items in one statement a table; the rows that are new, or newly meant for the inbox.
 
@@ -269,7 +289,8 @@ def rows_store(
     queries keep noise out); by default everything is for the inbox. When an
     item a query kept out of the inbox is later read from an account's own
     stream (it @-mentions the bank), it is promoted: for_inbox becomes true and
-    its id is returned as new, so the inbox gets it.
+    its id is returned as new, so the inbox gets it. `author_ids`: what `authors_store`
+    returned for these items; the authors are stored here otherwise.
     """
     if not items:
         return []
@@ -281,7 +302,12 @@ def rows_store(
         return []
     # The same id twice in one page (networks do that on page edges) is stored once.
     plain = list({item.external_id: item for item in plain}.values())
-    author_ids = _upsert_authors(network, [pan_vault.mask_author(item.author) for item in plain])
+    unknown = [item.author for item in plain if item.author.external_id not in (author_ids or {})]
+    if unknown:
+        author_ids = {
+            **(author_ids or {}),
+            **_upsert_authors(network, list(map(pan_vault.mask_author, unknown))),
+        }
     # Clean before enriching: personal-data spans must refer to the text as stored.
     plain = [
         dataclasses.replace(item, text=clean_text(item.text)) if "\x00" in item.text else item

@@ -157,7 +157,8 @@ def test_a_page_commits_once_with_everything_on(account, everything_on, monkeypa
         account=account, result=FetchResult(items=items, cursors={"mentions": items[-1].external_id})
     )
 
-    assert len(commits) == 1
+    # The page's new customers first, on their own (`storing.authors_store`), then the page.
+    assert len(commits) == 2
     # What follows from the page committed with it: the conversations, their escalations,
     # the webhook deliveries.
     conversations = Conversation.objects.filter(thread_key__startswith="c")
@@ -165,3 +166,15 @@ def test_a_page_commits_once_with_everything_on(account, everything_on, monkeypa
     assert Escalation.objects.filter(conversation__in=conversations).count() == 12
     assert WebhookDelivery.objects.filter(event="conversation.created").count() == 12
     assert WebhookDelivery.objects.filter(event="escalation.opened").count() == 12
+
+    # The same customers writing again, as they are known: the page alone.
+    commits.clear()
+    again = [
+        dataclasses.replace(
+            item, external_id=f"again{item.external_id}", thread_key=f"again{item.thread_key}"
+        )
+        for item in items
+    ]
+    mentions_ingest(account=account, result=FetchResult(items=again, cursors={"mentions": "again"}))
+    assert len(commits) == 1
+    assert Conversation.objects.filter(thread_key__startswith="again").count() == 12

@@ -12,9 +12,10 @@ from django.utils import timezone
 from bankbuzz.audit.models import AuditEvent
 from inbox.models import Conversation, ConversationEvent
 from listening.connectors.base import FetchResult
-from listening.models import Mention
+from listening.models import Author, Mention
 from listening.services import mentions_ingest
 from listening.services.storing import rows_store
+from listening.signals import mentions_received
 from tests.factories import SocialAccountFactory, fetched_item
 from tests.locks import waiting_on_a_lock
 
@@ -185,4 +186,56 @@ def test_polls_that_share_a_customer_whose_profile_is_unchanged_do_not_wait_for_
         "8000",
         "8001",
         "8002",
+    ]
+
+
+def test_a_poll_does_not_hold_up_another_for_a_new_customer_they_share_while_its_page_is_open():
+    """A new customer is committed before the page, so the other poll finds it stored.
+
+    The first poll stops inside its page's transaction (a receiver of `mentions_received`, which
+    runs there, waits); the second poll's page, the same new customer's other post, has 3 seconds
+    to go in.
+    """
+    main = SocialAccountFactory(network="x", external_id="993", handle="bank_main_2")
+    help_ = SocialAccountFactory(network="x", external_id="994", handle="bank_help_2")
+
+    def customer_page(number: str) -> FetchResult:
+        return FetchResult(items=[fetched_item(number, author_id="82", handle="new_customer")])
+
+    inside, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    first_thread = "first poll"
+
+    def wait_inside(**_kwargs) -> None:
+        if threading.current_thread().name == first_thread:
+            inside.set()
+            assert go.wait(timeout=30)
+
+    def first() -> None:
+        try:
+            mentions_ingest(account=main, result=customer_page("8101"))
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            inside.set()
+            connection.close()
+
+    mentions_received.connect(wait_inside, weak=False, dispatch_uid="test-wait-inside")
+    worker = threading.Thread(target=first, name=first_thread)
+    worker.start()
+    try:
+        assert inside.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            mentions_ingest(account=help_, result=customer_page("8102"))
+    finally:
+        go.set()
+        worker.join(timeout=60)
+        mentions_received.disconnect(dispatch_uid="test-wait-inside")
+    assert errors == []
+    assert Author.objects.filter(external_id="82").count() == 1
+    assert sorted(Mention.objects.filter(author__external_id="82").values_list("external_id", flat=True)) == [
+        "8101",
+        "8102",
     ]
