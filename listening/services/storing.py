@@ -124,7 +124,9 @@ def _upsert_authors(
     with transaction.atomic(savepoint=False), connection.cursor() as cursor, connection.wrap_database_errors:
         if alone:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        # Latest profile wins.
+        # Latest profile wins. The SET leaves the key (network, external_id) alone: a row updated
+        # is then locked FOR NO KEY UPDATE, which another page's foreign key checks (FOR KEY
+        # SHARE, as it commits) neither wait for nor hold up.
         ids.update(
             execute_values(
                 cursor.cursor,

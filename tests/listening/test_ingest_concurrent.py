@@ -239,3 +239,48 @@ def test_a_poll_does_not_hold_up_another_for_a_new_customer_they_share_while_its
         "8101",
         "8102",
     ]
+
+
+def test_a_changed_profile_is_written_without_waiting_for_another_pages_foreign_key_checks():
+    """Another poll's page that refers to the customer checks its foreign key as it commits
+    (`FOR KEY SHARE` of the customer's row). Writing the customer's new profile meanwhile must
+    not wait for it, nor make it wait: two such polls could otherwise deadlock. (An upsert whose
+    SET rewrote the key would lock the row FOR UPDATE, and wait.)
+    """
+    account = SocialAccountFactory(network="x", external_id="995", handle="bank_main_3")
+    mentions_ingest(
+        account=account, result=FetchResult(items=[fetched_item("8201", author_id="83", handle="old_name")])
+    )
+    author = Author.objects.get(external_id="83")
+    held, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def other_page_commits() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM listening_author WHERE id = %s FOR KEY SHARE", [author.pk])
+                held.set()
+                assert go.wait(timeout=30)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            held.set()
+            connection.close()
+
+    worker = threading.Thread(target=other_page_commits)
+    worker.start()
+    try:
+        assert held.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            mentions_ingest(
+                account=account,
+                result=FetchResult(items=[fetched_item("8202", author_id="83", handle="new_name")]),
+            )
+    finally:
+        go.set()
+        worker.join(timeout=60)
+    assert errors == []
+    author.refresh_from_db()
+    assert author.handle == "new_name"
