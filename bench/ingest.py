@@ -498,6 +498,22 @@ def run_copy(pages: list[bytes], *, connector, account) -> float:
     return seconds
 
 
+def setup_on_bench_database(parser) -> None:
+    """Django on the seeded bench database of DATABASE_URL, with `bench_env`'s settings unless
+    DJANGO_SETTINGS_MODULE is set (a command line of the bench run alone)."""
+    import os
+
+    if not os.environ.get("DATABASE_URL"):
+        parser.error("DATABASE_URL must name a seeded bench database")
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        from bench.__main__ import bench_env
+
+        os.environ.update(bench_env(os.environ["DATABASE_URL"]))
+    import django
+
+    django.setup()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ingest measurement alone on the seeded database of DATABASE_URL."""
     import argparse
@@ -511,15 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="write a cProfile of the pipeline run to this file")
     parser.add_argument("--bare", action="store_true", help="no listening query, rule or webhook")
     args = parser.parse_args(argv)
-    if not os.environ.get("DATABASE_URL"):
-        parser.error("DATABASE_URL must name a seeded bench database")
-    if "DJANGO_SETTINGS_MODULE" not in os.environ:
-        from bench.__main__ import bench_env
-
-        os.environ.update(bench_env(os.environ["DATABASE_URL"]))
-    import django
-
-    django.setup()
+    setup_on_bench_database(parser)
     if args.migrate:
         from django.core.management import call_command
 

@@ -171,15 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--go", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not os.environ.get("DATABASE_URL"):
-        parser.error("DATABASE_URL must name a seeded bench database")
-    if "DJANGO_SETTINGS_MODULE" not in os.environ:
-        from bench.__main__ import bench_env
+    from bench.ingest import setup_on_bench_database
 
-        os.environ.update(bench_env(os.environ["DATABASE_URL"]))
-    import django
-
-    django.setup()
+    setup_on_bench_database(parser)
     if args.worker:
         print(json.dumps(_worker(args.account, args.count, args.seed, Path(args.go))), flush=True)
         return 0

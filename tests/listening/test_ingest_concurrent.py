@@ -142,46 +142,58 @@ def test_a_page_takes_its_mentions_in_one_order_and_waits_instead_of_deadlocking
     ]
 
 
-def test_polls_that_share_a_customer_whose_profile_is_unchanged_do_not_wait_for_each_other():
-    """The bank's main and help accounts polled at once, the same customer writing to both.
-
-    Each page finds the customer stored with the profile it reads: neither writes the row, so
-    neither holds a lock the other waits for (the second page has 3 seconds to go in).
-    """
-    main = SocialAccountFactory(network="x", external_id="991", handle="bank_main")
-    help_ = SocialAccountFactory(network="x", external_id="992", handle="bank_help")
-
-    def customer_page(number: str) -> FetchResult:
-        return FetchResult(items=[fetched_item(number, author_id="81", handle="known_customer")])
-
-    mentions_ingest(account=main, result=customer_page("8000"))
+def ingest_while_another_holds(hold, *, account, result: FetchResult) -> None:
+    """`hold(held, go)` runs in another thread (another connection): it sets `held` once it holds
+    what it holds and keeps it until `go`. Meanwhile this thread ingests `result` with 3 seconds
+    of lock timeout: waiting for the other thread fails the ingest, and the test."""
     held, go = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
-    def first() -> None:
+    def other() -> None:
         try:
-            with transaction.atomic():
-                mentions_ingest(account=main, result=customer_page("8001"))
-                held.set()
-                assert go.wait(timeout=30)
+            hold(held, go)
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
         finally:
             held.set()
             connection.close()
 
-    worker = threading.Thread(target=first)
+    worker = threading.Thread(target=other, name="the other poll")
     worker.start()
     try:
         assert held.wait(timeout=30)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'")
-            mentions_ingest(account=help_, result=customer_page("8002"))
+            mentions_ingest(account=account, result=result)
     finally:
         go.set()
         worker.join(timeout=60)
     assert errors == []
+
+
+def customer_page(number: str, *, author_id: str, handle: str) -> FetchResult:
+    return FetchResult(items=[fetched_item(number, author_id=author_id, handle=handle)])
+
+
+def test_polls_that_share_a_customer_whose_profile_is_unchanged_do_not_wait_for_each_other():
+    """The bank's main and help accounts polled at once, the same customer writing to both.
+
+    Each page finds the customer stored with the profile it reads: neither writes the row, so
+    neither holds a lock the other waits for.
+    """
+    main = SocialAccountFactory(network="x", external_id="991", handle="bank_main")
+    help_ = SocialAccountFactory(network="x", external_id="992", handle="bank_help")
+    known = {"author_id": "81", "handle": "known_customer"}
+    mentions_ingest(account=main, result=customer_page("8000", **known))
+
+    def first_page_open(held, go) -> None:
+        with transaction.atomic():
+            mentions_ingest(account=main, result=customer_page("8001", **known))
+            held.set()
+            assert go.wait(timeout=30)
+
+    ingest_while_another_holds(first_page_open, account=help_, result=customer_page("8002", **known))
     assert sorted(Mention.objects.filter(author__external_id="81").values_list("external_id", flat=True)) == [
         "8000",
         "8001",
@@ -192,48 +204,28 @@ def test_polls_that_share_a_customer_whose_profile_is_unchanged_do_not_wait_for_
 def test_a_poll_does_not_hold_up_another_for_a_new_customer_they_share_while_its_page_is_open():
     """A new customer is committed before the page, so the other poll finds it stored.
 
-    The first poll stops inside its page's transaction (a receiver of `mentions_received`, which
-    runs there, waits); the second poll's page, the same new customer's other post, has 3 seconds
-    to go in.
+    The first poll stops inside its page's transaction: a receiver of `mentions_received`, which
+    runs there, waits.
     """
     main = SocialAccountFactory(network="x", external_id="993", handle="bank_main_2")
     help_ = SocialAccountFactory(network="x", external_id="994", handle="bank_help_2")
-
-    def customer_page(number: str) -> FetchResult:
-        return FetchResult(items=[fetched_item(number, author_id="82", handle="new_customer")])
-
-    inside, go = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-    first_thread = "first poll"
+    new = {"author_id": "82", "handle": "new_customer"}
+    first: dict = {}
 
     def wait_inside(**_kwargs) -> None:
-        if threading.current_thread().name == first_thread:
-            inside.set()
-            assert go.wait(timeout=30)
+        if first.get("thread") == threading.get_ident():  # the first poll's page, not the second's
+            first["held"].set()
+            assert first["go"].wait(timeout=30)
 
-    def first() -> None:
-        try:
-            mentions_ingest(account=main, result=customer_page("8101"))
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
-            inside.set()
-            connection.close()
+    def first_page_open(held, go) -> None:
+        first.update(thread=threading.get_ident(), held=held, go=go)
+        mentions_ingest(account=main, result=customer_page("8101", **new))
 
     mentions_received.connect(wait_inside, weak=False, dispatch_uid="test-wait-inside")
-    worker = threading.Thread(target=first, name=first_thread)
-    worker.start()
     try:
-        assert inside.wait(timeout=30)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '3s'")
-            mentions_ingest(account=help_, result=customer_page("8102"))
+        ingest_while_another_holds(first_page_open, account=help_, result=customer_page("8102", **new))
     finally:
-        go.set()
-        worker.join(timeout=60)
         mentions_received.disconnect(dispatch_uid="test-wait-inside")
-    assert errors == []
     assert Author.objects.filter(external_id="82").count() == 1
     assert sorted(Mention.objects.filter(author__external_id="82").values_list("external_id", flat=True)) == [
         "8101",
@@ -248,39 +240,16 @@ def test_a_changed_profile_is_written_without_waiting_for_another_pages_foreign_
     SET rewrote the key would lock the row FOR UPDATE, and wait.)
     """
     account = SocialAccountFactory(network="x", external_id="995", handle="bank_main_3")
-    mentions_ingest(
-        account=account, result=FetchResult(items=[fetched_item("8201", author_id="83", handle="old_name")])
-    )
+    mentions_ingest(account=account, result=customer_page("8201", author_id="83", handle="old_name"))
     author = Author.objects.get(external_id="83")
-    held, go = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
-    def other_page_commits() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM listening_author WHERE id = %s FOR KEY SHARE", [author.pk])
-                held.set()
-                assert go.wait(timeout=30)
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
+    def foreign_key_check(held, go) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM listening_author WHERE id = %s FOR KEY SHARE", [author.pk])
             held.set()
-            connection.close()
+            assert go.wait(timeout=30)
 
-    worker = threading.Thread(target=other_page_commits)
-    worker.start()
-    try:
-        assert held.wait(timeout=30)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '3s'")
-            mentions_ingest(
-                account=account,
-                result=FetchResult(items=[fetched_item("8202", author_id="83", handle="new_name")]),
-            )
-    finally:
-        go.set()
-        worker.join(timeout=60)
-    assert errors == []
+    changed = customer_page("8202", author_id="83", handle="new_name")
+    ingest_while_another_holds(foreign_key_check, account=account, result=changed)
     author.refresh_from_db()
     assert author.handle == "new_name"
