@@ -28,6 +28,8 @@ class Author(models.Model):
     followers = models.PositiveIntegerField(null=True, blank=True)
     verified = models.BooleanField(default=False)
     first_seen_at = models.DateTimeField(default=timezone.now)
+    # When the profile (handle, name, avatar, followers, verified) last changed: a page that finds
+    # it as stored leaves the row alone (`listening.services.storing._upsert_authors`).
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
