@@ -106,7 +106,7 @@ def _upsert_authors(
             clean_text(a.name)[:200],
             http_url(a.avatar_url),
             http_url(a.profile_url),
-            a.followers,
+            _followers(a.followers),
             a.verified,
         )
         # In one order for every worker: two pages sharing authors, inserted at once, then lock the
@@ -147,6 +147,14 @@ def _upsert_authors(
             )
         )
     return ids
+
+
+def _followers(count) -> int | None:
+    """A follower count the column can hold (0 to 2**31 - 1); any other number is unknown.
+
+    A network's damaged or odd number must not fail the page, and every poll after it.
+    """
+    return count if isinstance(count, int) and 0 <= count <= 2_147_483_647 else None
 
 
 def _known_authors(cursor, network: str, profiles: list[tuple]) -> list[tuple[str, int, bool]]:

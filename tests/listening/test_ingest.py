@@ -1,5 +1,6 @@
 """The ingest service stores each item once and moves cursors with the items."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -137,6 +138,17 @@ def test_a_customers_changed_profile_is_stored_and_an_unchanged_one_is_left_as_i
         "602",
         "603",
     ]
+
+
+@pytest.mark.parametrize("followers", [10**12, 2**31, -5])
+def test_a_follower_count_the_column_cannot_hold_is_stored_as_unknown_and_the_page_goes_in(
+    account, followers
+):
+    odd = fetched_item("701", author_id="71", handle="odd_count")
+    odd = dataclasses.replace(odd, author=dataclasses.replace(odd.author, followers=followers))
+    mentions_ingest(account=account, result=FetchResult(items=[odd, fetched_item("702", author_id="72")]))
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["701", "702"]
+    assert Author.objects.get(external_id="71").followers is None
 
 
 def test_a_quarantined_item_whose_id_and_reason_hold_a_nul_is_kept_and_the_page_goes_in(account):
