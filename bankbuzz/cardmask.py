@@ -91,11 +91,37 @@ class CardMaskedCharField(_MasksCards, models.CharField):
     """A CharField whose card numbers are masked before they are stored."""
 
 
+class _Checked:
+    """A JSON value `pre_save` has just masked, on its way to `get_prep_value`.
+
+    An INSERT or a save hands `pre_save`'s result straight to `get_prep_value`; masking it there
+    again would encode the whole value to JSON a second time (of three: the driver's is the last).
+    This box is only ever `pre_save`'s return value, never an attribute of the instance, so no
+    other caller can pass a value that was changed after it was checked: every other path (an
+    update in one statement, a bulk update, a lookup) still hands a plain value and is masked.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class CardMaskedJSONField(_MasksCards, models.JSONField):
     """A JSONField whose strings, at any depth, have their card numbers masked before they are stored."""
 
     def _mask(self, value: Any) -> Any:
         return mask_value(value)
+
+    def pre_save(self, model_instance, add):
+        masked = super().pre_save(model_instance, add)
+        # None stays None: the JSON field stores it as SQL NULL before it prepares anything.
+        return masked if masked is None else _Checked(masked)
+
+    def get_prep_value(self, value):
+        if type(value) is _Checked:
+            return value.value
+        return super().get_prep_value(value)
 
 
 def mask_stored_rows(model, text_fields: Iterable[str] = (), json_fields: Iterable[str] = (), batch=500):

@@ -274,6 +274,31 @@ def test_the_api_and_the_bulk_paths_keep_no_card_in_clear(scene):
     assert clear_cards_at_rest() == []
 
 
+def test_a_json_value_is_masked_on_every_write_of_the_orm_and_changed_after_a_save(scene):
+    """A JSON field's value is checked once on a save or an INSERT (pre_save hands it straight on);
+    the same dict changed afterwards, and saved or written by any path, is checked again."""
+    from inbox.models import ConversationEvent
+
+    conversation = scene["conversation"]
+    payload = {"said": TYPED, "ids": [1, 2]}
+    event = ConversationEvent.objects.create(
+        conversation=conversation, kind="note", text="x", data=payload, version=1
+    )
+    assert type(event.data) is dict
+    assert event.data["said"] == f"Her card {MASKED}"
+    # The instance's own dict, changed in place: saved again, and written by an update.
+    event.data["again"] = f"new card {VISA}"
+    event.save()
+    event.data["later"] = f"and {MASTERCARD}"
+    ConversationEvent.objects.filter(pk=event.pk).update(data=event.data)
+    ConversationEvent.objects.bulk_create(
+        [ConversationEvent(conversation=conversation, kind="note", text="y", data=payload, version=2)]
+    )
+    stored = list(ConversationEvent.objects.filter(conversation=conversation).values_list("data", flat=True))
+    assert any("later" in data for data in stored)
+    assert clear_cards_at_rest() == []
+
+
 def test_the_scan_finds_a_card_stored_in_clear(scene):
     """The scan itself: a column that is not masked (a message as fetched) is reported."""
     MentionFactory(text=f"raw {MASTERCARD}")
