@@ -141,12 +141,30 @@ def seed_listening_history(
         account__in=accounts.values(), direction=Mention.Direction.IN, created_at__lte=now
     ).aggregate(at=Max("created_at"))["at"]
     floor = now - dt.timedelta(hours=hours)
-    start = max(latest, floor) if latest else floor
+    start = max(at for at in (latest, _history_covered_until(), floor) if at is not None)
     if now - start < MIN_GAP:
         return 0
-    stamp = f"{HISTORY_PREFIX}{int(start.timestamp())}-"
+    # The window's end goes into its posts' ids: its last minutes may hold no post.
+    stamp = f"{HISTORY_PREFIX}{int(start.timestamp())}-{int(now.timestamp())}-"
     own, found = _crowd(random.Random(f"{seed}:{stamp}"), stamp, start=start, end=now, rate=rate)
     return _store(accounts, own, found, stamp)
+
+
+def _history_covered_until() -> dt.datetime | None:
+    """The end of the newest window of history stored, read from its posts' ids.
+
+    A run covers up to its `now`, but its last post is usually earlier (a post every 100 seconds
+    at the default rate, and now and then none for many minutes): starting the next run at the
+    last post would fill those empty minutes a second time.
+    """
+    newest = Mention.objects.filter(external_id__startswith=HISTORY_PREFIX).aggregate(id=Max("external_id"))[
+        "id"
+    ]
+    try:
+        _start, end, _n = newest.removeprefix(HISTORY_PREFIX).split("-")
+        return dt.datetime.fromtimestamp(int(end), tz=dt.UTC)
+    except (AttributeError, ValueError):
+        return None  # no history yet, or stored by an older version (its ids hold no end)
 
 
 def _store(

@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Count, F
 from django.utils import timezone
 
-from devtools.demo.listening import HISTORY_PREFIX, seed_listening_history, seed_queries
+from devtools.demo.listening import HISTORY_PREFIX, MIN_GAP, seed_listening_history, seed_queries
 from devtools.sandbox import world
 from devtools.sandbox.traffic import CHANNELS
 from inbox.models import Conversation
@@ -111,6 +111,22 @@ def test_a_restart_fills_the_hours_since_the_last_post_once(demo):
     assert gap.filter(created_at__lt=latest + dt.timedelta(minutes=15)).exists()
     assert gap.filter(created_at__gt=now - dt.timedelta(minutes=15)).exists()
     assert seed_listening_history(now=now + dt.timedelta(minutes=1), rate=RATE) == 0
+
+
+def test_a_restart_soon_after_does_not_fill_the_quiet_minutes_a_run_already_covered(demo):
+    """A run covers up to its own time, not only up to its last post: at a post every 1,000 seconds
+    the last one is many minutes before the run's end, and a restart a minute later (now at a rate
+    that would surely draw posts into those minutes) adds nothing."""
+    ran = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
+    assert seed_listening_history(now=ran, rate=0.001) > 0
+    latest = Mention.objects.filter(external_id__startswith=HISTORY_PREFIX).latest("created_at").created_at
+    restart = ran + dt.timedelta(minutes=1)
+    assert restart - latest > MIN_GAP  # else the case is not the one this test is about
+    assert seed_listening_history(now=restart, rate=0.2) == 0
+    # Past the gap a restart ignores, it fills from where the run ended, not from the last post.
+    later = ran + MIN_GAP + dt.timedelta(minutes=1)
+    assert seed_listening_history(now=later, rate=0.2) > 0
+    assert not Mention.objects.filter(created_at__gt=latest, created_at__lte=ran).exists()
 
 
 def test_the_history_stays_out_of_the_inbox(demo, django_capture_on_commit_callbacks):
