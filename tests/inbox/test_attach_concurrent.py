@@ -136,6 +136,9 @@ def test_a_thread_opened_by_another_worker_meanwhile_joins_its_conversation(capl
 
 def _someone_waits_to_insert() -> bool:
     with connections["default"].cursor() as cursor:
+        # Asked inside worker B's transaction, whose first look at pg_stat_activity is kept until it
+        # ends unless cleared: without this, B never sees A waiting and commits only at its deadline.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND datname = current_database() AND query LIKE '%%INSERT INTO inbox_conversation%%'"
