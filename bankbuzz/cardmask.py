@@ -115,8 +115,9 @@ class CardMaskedJSONField(_MasksCards, models.JSONField):
 
     def pre_save(self, model_instance, add):
         masked = super().pre_save(model_instance, add)
-        # None stays None: the JSON field stores it as SQL NULL before it prepares anything.
-        return masked if masked is None else _Checked(masked)
+        # Only a plain object or list, the values whose encoding costs: None must stay None (SQL
+        # NULL), and an expression must stay itself for the compiler to resolve it.
+        return _Checked(masked) if isinstance(masked, (dict, list)) else masked
 
     def get_prep_value(self, value):
         if type(value) is _Checked:
