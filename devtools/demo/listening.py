@@ -8,8 +8,9 @@ demo comes with the hours before it: what the sandbox's crowd says at its steady
 (`SANDBOX_RATE`, the same channels, topics, people and competitor talk as `devtools/sandbox/
 traffic.py`), stored through the same ingest services a poll and a search use, so the per-account
 counts, the query matches and the baseline are what the live traffic will continue. Run again (each
-`make run`), it fills the hours since the last stored post, up to `HISTORY_HOURS`: the sandbox is
-silent while BankBuzz is stopped, and a gap would read as a quiet night followed by a spike.
+`make run`), it fills the hours since the last stored post or the end of the previous run, whichever
+is later, up to `HISTORY_HOURS`: the sandbox is silent while BankBuzz is stopped, and a gap would
+read as a quiet night followed by a spike.
 
 Before those hours, once, the weeks (`seed_listening_weeks`): thirty days of the same crowd at a
 believable rhythm, so the 30-day charts and the staffing heatmap look like a real bank's. People
@@ -128,7 +129,7 @@ def sandbox_rate() -> float:
 def seed_listening_history(
     *, now: dt.datetime | None = None, rate: float | None = None, hours: float = HISTORY_HOURS, seed: int = 11
 ) -> int:
-    """Store what the sandbox's crowd said since the last stored post (at most `hours` back).
+    """Store what the sandbox's crowd said since the last stored post or run (at most `hours` back).
 
     Returns how many posts were added (0 when the history is up to date or there is no account).
     """
