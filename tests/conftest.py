@@ -9,6 +9,20 @@ from bankbuzz.accounts.services import user_set_role
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Passwords set in the tests are hashed with MD5: the production hasher costs about half a
+    second a person on this machine, and most tests make two to eight people. Hashes made by
+    the production hasher (a subprocess's demo seed) are still recognised: it stays in the list.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]):
+        yield
 
 
 def make_person(username: str, role: str | None, **fields):

@@ -20,11 +20,6 @@ from tests.factories import AuthorFactory, ConversationFactory, MentionFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _no_throttle_leftovers(settings):
     # Each test starts with fresh throttle counters (they live in the cache).
     from django.core.cache import cache

@@ -20,11 +20,6 @@ from inbox.models import Reply
 from tests.factories import ConversationFactory, MentionFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def a_conversation(account=None):
     conversation = ConversationFactory(account=account)
     MentionFactory(

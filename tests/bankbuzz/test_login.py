@@ -8,11 +8,6 @@ from tests.conftest import PASSWORD
 from tests.security.auth import current_code, totp_device
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize("url", ["/", "/inbox/", "/accounts/me/"])
 def test_every_page_needs_a_login(client, db, url):
     response = client.get(url)

@@ -22,11 +22,6 @@ def complaint_config(db):
     seed_now()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=LONDON)
 

@@ -37,11 +37,6 @@ RECORDS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def thread(agent):
     customer = AuthorFactory(handle="jane_doe")

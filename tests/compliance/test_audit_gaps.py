@@ -11,11 +11,6 @@ from bankbuzz.audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_locked_out_login_is_in_the_audit_log_with_username_and_address(agent, settings):
     settings.AXES_FAILURE_LIMIT = 3
     client = Client(REMOTE_ADDR="203.0.113.9")

@@ -40,16 +40,12 @@ def seeded_at(django_db_setup, django_db_blocker):
 
     It is seeded in a transaction that is rolled back after the last test (however they end), so
     nothing outlives this module; each test runs in a savepoint inside it, as usual. The settings are
-    the package's (`conftest.fast_passwords`), which as a function fixture comes too late for this one.
+    the package's (`conftest.london_time`), which as a function fixture comes too late for this one.
     """
     with django_db_blocker.unblock(), transaction.atomic():
         try:
             at = timezone.now()
-            with override_settings(
-                DEBUG=True,
-                TIME_ZONE="Europe/London",
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            ):
+            with override_settings(DEBUG=True, TIME_ZONE="Europe/London"):
                 call_command("demo_seed", verbosity=0, stdout=io.StringIO())
             yield at
         finally:

@@ -22,7 +22,6 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 def test_confirm_acknowledge_and_send_the_final_response(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COMPLAINTS_OMBUDSMAN_NAME = "the Financial Ombudsman Service"
     seed_now()  # the migration's regimes and holidays (this test's database was flushed)
     make_person("amira", roles.AGENT, first_name="Amira", last_name="Khan")

@@ -25,11 +25,6 @@ SHOTS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _jane():
     now = timezone.now()
     jane = AuthorFactory(handle="jane_doe", name="Jane Doe", avatar_url="https://pbs.example/jane.jpg")

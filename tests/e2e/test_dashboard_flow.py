@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from dashboards import services
 from escalations.models import Escalation
 from inbox.models import Conversation
-from tests.dashboards.conftest import fast_passwords, world  # noqa: F401 - fixtures
+from tests.dashboards.conftest import london_time, world  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

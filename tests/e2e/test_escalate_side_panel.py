@@ -16,8 +16,7 @@ from tests.factories import AuthorFactory, ConversationFactory, MentionFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_escalates_from_the_side_panel_without_leaving_the_conversation(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_agent_escalates_from_the_side_panel_without_leaving_the_conversation(page, live_server):
     agent = make_person("amira", roles.AGENT, first_name="Amira", last_name="Khan")
     lead = make_person("laura", roles.LEAD, first_name="Laura", last_name="Schmidt")
     cards = make_department("Cards")

@@ -29,8 +29,7 @@ def _fresh_page(browser):
     return context, page, violations
 
 
-def test_agent_escalates_specialist_answers_agent_gets_the_reply(page, browser, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_agent_escalates_specialist_answers_agent_gets_the_reply(page, browser, live_server):
     agent = make_person("amira", roles.AGENT, first_name="Amira", last_name="Khan")
     lead = make_person("laura", roles.LEAD, first_name="Laura", last_name="Schmidt")
     cards = make_department("Cards")

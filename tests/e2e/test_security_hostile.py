@@ -117,8 +117,7 @@ def _check(page, url: str, problems: list[str]) -> None:
         problems.append(f"{url}: {finding}")
 
 
-def test_hostile_content_runs_nowhere(browser, live_server, sandbox, x_account, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_hostile_content_runs_nowhere(browser, live_server, sandbox, x_account):
     # The sandbox's own hostile scenario, through the real poll and ingest.
     sandbox.generate(12, network="x", hostile=True)
     account_poll(account_id=x_account.pk)

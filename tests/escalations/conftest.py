@@ -95,9 +95,3 @@ def escalation(agent, cards, card_conversation):
         department=cards,
         question="Why was Jane's card declined?",
     )
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Each persona's password is hashed; the production hasher makes that a second per person.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,8 +3,7 @@ from devtools.demo.escalations import seed_departments
 from escalations.models import Department, RoutingRule
 
 
-def test_demo_departments_are_seeded_once(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_demo_departments_are_seeded_once(db):
     logins = dict(seed_departments(password_for=lambda username: f"bankbuzz-{username}"))
     assert logins["cards"] == "Expert: Cards" and logins["fraud"] == "Expert: Fraud"
     seed_departments(password_for=lambda username: f"bankbuzz-{username}")

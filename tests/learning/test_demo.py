@@ -15,12 +15,6 @@ from learning.models import AdviceArticle, EntryStats, LibraryProposal, ReplyOut
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The demo's ten logins are hashed at the production cost otherwise; nobody logs in here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_demo_seed_fills_the_library_with_outcomes(settings, client):
     settings.DEBUG = True
     call_command("demo_seed", verbosity=0, stdout=io.StringIO())

@@ -12,12 +12,6 @@ from listening.services import account_poll
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The demo's ten logins are hashed at the production cost otherwise; nobody logs in here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_demo_accounts_read_every_stream_of_the_sandbox(
     settings, sandbox, django_capture_on_commit_callbacks
 ):

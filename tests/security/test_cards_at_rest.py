@@ -49,11 +49,6 @@ DIGITS = ("4111111111111111", "5555555555554444")
 MASKED = "•••• •••• •••• 1111, the old one ••••-••••-••••-4444."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def clear_cards_at_rest() -> list[str]:
     """Every place of the database where one of the card numbers is stored in clear: every text,
     varchar, JSON and tsvector column of every table (the listening tests' scan), and the sessions,
