@@ -222,16 +222,15 @@ def conversation_live(request, pk: int):
         "thread_changed": conversation.version != seen,
     }
     if conversation.version != seen:
+        changes = selectors.changes_since(conversation=conversation, version=version, user=request.user)
         context.update(
             thread=selectors.conversation_thread(conversation=conversation),
             tags=list(conversation.tags.order_by("name")),
             can_write=roles.can_work_inbox(request.user),
             can_unmask=permissions.can_unmask(request.user),
             **moderation_flags(request.user, conversation),
-            changes=selectors.changes_since(conversation=conversation, version=version, user=request.user),
-            changes_text=services.describe_changes(
-                selectors.changes_since(conversation=conversation, version=version, user=request.user)
-            ),
+            changes=changes,
+            changes_text=services.describe_changes(changes),
         )
     return render(request, "inbox/_live.html", context)
 
