@@ -62,7 +62,7 @@ def week(**fields) -> Filters:
 
 @pytest.fixture(autouse=True)
 def london_time(settings):
-    """The dashboards' days are the bank's: these tests' hand-computed figures are London days."""
+    """These tests' hand-computed figures are London days, whatever TIME_ZONE the environment sets."""
     settings.TIME_ZONE = "Europe/London"
 
 
