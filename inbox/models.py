@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
-from listening.models import Author, Network, SocialAccount
+from listening.models import Author, Network, SocialAccount, network_labels
 
 
 class Tag(models.Model):
@@ -278,6 +278,11 @@ class SavedReply(models.Model):
 
     def for_network(self, network: str) -> bool:
         return not self.networks or network in self.networks
+
+    @property
+    def network_names(self) -> list[tuple[str, str]]:
+        """(code, name) of each network it is meant for: ("linkedin", "LinkedIn")."""
+        return list(zip(self.networks, network_labels(self.networks), strict=True))
 
 
 class OutboxRow(models.Model):

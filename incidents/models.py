@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from inbox.models import Conversation, OutboxRow, Reply, Tag
-from listening.models import SocialAccount, SpikeAlert
+from listening.models import SocialAccount, SpikeAlert, network_labels
 
 
 class Post(models.Model):
@@ -135,6 +135,10 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
+
+    @property
+    def network_labels(self) -> list[str]:
+        return network_labels(self.networks)
 
 
 class IncidentConversation(models.Model):

@@ -12,7 +12,7 @@ from inbox.models import Conversation
 from inbox.permissions import conversation_for_user
 from incidents import forms, permissions, publishing, selectors, services
 from incidents.models import Incident, Post
-from listening.models import SpikeAlert
+from listening.models import SpikeAlert, network_labels
 
 THANKS = "Thank you for your patience."
 FOLLOW_UP_REPLY = "Hi {customer_name}, it's fixed: the app works again. " + THANKS
@@ -109,6 +109,7 @@ def detail(request, pk: int):
     show = show if show in selectors.SHOW else "all"
     network = request.GET.get("network", "")
     network = network if network in incident.networks else ""
+    links = services.status_links(incident)
     status = services.status_post(incident)
     follow_up = services.status_post(incident, Post.Purpose.FOLLOW_UP)
     default_reply = (
@@ -124,6 +125,7 @@ def detail(request, pk: int):
             "members": selectors.incident_members(incident, show=show, network=network),
             "show": show,
             "network": network,
+            "network_label": network_labels([network])[0] if network else "",
             "status_post": status,
             "follow_up_post": follow_up,
             "posts": incident.posts.select_related("author")
@@ -150,7 +152,7 @@ def detail(request, pk: int):
             "can_lead": services.can_lead(request.user),
             "can_work": services.can_work(request.user),
             "variables": services.VARIABLES,
-            "links": services.status_links(incident),
+            "links": list(zip(network_labels(links), links.values(), strict=True)),
         },
     )
 

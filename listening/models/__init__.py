@@ -1,6 +1,6 @@
 """The listening app's models, by subject; every one is imported here for the app registry."""
 
-from listening.models.accounts import Network, QuarantinedItem, SocialAccount
+from listening.models.accounts import Network, QuarantinedItem, SocialAccount, network_labels
 from listening.models.mentions import Author, AuthorAvatar, LabelCorrection, Mention, MentionOriginal
 from listening.models.queries import ListeningQuery, QueryMatch, SpikeAlert
 from listening.models.x_usage import XBudget, XUsage
@@ -19,4 +19,5 @@ __all__ = [
     "SpikeAlert",
     "XBudget",
     "XUsage",
+    "network_labels",
 ]

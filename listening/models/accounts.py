@@ -16,6 +16,12 @@ class Network(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
 
 
+def network_labels(networks) -> list[str]:
+    """Network codes as people name them ("X", "LinkedIn"), in the order given."""
+    labels = dict(Network.choices)
+    return [labels.get(network, network) for network in networks]
+
+
 class SocialAccount(models.Model):
     """A connected account or page of the bank."""
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from bankbuzz.cardmask import CardMaskedCharField, CardMaskedTextField
-from listening.models.accounts import SocialAccount
+from listening.models.accounts import SocialAccount, network_labels
 from listening.models.mentions import Mention
 
 
@@ -55,6 +55,10 @@ class ListeningQuery(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def network_labels(self) -> list[str]:
+        return network_labels(self.networks)
 
 
 class QueryMatch(models.Model):

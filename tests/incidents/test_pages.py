@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from incidents import publishing, services
 from incidents.models import Incident, Post
@@ -160,3 +161,27 @@ def test_the_spike_alert_offers_leads_to_open_an_incident(lead, agent, spike):
     assert link in browser(lead).get("/listening/alerts/").content.decode()
     page = browser(agent).get("/listening/alerts/")
     assert page.status_code == 200 and link not in page.content.decode()
+
+
+def test_the_incident_page_names_its_networks_as_people_do(lead):
+    linkedin = SocialAccountFactory(network="linkedin", handle="northbridge")
+    incident = services.incident_open(
+        actor=lead, name="Outage", terms="app down", networks=["facebook", "linkedin"]
+    )
+    post = Post.objects.create(
+        text="We know the app is down.",
+        purpose=Post.Purpose.STATUS,
+        incident=incident,
+        author=lead,
+        state=Post.State.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    post.deliveries.create(
+        account=linkedin, state="sent", external_id="urn:li:share:1", url="https://www.linkedin.com/feed/1"
+    )
+    client = browser(lead)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "networks: Facebook, LinkedIn ·" in page
+    assert 'target="_blank">LinkedIn</a>' in page  # the status post's link in "Answer everyone"
+    filtered = client.get(f"/incidents/{incident.pk}/?network=linkedin").content.decode()
+    assert '<span class="chip">LinkedIn</span> <a href="?show=all#members">all networks</a>' in filtered

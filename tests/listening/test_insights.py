@@ -85,3 +85,15 @@ def test_share_of_voice_compares_the_bank_with_competitors_and_everything_means_
     client.force_login(agent)
     html = client.get(reverse("listening:index") + "?range=24h").content.decode()
     assert "63.6%" in html and "36.4%" in html
+    assert '<span class="dash-figure-label">Share of voice: Bank</span>' in html
+
+
+def test_the_listening_pages_name_networks_and_figures_as_people_read_them(client, agent):
+    bank = query_create(actor=None, name="Bank", text="northbridge", kind="brand", networks=["linkedin", "x"])
+    client.force_login(agent)
+    index = client.get(reverse("listening:index")).content.decode()
+    assert "<td>LinkedIn, X</td>" in index
+    page = client.get(reverse("listening:query", args=[bank.pk])).content.decode()
+    assert "The bank · LinkedIn, X · inbox:" in page
+    for label in ("Posts, last 7 days", "Negative"):
+        assert f'<span class="dash-figure-label">{label}</span>' in page
