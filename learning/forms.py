@@ -52,8 +52,10 @@ class RejectForm(forms.Form):
 
 class ExperimentForm(forms.Form):
     topic = forms.CharField(max_length=40, help_text="A conversation tag, e.g. cards.")
-    control = forms.ModelChoiceField(queryset=None, label="Version A (the current saved reply)")
-    variant = forms.ModelChoiceField(queryset=None, label="Version B")
+    control = forms.ModelChoiceField(
+        queryset=None, label="Version A (the current saved reply)", empty_label="Choose a saved reply"
+    )
+    variant = forms.ModelChoiceField(queryset=None, label="Version B", empty_label="Choose a saved reply")
     days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Run for (days)")
 
     def __init__(self, *args, **kwargs):

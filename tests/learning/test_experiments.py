@@ -157,3 +157,11 @@ def test_a_bad_start_is_refused(client, lead, versions):
     )
     assert response.status_code == 422
     assert "two different saved replies" in response.content.decode()
+
+
+def test_the_page_shows_the_experiments_first_then_the_form_to_start_one(client, lead, experiment):
+    client.force_login(lead)
+    html = client.get(reverse("learning:experiments")).content.decode()
+    listed = html.index(f'href="{reverse("learning:experiment", args=[experiment.pk])}"')
+    assert html.index("Running and ended") < listed < html.index("Start an experiment")
+    assert html.count('<option value="" selected>Choose a saved reply</option>') == 2
