@@ -85,8 +85,20 @@ def new_topics(period: Period, *, limit: int = 5) -> list[dict]:
     topics = []
     for term in terms:
         examples = [text for text, _lang in masked if term in text.lower()]
-        topics.append({"term": term, "count": len(examples), "examples": examples[:2]})
+        topics.append({"term": term, "count": len(examples), "examples": _different(examples)[:2]})
     return topics
+
+
+def _different(texts: list[str]) -> list[str]:
+    """`texts` without repeats: many customers write the same words ("Is the app down?")."""
+    seen: set[str] = set()
+    different = []
+    for text in texts:
+        key = " ".join(text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            different.append(text)
+    return different
 
 
 def escalated(period: Period, departments) -> list[dict]:

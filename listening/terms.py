@@ -34,7 +34,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         "under until up us very was wasn't we we're were weren't what what's when where which while who "
         "whom why will with won't would wouldn't you you're your yours yourself again ever every going "
         "gone one two day today yesterday time way never see go try tried want make told said says anyone "
-        "else someone something "
+        "else someone something since ago morning afternoon evening tonight tomorrow "
     ),
     "fr": _words_of(
         "au aux avec ce ces dans de des du elle en et eux il je la le les leur lui ma mais me même mes "

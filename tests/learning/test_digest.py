@@ -90,3 +90,25 @@ def test_who_reads_the_digest_and_who_is_told(client, agent, lead, cards_lead, s
         Notification.objects.filter(verb="learning.digest").values_list("recipient__username", flat=True)
     )
     assert told == {lead.username, cards_lead.username}
+
+
+def test_a_new_topic_shows_two_different_examples_and_counts_them_all(client, cards_lead):
+    start, _end = last_week()
+    for n in range(6):
+        MentionFactory(text=f"my statement is late {n}", created_at=at(start - dt.timedelta(days=9)))
+    for _ in range(4):  # many customers, the same words
+        MentionFactory(text="Is the app down? Cannot log in since this morning.", created_at=at(start))
+    MentionFactory(text="is the app down?  Cannot log in since this MORNING.", created_at=at(start))
+    MentionFactory(
+        text="The app is down for me too, cannot log in", created_at=at(start, hour=9)
+    )  # the oldest
+
+    client.force_login(cards_lead)
+    page = client.get(reverse("learning:digest")).content.decode()
+    topics = page.split("New topics")[1].split("Escalated most")[0]
+    log_in = topics.split("<strong>log in</strong>")[1].split("</li>")[0]
+    assert '<span class="muted">in 6 messages</span>' in log_in
+    assert log_in.casefold().count("cannot log in since this morning") == 1  # one of the five, in any case
+    assert "The app is down for me too, cannot log in" in log_in
+    for word in ("since", "morning"):  # time words are not topics
+        assert f"<strong>{word}</strong>" not in topics
