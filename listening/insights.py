@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, DateTimeField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from listening.models import ListeningQuery, Mention, QueryMatch, SpikeAlert
+from listening.models import Author, ListeningQuery, Mention, QueryMatch, SpikeAlert, network_labels
 from listening.query.evaluate import positive_terms
 from listening.query.parser import QuerySyntaxError, parse
 from listening.terms import top_terms
@@ -165,10 +165,19 @@ def insights(
     terms, hashtags = top_terms(sample, ignore=_own_words(query))
     authors = list(
         qs.values("author_id", "author__network", "author__handle", "author__name", "author__followers",
-                  "author__profile_url")
+                  "author__profile_url", "author__external_id")
         .annotate(posts=Count("id"))
         .order_by(F("author__followers").desc(nulls_last=True), "-posts")[:10]
     )  # fmt: skip
+    for row in authors:
+        # Named as everywhere else: "@handle", or the name where the network gives no handle (Facebook).
+        row["network_label"] = network_labels([row["author__network"]])[0]
+        row["label"] = Author(
+            network=row["author__network"],
+            handle=row["author__handle"],
+            name=row["author__name"],
+            external_id=row["author__external_id"],
+        ).label
     samples = list(qs.select_related("author").order_by("-created_at")[:10])
     return Insights(
         range=rng,

@@ -96,10 +96,10 @@ def _kudos_give(escalation: Escalation, mention: Mention) -> Kudos | None:
             )
     except IntegrityError:
         return None  # the same thanks, delivered twice
-    handle = escalation.conversation.customer.handle
-    record_event(escalation, actor=None, kind=Kind.KUDOS, text=f"@{handle} thanked us after the answer")
+    customer = escalation.conversation.customer.label  # "@handle", or the name on Facebook
+    record_event(escalation, actor=None, kind=Kind.KUDOS, text=f"{customer} thanked us after the answer")
     text = (
-        f"Kudos! @{handle} thanked us after {escalation.answered_by.display_name}'s answer "
+        f"Kudos! {customer} thanked us after {escalation.answered_by.display_name}'s answer "
         f"({escalation.department.name})"
     )
     # The expert opens the conversation through the escalation (specialists have no inbox).

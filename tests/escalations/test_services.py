@@ -143,11 +143,18 @@ def test_kudos_when_the_customer_thanks_us_after_the_answer(agent, cards_special
         intent="thanks",
         created_at=timezone.now() + dt.timedelta(minutes=5),
     )
+    customer = conversation.customer
+    customer.handle, customer.name = "", "Dev Silva"  # as on Facebook: a name, no handle
+    customer.save()
     given = services.kudos_from_mentions(mention_ids=[thanks.pk])
     assert len(given) == 1
     assert given[0].expert == cards_specialist and given[0].agent == agent
     assert given[0].conversation == conversation
-    assert Notification.objects.filter(recipient=cards_specialist, verb="escalation.kudos").count() == 1
+    told = Notification.objects.get(recipient=cards_specialist, verb="escalation.kudos")
+    assert told.text.startswith("Kudos! Dev Silva thanked us after ")
+    assert (
+        escalation.events.get(kind=EscalationEvent.Kind.KUDOS).text == "Dev Silva thanked us after the answer"
+    )
     assert Notification.objects.filter(recipient=agent, verb="escalation.kudos").count() == 1
     # The same thanks delivered again, or a second thank-you, gives no second kudos.
     assert services.kudos_from_mentions(mention_ids=[thanks.pk]) == []

@@ -97,3 +97,22 @@ def test_the_listening_pages_name_networks_and_figures_as_people_read_them(clien
     assert "The bank · LinkedIn, X · inbox:" in page
     for label in ("Posts, last 7 days", "Negative"):
         assert f'<span class="dash-figure-label">{label}</span>' in page
+
+
+def test_top_authors_are_named_as_everywhere_else(client, agent, facebook_account):
+    comment = base.FetchedItem(
+        external_id="fb-1",
+        kind=base.KIND_MENTION,
+        text="Northbridge, my card is blocked",
+        author=base.FetchedAuthor(external_id="fb-person-1", handle="", name="Dev Silva", followers=120),
+        created_at=timezone.now() - dt.timedelta(minutes=5),
+        thread_key="fb-1",
+        raw={},
+        lang="en",
+    )
+    mentions_ingest(account=facebook_account, result=base.FetchResult(items=[comment]))
+    client.force_login(agent)
+    html = client.get(reverse("listening:index") + "?range=24h").content.decode()
+    authors = html.split('id="table-authors"')[1].split("</table>")[0]
+    # Facebook gives people no handle: their name, not a lone "@".
+    assert '<span class="net net-facebook">Facebook</span> Dev Silva</th>' in authors
