@@ -76,6 +76,9 @@ def test_a_lead_writes_a_query_and_an_outage_raises_one_alert(
     sov = page.locator("#table-sov")
     for name in ("Northbridge Bank", "Harbourline Bank", "Crestmoor Building Society"):
         expect(sov.get_by_role("link", name=name)).to_be_visible()
+    # Each query reads as written (the rendered text, styles applied): a query is not in capitals.
+    bank = page.locator("#table-queries").get_by_role("rowheader").filter(has_text="Northbridge Bank")
+    expect(bank).to_contain_text('Northbridge Bank "northbridge bank" OR northbridge', use_inner_text=True)
     page.get_by_role("link", name="Last 24 hours").click()
     page.wait_for_function("() => window.Chart && Object.keys(window.Chart.instances).length >= 3")
     _shot(page, "listening")
