@@ -90,12 +90,19 @@ def test_the_account_pages_say_stalled_after_three_intervals_without_a_poll(clie
     now = timezone.now()
 
     SocialAccount.objects.filter(pk=x_account.pk).update(last_success_at=now - dt.timedelta(seconds=150))
-    assert "Stalled" not in client.get(url).content.decode()  # two and a half intervals of 60 s
+    page = client.get(url).content.decode()
+    assert "Stalled" not in page  # two and a half intervals of 60 s
+    assert '<span class="state state-ok">OK</span>' in page
 
     SocialAccount.objects.filter(pk=x_account.pk).update(last_success_at=now - dt.timedelta(seconds=181))
     page = client.get(url).content.decode()
     assert "Stalled: no successful poll for 3\xa0minutes" in page
-    assert "Stalled" in client.get(reverse("listening:accounts")).content.decode()
+    assert "state-ok" not in page  # the last poll's "OK" is not how the account is now
+    listed = client.get(reverse("listening:accounts")).content.decode()
+    assert "Stalled" in listed and "state-ok" not in listed
+    inbox = client.get(reverse("inbox:list")).content.decode()  # the agents' side rail says it too
+    stalled = '<span class="health health-stalled" title="No successful poll for 3\xa0minutes">Stalled</span>'
+    assert stalled in inbox
 
     # A paused account is paused, not stalled.
     SocialAccount.objects.filter(pk=x_account.pk).update(is_active=False)
