@@ -39,7 +39,9 @@ class ListFilterForm(forms.Form):
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *Conversation.Status.choices], required=False)
     assignee = forms.ChoiceField(required=False)
-    tag = forms.ModelChoiceField(queryset=Tag.objects.order_by("name"), required=False, empty_label="Any tag")
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.order_by(*Tag.ALPHABETICAL), required=False, empty_label="Any tag"
+    )
     sentiment = forms.ChoiceField(choices=SENTIMENTS, required=False)
     priority = forms.TypedChoiceField(
         choices=[("", "Any priority"), *Conversation.Priority.choices],

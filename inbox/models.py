@@ -18,8 +18,12 @@ class Tag(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # A to Z whatever the database's collation: "Incident 1 ..." between "fraud" and "mortgages",
+    # not before "app" as under the C collation.
+    ALPHABETICAL = (Lower("name"), "name")
+
     class Meta:
-        ordering = ("name",)
+        ordering = (Lower("name"), "name")
         constraints = [
             # "Fraud" and "fraud" are one tag: looked up case-insensitively when created inline.
             models.UniqueConstraint(Lower("name"), name="uniq_tag_name_ci"),

@@ -274,7 +274,9 @@ class TagViewSet(ApiViewSet):
     @extend_schema(responses=TagSerializer(many=True))
     def list(self, request):
         permissions.inbox_access(request.user)
-        return Response(TagSerializer(Tag.objects.order_by("name")[: self.MAX_TAGS], many=True).data)
+        return Response(
+            TagSerializer(Tag.objects.order_by(*Tag.ALPHABETICAL)[: self.MAX_TAGS], many=True).data
+        )
 
     @extend_schema(responses=TagSerializer)
     def retrieve(self, request, pk=None):

@@ -30,7 +30,7 @@ def _list_rows(qs: QuerySet[Conversation], *, rows_only: bool = False) -> QueryS
     if rows_only:
         return qs.select_related("customer", "assignee").defer("search_vector")
     return qs.select_related("customer", "account", "assignee").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+        Prefetch("tags", queryset=Tag.objects.order_by(*Tag.ALPHABETICAL))
     )
 
 
@@ -44,7 +44,7 @@ def _tag_names(ids: list[int]) -> dict[int, list[str]]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT ct.conversation_id, t.name FROM {through} ct JOIN {tags} t ON t.id = ct.tag_id "  # noqa: S608
-                "WHERE ct.conversation_id = ANY(%s) ORDER BY t.name",
+                "WHERE ct.conversation_id = ANY(%s) ORDER BY lower(t.name), t.name",
                 [list(ids)],
             )
             for conversation_id, name in cursor.fetchall():

@@ -89,7 +89,7 @@ def list_shell_context(request, *, params: QueryDict | None = None, counts: bool
     form, query, workers = _list_state(request, params)
     # One read for the account filter (all, in its field's order) and the rail (the active ones).
     accounts = list(form.fields["account"].queryset)
-    tags = list(Tag.objects.order_by("name").values_list("pk", "name"))
+    tags = list(Tag.objects.order_by(*Tag.ALPHABETICAL).values_list("pk", "name"))
     return {
         "form": form,
         "filter_selects": _filter_selects(form, accounts, tags),

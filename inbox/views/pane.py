@@ -36,7 +36,7 @@ def pane_context(request, conversation: Conversation, *, workers=None, tag_names
     user = request.user
     can_write = roles.can_work_inbox(user)
     if can_write and tag_names is None:
-        tag_names = list(Tag.objects.order_by("name").values_list("name", flat=True))
+        tag_names = list(Tag.objects.order_by(*Tag.ALPHABETICAL).values_list("name", flat=True))
     if can_write and workers is None:
         workers = list(selectors.inbox_workers())
     thread = _thread_page(request, conversation)
@@ -46,7 +46,7 @@ def pane_context(request, conversation: Conversation, *, workers=None, tag_names
         "context": selectors.thread_context(
             conversation=conversation, network_thread=_network_thread(conversation, thread)
         ),
-        "tags": list(conversation.tags.order_by("name")),
+        "tags": list(conversation.tags.order_by(*Tag.ALPHABETICAL)),
         "all_tags": tag_names if can_write else [],
         "workers": workers if can_write else [],
         # The composer offers the first six as @mention chips: read no more than those.
@@ -225,7 +225,7 @@ def conversation_live(request, pk: int):
         changes = selectors.changes_since(conversation=conversation, version=version, user=request.user)
         context.update(
             thread=selectors.conversation_thread(conversation=conversation),
-            tags=list(conversation.tags.order_by("name")),
+            tags=list(conversation.tags.order_by(*Tag.ALPHABETICAL)),
             can_write=roles.can_work_inbox(request.user),
             can_unmask=permissions.can_unmask(request.user),
             **moderation_flags(request.user, conversation),

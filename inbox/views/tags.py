@@ -19,7 +19,7 @@ def tag_list(request):
     permissions.inbox_access(request.user)
     if not permissions.can_manage_tags(request.user):
         raise PermissionDenied("Only social leads manage tags.")
-    tags = Tag.objects.annotate(uses=Count("conversations")).order_by("name")
+    tags = Tag.objects.annotate(uses=Count("conversations")).order_by(*Tag.ALPHABETICAL)
     return render(request, "inbox/tags.html", {"tags": tags})
 
 

@@ -18,3 +18,15 @@ def test_leads_manage_tags(client, lead, agent, conversation):
     assert Tag.objects.get().name == "Fees"
     client.post(f"/inbox/tags/{tag.pk}/delete/")
     assert not Tag.objects.exists()
+
+
+def test_tags_are_listed_a_to_z_whatever_their_case(client, lead, agent, conversation):
+    for name in ("mortgages", "Incident 1 App outage", "app"):
+        services.conversation_tag_add(actor=agent, conversation=conversation, name=name)
+    expected = ["app", "Incident 1 App outage", "mortgages"]  # not "Incident ..." first, as byte order has it
+    client.force_login(lead)
+    html = client.get("/inbox/tags/").content.decode()
+    assert sorted(expected, key=html.index) == expected
+    pane = client.get(f"/inbox/c/{conversation.pk}/").content.decode()
+    chips = pane[pane.index('id="conv-tags"') :]  # the conversation's own tags, in the side panel
+    assert sorted(expected, key=chips.index) == expected
