@@ -8,6 +8,10 @@ from django.utils import timezone
 from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from listening.models import Author, Network, SocialAccount, network_labels
 
+# Tags A to Z whatever the database's collation: "Incident 1 ..." between "fraud" and "mortgages",
+# not before "app" as under the C collation.
+TAGS_A_TO_Z = (Lower("name"), "name")
+
 
 class Tag(models.Model):
     """A label on conversations. Agents create tags inline; leads rename and delete them."""
@@ -18,12 +22,10 @@ class Tag(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # A to Z whatever the database's collation: "Incident 1 ..." between "fraud" and "mortgages",
-    # not before "app" as under the C collation.
-    ALPHABETICAL = (Lower("name"), "name")
+    ALPHABETICAL = TAGS_A_TO_Z
 
     class Meta:
-        ordering = (Lower("name"), "name")
+        ordering = TAGS_A_TO_Z
         constraints = [
             # "Fraud" and "fraud" are one tag: looked up case-insensitively when created inline.
             models.UniqueConstraint(Lower("name"), name="uniq_tag_name_ci"),

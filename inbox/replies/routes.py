@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox.models import Conversation, Reply
-from listening.models import Mention
+from listening.models import Mention, Network
 
 Channel = Reply.Channel
 
@@ -23,7 +23,8 @@ INSTAGRAM_WINDOW = dt.timedelta(hours=24)
 INSTAGRAM_HUMAN_AGENT_WINDOW = dt.timedelta(days=7)
 
 
-NETWORK_NAMES = {"x": "X", "facebook": "Facebook", "linkedin": "LinkedIn", "instagram": "Instagram"}
+# The networks as people name them ("X", "LinkedIn"): the labels of `Network`, as every page shows them.
+NETWORK_NAMES = dict(Network.choices)
 
 
 # --- Where a reply goes -----------------------------------------------------------------------------

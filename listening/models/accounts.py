@@ -87,6 +87,12 @@ class SocialAccount(models.Model):
         stalled = (now - since).total_seconds() >= self.STALLED_AFTER_INTERVALS * self.poll_interval
         return since if stalled else None
 
+    @property
+    def shows_health(self) -> bool:
+        """Whether pages print the last poll's outcome: not its "OK" once no poll has come since
+        (the stall says how the account is)."""
+        return self.health != self.Health.OK or self.stalled_since is None
+
     def set_credentials(self, credentials: dict[str, str]) -> None:
         from listening.crypto import encrypt_credentials
 
