@@ -156,7 +156,10 @@ def erasure_new(request):
 def erasure_report(request, pk: int):
     compliance_access(request.user)
     erasure_request = get_object_or_404(ErasureRequest.objects.select_related("requested_by"), pk=pk)
-    return render(request, "audit/erasure_report.html", {"request_": erasure_request, "tab": "erasure"})
+    # The network by its name ("X", "LinkedIn"), as the form offered it, not its stored code.
+    network = dict(retention.registry.erasure_networks).get(erasure_request.network, erasure_request.network)
+    context = {"request_": erasure_request, "network": network, "tab": "erasure"}
+    return render(request, "audit/erasure_report.html", context)
 
 
 @never_cache

@@ -85,6 +85,7 @@ def test_an_erasure_request_from_the_page_shows_and_downloads_its_report(client,
     assert response.redirect_chain[-1][0] == reverse("audit:erasure", args=[request.pk])
     html = response.content.decode()
     assert "Erasure request" in html and "DSR-7" in html
+    assert f"jane_doe on X (person {jane.pk})</dd>" in html, "the network by its name, not its code"
     assert f"listening.author:{jane.pk}" in html and "Kept, and why" in html
     listing = client.get(reverse("audit:erasures")).content.decode()
     assert "DSR-7" in listing
