@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from bankbuzz.cardmask import CardMaskedCharField, CardMaskedJSONField, CardMaskedTextField
 from inbox.models import Conversation
@@ -150,6 +151,26 @@ class RoutingRule(models.Model):
     @property
     def phrase_list(self) -> list[str]:
         return [line.strip().lower() for line in self.phrases.splitlines() if line.strip()]
+
+    @property
+    def conditions(self) -> list[str]:
+        """The rule's conditions in words, one item each (the rules list joins them); empty: none."""
+        parts = []
+        if self.phrase_list:
+            parts.append("phrases: " + Truncator(", ".join(self.phrase_list)).chars(120))
+        if self.intent:
+            parts.append(f"intent {self.intent}")
+        if self.priority_hint:
+            parts.append(f"priority hint {self.priority_hint}")
+        if self.network:
+            parts.append(self.get_network_display())
+        if self.language:
+            parts.append(f"language {self.language}")
+        if self.min_followers is not None:
+            parts.append(f"{self.min_followers}+ followers")
+        if self.has_pii is not None:
+            parts.append("personal data " + ("yes" if self.has_pii else "no"))
+        return parts
 
 
 class Escalation(models.Model):

@@ -77,7 +77,14 @@ def test_a_lead_edits_routing_rules(client, lead, cards):
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.name == "Cards" and rule.has_pii is True and rule.is_active is False
-    assert "Cards" in client.get("/escalations/rules/").content.decode()
+    listing = client.get("/escalations/rules/").content.decode()
+    assert "Cards" in listing
+    # Its one condition in words, with no separator before it.
+    assert '<td class="stack-wide">personal data yes</td>' in listing
+    RoutingRule.objects.create(name="Catch-all", position=900, department=cards)
+    listing = client.get("/escalations/rules/").content.decode()
+    assert '<td class="stack-wide">Any conversation</td>' in listing
+    RoutingRule.objects.filter(name="Catch-all").delete()
     client.post(f"/escalations/rules/{rule.pk}/delete/")
     assert not RoutingRule.objects.exists()
     verbs = set(AuditEvent.objects.filter(verb__startswith="routing_rule.").values_list("verb", flat=True))
