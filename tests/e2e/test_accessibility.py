@@ -167,7 +167,8 @@ OVERFLOW_JS = """
   for (const el of document.body.querySelectorAll("*")) {
     const rect = el.getBoundingClientRect();
     if (rect.width === 0 || rect.height === 0 || rect.right <= width + 1) continue;
-    if (getComputedStyle(el).visibility === "hidden" || clippedInside(el)) continue;
+    // Not rendered (in a closed <details>, or hidden), or clipped: not past the edge for anyone.
+    if (!el.checkVisibility({visibilityProperty: true}) || clippedInside(el)) continue;
     const nested = el.parentElement && found.some((f) => f.el === el.parentElement);
     found.push(nested ? {el, nested} : {el, right: Math.round(rect.right)});
   }
