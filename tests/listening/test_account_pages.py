@@ -96,4 +96,4 @@ def test_the_health_page_shows_the_rate_budget_and_items_counts(client, lead, sa
     assert x_account.rate_limit_remaining is not None
     client.force_login(lead)
     html = client.get(reverse("listening:accounts")).content.decode()
-    assert f'<td class="num">{x_account.rate_limit_remaining}</td>' in html
+    assert f'<td class="num" data-label="Rate budget left">{x_account.rate_limit_remaining}</td>' in html

@@ -92,7 +92,7 @@ def test_the_listening_pages_name_networks_and_figures_as_people_read_them(clien
     bank = query_create(actor=None, name="Bank", text="northbridge", kind="brand", networks=["linkedin", "x"])
     client.force_login(agent)
     index = client.get(reverse("listening:index")).content.decode()
-    assert "<td>LinkedIn, X</td>" in index
+    assert '<td data-label="Networks">LinkedIn, X</td>' in index
     page = client.get(reverse("listening:query", args=[bank.pk])).content.decode()
     assert "The bank · LinkedIn, X · inbox:" in page
     for label in ("Posts, last 7 days", "Negative"):
