@@ -125,15 +125,15 @@ MARKERS: dict[str, Marker] = {
     "dashboard_90d": DASHBOARD,
     "specialist_queue": Marker(
         "escalation-rows",
-        'the escalation queue (`<table class="table esc-queue">`) with at least one row '
+        'the escalation queue (`<table class="table esc-queue …">`) with at least one row '
         '(`<tr class="esc-row …">`)',
-        lambda body: '<table class="table esc-queue">' in body and '<tr class="esc-row ' in body,
+        lambda body: '<table class="table esc-queue' in body and '<tr class="esc-row ' in body,
     ),
     "complaints_queue": Marker(
         "complaint-rows",
-        'the complaints queue (`<table class="table complaint-queue">`) with at least one complaint '
+        'the complaints queue (`<table class="table complaint-queue …">`) with at least one complaint '
         '(`<tr data-complaint="…">`)',
-        lambda body: '<table class="table complaint-queue">' in body and '<tr data-complaint="' in body,
+        lambda body: '<table class="table complaint-queue' in body and '<tr data-complaint="' in body,
     ),
 }
 
