@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from inbox import permissions, services
-from inbox.models import Tag
+from inbox.models import Conversation, Tag
 
 
 @never_cache
@@ -19,7 +19,11 @@ def tag_list(request):
     permissions.inbox_access(request.user)
     if not permissions.can_manage_tags(request.user):
         raise PermissionDenied("Only social leads manage tags.")
-    tags = Tag.objects.annotate(uses=Count("conversations")).order_by(*Tag.ALPHABETICAL)
+    # Every use, and the open ones the link shows (the inbox's "All open" view).
+    open_ones = Q(conversations__status__in=Conversation.ACTIVE)
+    tags = Tag.objects.annotate(
+        uses=Count("conversations"), open_uses=Count("conversations", filter=open_ones)
+    ).order_by(*Tag.ALPHABETICAL)
     return render(request, "inbox/tags.html", {"tags": tags})
 
 
