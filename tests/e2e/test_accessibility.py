@@ -1,5 +1,6 @@
 """Every page of every role, measured in Chromium: axe-core (WCAG 2.2 AA rules) in the light and the
-dark colour scheme, and no element wider than the viewport at the sizes people use.
+dark colour scheme, no element wider than the viewport at the sizes people use, and on a phone no
+button or field out of sight past the screen's edge.
 
 The demo organisation is loaded once and each role logs in once; every page is then opened once
 and checked at every size and in both schemes without reloading (the viewport and the emulated
