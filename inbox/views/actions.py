@@ -11,6 +11,9 @@ from inbox.models import Conversation, Tag
 from inbox.views.pane import action_response, run_action
 from listening.models import Author
 
+# After a note, the composer stays on the note whatever the conversation's status.
+NOTE_TAB = {"tab": "note"}
+
 
 def _seen_version(request) -> int | None:
     form = forms.VersionedForm(request.POST)
@@ -147,7 +150,11 @@ def note_add(request, pk: int):
     form = forms.NoteForm(request.POST)
     if not form.is_valid():
         return action_response(
-            request, conversation, error="Write the note first (at most 5,000 characters).", status=422
+            request,
+            conversation,
+            error="Write the note first (at most 5,000 characters).",
+            status=422,
+            composer=NOTE_TAB,
         )
     return run_action(
         request,
@@ -156,4 +163,5 @@ def note_add(request, pk: int):
             actor=request.user, conversation=conversation, text=form.cleaned_data["text"]
         ),
         notice="Note added.",
+        composer=NOTE_TAB,
     )

@@ -122,6 +122,7 @@ def _composer_context(request, conversation: Conversation, state: dict | None) -
     )
     blocked = state.get("blocked")
     return {
+        "reply_tab": _opens_on_reply(conversation, routes, state),
         "routes": routes,
         "reply_channel": channel,
         "reply_text": state.get("text", ""),
@@ -137,6 +138,22 @@ def _composer_context(request, conversation: Conversation, state: dict | None) -
         "can_override": reply_services.can_override(request.user),
         **moderation_flags(request.user, conversation),
     }
+
+
+def _opens_on_reply(conversation: Conversation, routes: dict, state: dict) -> bool:
+    """Whether the composer opens on "Reply to customer" rather than on the internal note.
+
+    On the reply when there is one to show (a draft the guard sent back), and when the
+    conversation waits for the bank's answer (new or open) and a reply can go out by some route;
+    a conversation that waits on the customer or an expert, or is closed, opens on the note.
+    After a note is added the composer stays on the note (`state["tab"]`).
+    """
+    if state.get("text"):
+        return True
+    if state.get("tab") == "note":
+        return False
+    waits_for_us = conversation.status in (Conversation.Status.NEW, Conversation.Status.OPEN)
+    return waits_for_us and any(route.available for route in routes.values())
 
 
 def moderation_flags(user, conversation: Conversation) -> dict[str, bool]:
@@ -266,14 +283,17 @@ def action_response(
     return render(request, "inbox/_conversation.html", context, status=status)
 
 
-def run_action(request, conversation: Conversation, action, *, notice: str = ""):
+def run_action(
+    request, conversation: Conversation, action, *, notice: str = "", composer: dict | None = None
+):
+    """Run `action` and answer with the pane; `composer`: the composer's state to show it in."""
     try:
         action()
     except services.StaleAction as exc:
-        return action_response(request, conversation, error=str(exc), status=409)
+        return action_response(request, conversation, error=str(exc), status=409, composer=composer)
     except services.InboxError as exc:
-        return action_response(request, conversation, error=str(exc), status=422)
+        return action_response(request, conversation, error=str(exc), status=422, composer=composer)
     except BROKER_ERRORS:
         # Saved and committed; only handing the task to the queue failed (the sweep does it later).
-        return action_response(request, conversation, notice=DELAYED_NOTICE)
-    return action_response(request, conversation, notice=notice)
+        return action_response(request, conversation, notice=DELAYED_NOTICE, composer=composer)
+    return action_response(request, conversation, notice=notice, composer=composer)

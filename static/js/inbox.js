@@ -111,10 +111,18 @@
 
   function replyBox() { return $("#pane #reply-text"); }
   var replyDrafts = {}; // conversation id -> reply text, kept across pane refreshes
+  // The composer's tab before a swap of the pane: a refresh of the same conversation keeps it.
+  var tabBefore = null;
+
+  function selectedTab() {
+    var tab = $("#pane [data-tab][aria-selected='true']");
+    return tab ? tab.getAttribute("data-tab") : null;
+  }
 
   function saveDraft(fromReplyForm) {
     var box = noteBox();
     var id = openConversationId();
+    tabBefore = id ? { id: id, tab: selectedTab() } : null;
     if (box && id) drafts[id] = box.value;
     // A submitted reply comes back in the response when it was refused; never restore it over that.
     if (id && fromReplyForm) delete replyDrafts[id];
@@ -130,6 +138,10 @@
       reply.value = replyDrafts[id];
       selectTab("reply", false);
     }
+    // The server opens a conversation on the reply when it waits for the bank; an action on the
+    // conversation one has open leaves the composer on the tab one was writing in.
+    if (tabBefore && tabBefore.id === id && tabBefore.tab) selectTab(tabBefore.tab, false);
+    tabBefore = null;
     updateCounter();
   }
 

@@ -34,6 +34,7 @@ def test_two_agents_see_each_other_and_a_stale_action_is_refused(
     expect(ben.locator("#presence")).to_contain_text("Amira Khan is viewing", timeout=10_000)
 
     # Typing shows up live.
+    ben.get_by_role("tab", name="Internal note").click()
     ben.locator("#note-text").press_sequentially("Checking with fraud", delay=30)
     expect(amira.locator("#presence")).to_contain_text("Ben Okafor is typing a note", timeout=10_000)
 
@@ -54,5 +55,6 @@ def test_two_agents_see_each_other_and_a_stale_action_is_refused(
     expect(amira.locator("#conv-assignee")).to_contain_text("Assigned to Ben Okafor")
     amira.get_by_role("button", name="Resolve").click()
     expect(amira.locator("#conv-status")).to_have_text("Resolved")
-    # Ben's unsent note survived all of this.
+    # Ben's unsent note survived all of this, in the tab he was writing in.
     expect(ben.locator("#note-text")).to_have_value("Checking with fraud")
+    expect(ben.locator("#note-text")).to_be_visible()

@@ -59,6 +59,8 @@ def test_keyboard_claim_and_resolve(page, login, agent):
     expect(page.locator("#conv-assignee")).to_contain_text("Assigned to you")
     page.keyboard.press("e")
     expect(page.locator("#conv-status")).to_have_text("Resolved")
+    # The swap has settled (htmx gives the focus back to the row's new link by then) before the next key.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     page.keyboard.press("/")
     expect(page.get_by_label("Search messages, names and @handles")).to_be_focused()
     page.keyboard.press("Escape")
@@ -70,11 +72,15 @@ def test_a_note_with_an_mention_notifies_the_colleague(browser, live_server, pag
     conversation = customer_message(text="Is the app down?", thread="t2", handle="priya")
     login(page, "amira")
     open_conversation(page, conversation)
+    # A conversation that waits for the bank opens on the reply; the note is the other tab.
+    expect(page.get_by_role("tab", name="Reply to customer")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Internal note").click()
     page.get_by_label("Internal note (only your team sees it; @username notifies a colleague)").fill(
         "Outage confirmed by IT, @ben can you post the status update?"
     )
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#thread .note")).to_contain_text("@ben can you post the status update?")
+    expect(page.get_by_role("tab", name="Internal note")).to_have_attribute("aria-selected", "true")
 
     colleague = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     login(colleague, "ben")
