@@ -93,12 +93,28 @@ def _people(*role_names: str):
     return User.objects.filter(is_active=True, groups__name__in=role_names).distinct().order_by("first_name")
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    """People ticked by name, their username beside it (two people may share a name)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj) -> str:
+        name = obj.display_name
+        return name if name == obj.username else f"{name} ({obj.username})"
+
+
 class DepartmentForm(forms.ModelForm):
     work_days = forms.TypedMultipleChoiceField(
-        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+        label="Work days", choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    members = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
-    leads = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
+    members = PeopleField(
+        queryset=User.objects.none(), required=False, help_text="Specialists who answer its escalations."
+    )
+    leads = PeopleField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Told of its escalations and SLA warnings, and of a breach nobody has taken.",
+    )
 
     class Meta:
         model = Department
@@ -108,6 +124,14 @@ class DepartmentForm(forms.ModelForm):
             "day_end": forms.TimeInput(attrs={"type": "time"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {
+            "time_zone": "Time zone",
+            "day_start": "Working day starts",
+            "day_end": "Working day ends",
+            "notification_email": "Team mailbox",
+            "is_active": "Active (offered when escalating)",
+        }
+        help_texts = {"notification_email": "Copied on SLA warnings."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +170,22 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = RULE_FIELDS  # what the routing rule services record in the audit log
         widgets = {"phrases": forms.Textarea(attrs={"rows": 4})}
+        labels = {
+            "position": "Position (lower is tried first)",
+            "is_active": "Active",
+            "priority_hint": "Priority hint",
+            "min_followers": "At least this many followers",
+            "priority": "Priority of the escalation",
+            "auto_escalate": "Escalate by itself",
+        }
+        help_texts = {
+            "intent": "Matches only a label the model is confident of.",
+            "priority_hint": "",
+            "language": "A language code such as en or fr. Empty: any language.",
+            "min_followers": "Empty: anyone.",
+            "has_pii": "",
+            "auto_escalate": "Otherwise the rule only suggests the department to the agent.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,3 +212,9 @@ class RoutingRuleForm(forms.ModelForm):
             ]
         )
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
+        self.fields["department"].empty_label = "Choose a department"
+        self.fields["network"].choices = [("", "Any network"), *self.fields["network"].choices[1:]]
+        self.fields["priority"].choices = [
+            ("", "The conversation's own"),
+            *self.fields["priority"].choices[1:],
+        ]

@@ -18,7 +18,9 @@ class ArticleForm(forms.Form):
     topics = forms.CharField(
         max_length=400, required=False, help_text="Comma-separated, e.g. cards, declined, travel."
     )
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), label="Owning department")
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label="Owning department", empty_label="Choose a department"
+    )
     review_by = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Review by")
     is_active = forms.BooleanField(required=False, initial=True, label="Suggest it to agents")
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widgets' own templates, for FORM_RENDERER below
     "django_celery_beat",
     "csp",
     "django_otp",
@@ -112,6 +113,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"  # which redirects by role (bankbuzz.views.home)
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Forms rendered by Django look up their templates as pages do, so templates/django/forms/field.html
+# (labels without a colon, a checkbox before its label) applies to every `form.as_div`.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

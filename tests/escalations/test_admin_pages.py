@@ -107,3 +107,27 @@ def test_expert_actions_through_the_pages(client, agent, escalation, cards_speci
     assert response.status_code == 302 and response["Location"] == "/escalations/"
     escalation.refresh_from_db()
     assert escalation.department == fraud
+
+
+def test_the_department_form_names_people_and_reads_as_the_other_forms(client, lead, cards_specialist):
+    from tests.html_tree import parse
+
+    client.force_login(lead)
+    page = parse(client.get("/escalations/departments/new/").content.decode())
+    # Members are ticked by name (username beside it), in a group with its legend, not a list box.
+    members = next(f for f in page.find_all("fieldset") if f.find("legend").text() == "Members")
+    box = members.find("input", type="checkbox", value=str(cards_specialist.pk))
+    label = next(label for label in members.find_all("label") if label.find("input") is box)
+    assert label.text() == f"{cards_specialist.get_full_name()} ({cards_specialist.username})"
+    assert page.find("select", name="members") is None
+    # A lone checkbox sits inside its label, before the words; no label ends with a colon.
+    active = page.find("input", name="is_active")
+    assert next(label for label in page.find_all("label", cls="check-field") if label.find("input") is active)
+    assert [label.text() for label in page.find_all("label") if label.text().endswith(":")] == []
+
+
+def test_the_rule_form_says_any_rather_than_dashes(client, lead, cards):
+    client.force_login(lead)
+    html = client.get("/escalations/rules/new/").content.decode()
+    assert "---------" not in html
+    assert "Any network" in html and "Choose a department" in html and "The conversation&#x27;s own" in html
