@@ -121,3 +121,14 @@ def test_social_content_is_escaped(client, agent, cards, cards_specialist):
 def test_a_garbled_cursor_starts_from_the_top(client, cards_specialist):
     client.force_login(cards_specialist)
     assert client.get("/escalations/?cursor=%%%garbage").status_code == 200
+
+
+def test_the_escalation_page_labels_its_fields_as_the_other_forms_do(client, agent, cards, cards_specialist):
+    from tests.html_tree import parse
+
+    escalation = _escalate(agent, cards)
+    client.force_login(cards_specialist)
+    page = parse(client.get(f"/escalations/{escalation.pk}/").content.decode())
+    labels = {label.text(): label.attrs.get("for") for label in page.find_all("label")}
+    assert labels["Answer for the social team (internal)"] == "id_answer"
+    assert [text for text in labels if text.endswith(":")] == []
