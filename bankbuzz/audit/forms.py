@@ -98,7 +98,7 @@ class ErasureRequestForm(forms.Form):
 
     def __init__(self, *args, networks=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["network"].choices = [("", "—"), *networks]
+        self.fields["network"].choices = [("", "Choose a network"), *networks]
 
     def clean(self):
         data = super().clean()

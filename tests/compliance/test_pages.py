@@ -75,6 +75,11 @@ def test_an_erasure_request_from_the_page_shows_and_downloads_its_report(client,
     jane = AuthorFactory(handle="jane_doe")
     hit(jane, days=1)
     client.force_login(compliance)
+    # The network list says what to do with it, not a dash.
+    assert (
+        '<option value="" selected>Choose a network</option>'
+        in client.get(reverse("audit:erasure_new")).content.decode()
+    )
     assert client.post(reverse("audit:erasure_new"), {"network": "x"}).status_code == 422
     response = client.post(
         reverse("audit:erasure_new"),
