@@ -9,6 +9,9 @@ are cleaned up with this command.
 
 from __future__ import annotations
 
+import time
+
+from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
@@ -20,6 +23,20 @@ VALUES (1, now(), 'system', 'audit.genesis', 'audit.log', '', 'The audit log beg
 INSERT INTO audit_auditsequence (id, last) VALUES (1, 1);
 """
 
+# A TRUNCATE locks its tables one after the other; a reader still running (a browser test's last
+# request, a worker's task) that holds one of them and then asks for one the TRUNCATE holds is a
+# deadlock, and PostgreSQL may end the TRUNCATE. Its transaction rolled back, so it tries again.
+ATTEMPTS = 5
+DEADLOCK = "40P01"  # PostgreSQL's deadlock_detected
+
+
+def _deadlocked(exc: BaseException) -> bool:
+    while exc is not None:
+        if getattr(exc, "pgcode", None) == DEADLOCK:
+            return True
+        exc = exc.__cause__
+    return False
+
 
 class Command(DjangoFlush):
     def handle(self, **options):
@@ -27,12 +44,22 @@ class Command(DjangoFlush):
         with connection.cursor() as cursor:
             cursor.execute("SET bankbuzz.audit_break_glass = 'on'")
         try:
-            result = super().handle(**options)
+            result = self._flush(options)
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("RESET bankbuzz.audit_break_glass")
         self._begin_the_log_again(connection)
         return result
+
+    def _flush(self, options):
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return super().handle(**options)
+            except CommandError as exc:
+                if attempt == ATTEMPTS or not _deadlocked(exc):
+                    raise
+                time.sleep(0.25 * attempt)  # the other transaction ends meanwhile
+        return None
 
     def _begin_the_log_again(self, connection) -> None:
         """Write the genesis event again, as after migrate, so the emptied log still verifies.
