@@ -14,6 +14,7 @@ import time
 from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from psycopg2.errors import DeadlockDetected
 
 # The same first event as migration 0004 writes: a flushed database is a freshly migrated one.
 GENESIS = """
@@ -27,12 +28,12 @@ INSERT INTO audit_auditsequence (id, last) VALUES (1, 1);
 # request, a worker's task) that holds one of them and then asks for one the TRUNCATE holds is a
 # deadlock, and PostgreSQL may end the TRUNCATE. Its transaction rolled back, so it tries again.
 ATTEMPTS = 5
-DEADLOCK = "40P01"  # PostgreSQL's deadlock_detected
 
 
-def _deadlocked(exc: BaseException) -> bool:
+def _deadlocked(exc: BaseException | None) -> bool:
+    """Whether the driver's error under Django's wrappers (`__cause__`) is a deadlock."""
     while exc is not None:
-        if getattr(exc, "pgcode", None) == DEADLOCK:
+        if isinstance(exc, DeadlockDetected):
             return True
         exc = exc.__cause__
     return False
@@ -59,7 +60,6 @@ class Command(DjangoFlush):
                 if attempt == ATTEMPTS or not _deadlocked(exc):
                     raise
                 time.sleep(0.25 * attempt)  # the other transaction ends meanwhile
-        return None
 
     def _begin_the_log_again(self, connection) -> None:
         """Write the genesis event again, as after migrate, so the emptied log still verifies.
